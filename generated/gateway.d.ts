@@ -233,7 +233,9 @@ export interface components {
              */
             expires_at: string | null;
             /** @description The provider's answer, unchanged. */
-            provider_response: Record<string, never>;
+            provider_response: {
+                [key: string]: unknown;
+            };
         };
         Provider: {
             id: components["schemas"]["ProviderId"];

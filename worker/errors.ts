@@ -1,0 +1,84 @@
+// One error model for every failure: RFC 9457 problem details (https://www.rfc-editor.org/rfc/rfc9457).
+// The catalogue is data; `code` is the stable, machine-readable member clients branch on.
+import type { components } from "../generated/gateway";
+
+type Problem = components["schemas"]["Problem"];
+
+/** Every problem the gateway answers with. Statuses here are the only ones it emits for errors. */
+export const ERRORS = {
+  unauthorized: { status: 401, title: "Missing or invalid gateway API key" },
+  not_found: { status: 404, title: "No such route" },
+  method_not_allowed: { status: 405, title: "Method not allowed on this route" },
+  unknown_provider: { status: 404, title: "Unknown provider" },
+  no_file_uploaded: { status: 400, title: "No file in the request" },
+  too_many_files: { status: 400, title: "Only one file per request" },
+  filename_missing: { status: 400, title: "The file has no filename" },
+  invalid_field: { status: 400, title: "Invalid or unexpected field" },
+  malformed_body: { status: 400, title: "The request body could not be read" },
+  length_required: { status: 411, title: "Content-Length is required" },
+  file_too_large: { status: 413, title: "File too large" },
+  unsupported_file_type: { status: 415, title: "File type not accepted by this provider" },
+  provider_rate_limited: { status: 429, title: "The provider is rate limiting" },
+  provider_auth_failed: { status: 502, title: "The provider refused the gateway's credentials" },
+  provider_error: { status: 502, title: "The provider failed the upload" },
+  provider_timeout: { status: 504, title: "The provider did not answer in time" },
+  provider_not_configured: { status: 503, title: "The gateway holds no key for this provider" },
+  internal_error: { status: 500, title: "Internal error" },
+} as const satisfies Record<Problem["code"], { status: number; title: string }>;
+
+export type ErrorCode = keyof typeof ERRORS;
+export type ErrorStatus = (typeof ERRORS)[ErrorCode]["status"];
+
+/** Extension members a problem may carry besides type/title/status/detail/code. */
+export type ProblemExtras = Partial<
+  Omit<Problem, "type" | "title" | "status" | "detail" | "code" | "instance">
+>;
+
+/** The one error base. Anything thrown that is not a GatewayError becomes `internal_error`. */
+export class GatewayError extends Error {
+  readonly code: ErrorCode;
+  readonly status: ErrorStatus;
+  readonly extras: ProblemExtras;
+  /** Extra response headers, e.g. Retry-After for a provider rate limit. */
+  readonly headers: Record<string, string>;
+
+  constructor(
+    code: ErrorCode,
+    detail?: string,
+    extras: ProblemExtras = {},
+    headers: Record<string, string> = {},
+  ) {
+    super(detail ?? ERRORS[code].title);
+    this.name = "GatewayError";
+    this.code = code;
+    this.status = ERRORS[code].status;
+    this.extras = extras;
+    this.headers = headers;
+  }
+
+  toProblem(instance?: string): Problem {
+    return {
+      type: `urn:mediagate:problem:${this.code}`,
+      title: ERRORS[this.code].title,
+      status: this.status,
+      detail: this.message,
+      code: this.code,
+      ...(instance === undefined ? {} : { instance }),
+      ...this.extras,
+    };
+  }
+}
+
+export const isGatewayError = (e: unknown): e is GatewayError => e instanceof GatewayError;
+
+/** Renders any thrown value as a problem+json response; unexpected errors never leak their message. */
+export function problemResponse(error: unknown, instance?: string): Response {
+  const err = isGatewayError(error)
+    ? error
+    : new GatewayError("internal_error", "Unexpected error; see logs.");
+  if (!isGatewayError(error)) console.error("unhandled error", error);
+  return new Response(JSON.stringify(err.toProblem(instance)), {
+    status: err.status,
+    headers: { "content-type": "application/problem+json", ...err.headers },
+  });
+}

@@ -1,0 +1,66 @@
+// What every adapter shares at the provider boundary: auth header, the call itself (network failures and
+// unreadable answers become data), and HTTP-status → problem-code mapping.
+import type { ProviderConfig } from "../env";
+import type { AdapterContext, ProviderFailure, ProviderFailureCode } from "./types";
+
+export const bearer = (config: ProviderConfig) => ({ authorization: `Bearer ${config.apiKey}` });
+
+/**
+ * Options every provider call passes to openapi-fetch: the injected fetch, the abort signal, and no
+ * redirects (a streamed body cannot be replayed to a new location).
+ */
+export const callOptions = (ctx: AdapterContext) => ({
+  fetch: ctx.fetch,
+  signal: ctx.signal,
+  redirect: "manual" as const,
+});
+
+/** Maps an HTTP status onto our codes. A provider's 401/403 is our 502: the caller's key was fine. */
+export function codeForStatus(status: number): ProviderFailureCode {
+  if (status === 401 || status === 403) return "provider_auth_failed";
+  if (status === 429) return "provider_rate_limited";
+  if (status === 413) return "file_too_large";
+  if (status === 415) return "unsupported_file_type";
+  if (status === 408 || status === 504) return "provider_timeout";
+  return "provider_error";
+}
+
+type Outcome<D, E> = { data?: D; error?: E; response: Response };
+
+/**
+ * Runs one openapi-fetch call. Connection failures and unparseable answers come back as a failure; an
+ * abort by our own signal rethrows its reason (the caller decides what it means).
+ */
+export async function send<D, E>(
+  ctx: AdapterContext,
+  call: () => Promise<Outcome<D, E>>,
+): Promise<Outcome<D, E> | { failure: ProviderFailure }> {
+  try {
+    return await call();
+  } catch (error) {
+    if (ctx.signal.aborted) throw ctx.signal.reason;
+    const reason =
+      error instanceof SyntaxError ? "answered with a body that is not JSON" : "connection failed";
+    return { failure: { code: "provider_error", detail: `${reason}: ${String(error)}` } };
+  }
+}
+
+/** A failure from an HTTP answer with a JSON (or text) error body. */
+export function httpFailure(
+  response: Response,
+  detail: string,
+  extra: Partial<Pick<ProviderFailure, "providerCode" | "message" | "code">> = {},
+): ProviderFailure {
+  const retryAfter = response.headers.get("retry-after");
+  return {
+    code: codeForStatus(response.status),
+    detail,
+    status: response.status,
+    ...(retryAfter ? { retryAfter } : {}),
+    ...extra,
+  };
+}
+
+/** A short printable form of an unstructured error body. */
+export const describe = (body: unknown) =>
+  typeof body === "string" ? body.slice(0, 200) : JSON.stringify(body ?? null).slice(0, 200);

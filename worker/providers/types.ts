@@ -1,0 +1,59 @@
+// The one small interface every provider adapter implements (and the conformance suite checks).
+import type { ProviderId } from "../capabilities";
+import type { ProviderConfig } from "../env";
+import type { ErrorCode } from "../errors";
+import type { StreamedFile } from "../upload/encode";
+import type { Options } from "../upload/validate";
+
+export interface AdapterContext {
+  readonly file: StreamedFile;
+  /** Validated options with defaults filled (purpose, user, account). */
+  readonly options: Options;
+  readonly config: ProviderConfig;
+  /** Injected so tests and other runtimes choose the transport; nothing global is patched. */
+  readonly fetch: typeof fetch;
+  /** Aborts the outgoing request (timeout, or the incoming body failed). */
+  readonly signal: AbortSignal;
+}
+
+/** A provider's successful answer, normalized. */
+export interface Delivered {
+  readonly providerFileId: string | null;
+  readonly url: string | null;
+  /** What the provider's generation APIs take. */
+  readonly reference: string;
+  /** The provider's answer, unchanged. */
+  readonly response: Record<string, unknown>;
+}
+
+/** Problem codes a provider answer can map to. */
+export type ProviderFailureCode = Extract<
+  ErrorCode,
+  | "provider_rate_limited"
+  | "provider_auth_failed"
+  | "provider_error"
+  | "provider_timeout"
+  | "file_too_large"
+  | "unsupported_file_type"
+>;
+
+/** A provider's failure, as data; converted to a GatewayError at the adapter boundary (failure.ts). */
+export interface ProviderFailure {
+  readonly code: ProviderFailureCode;
+  readonly detail: string;
+  /** The provider's HTTP status, when it answered. */
+  readonly status?: number;
+  /** The provider's own code (Dify string code, MiniMax status_code, Jimmy/WaveSpeed code). */
+  readonly providerCode?: string | number;
+  readonly message?: string;
+  readonly retryAfter?: string;
+}
+
+export type AdapterResult =
+  | { readonly data: Delivered; readonly error?: never }
+  | { readonly data?: never; readonly error: ProviderFailure };
+
+export interface ProviderAdapter {
+  readonly id: ProviderId;
+  upload(ctx: AdapterContext): Promise<AdapterResult>;
+}

@@ -1,0 +1,113 @@
+// Outgoing bodies with an exact Content-Length. workerd sends Content-Length when the body's length is
+// known, and the readable side of a FixedLengthStream is known; writing too few or too many bytes aborts
+// the outgoing request, so a short body never reaches a provider looking complete.
+import { encoder } from "./bytes";
+
+/** A file on its way through the gateway: metadata known up front, bytes streamed. */
+export interface StreamedFile {
+  readonly name: string;
+  readonly type: string;
+  readonly size: number;
+  readonly stream: ReadableStream<Uint8Array>;
+}
+
+export interface EncodedBody {
+  readonly stream: ReadableStream<Uint8Array>;
+  readonly length: number;
+  readonly contentType: string;
+}
+
+/**
+ * Streams `parts` (the prefix bytes, the file, the suffix bytes) into a FixedLengthStream. Aborting
+ * `signal` cancels the file's source and aborts the outgoing body.
+ */
+function exactLength(
+  prefix: Uint8Array,
+  file: StreamedFile,
+  suffix: Uint8Array,
+  signal: AbortSignal,
+): ReadableStream<Uint8Array> {
+  const { readable, writable } = new FixedLengthStream(prefix.length + file.size + suffix.length);
+  const pump = async () => {
+    if (prefix.length) await write(writable, prefix);
+    await file.stream.pipeTo(writable, { preventClose: true, signal });
+    const writer = writable.getWriter();
+    if (suffix.length) await writer.write(suffix);
+    await writer.close();
+  };
+  pump().catch((error) => writable.abort(error).catch(() => {}));
+  return readable;
+}
+
+async function write(writable: WritableStream<Uint8Array>, bytes: Uint8Array): Promise<void> {
+  const writer = writable.getWriter();
+  try {
+    await writer.write(bytes);
+  } finally {
+    writer.releaseLock();
+  }
+}
+
+/** The file's bytes as the whole body (useapi). */
+export function encodeRaw(file: StreamedFile, signal: AbortSignal): EncodedBody {
+  return {
+    stream: exactLength(new Uint8Array(0), file, new Uint8Array(0), signal),
+    length: file.size,
+    contentType: file.type,
+  };
+}
+
+/** A boundary nobody can predict, so no field value can forge a part (CVE-2025-7783). */
+function randomBoundary(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(18));
+  return `mediagate-${Array.from(bytes, (b) => b.toString(36).padStart(2, "0")).join("")}`;
+}
+
+/**
+ * Quotes a header parameter the way browsers do (HTML's multipart/form-data encoding): `"`, CR and LF
+ * become %22, %0D, %0A, so a filename cannot close the header and inject parts (GHSA-hmw2-7cc7-3qxx).
+ */
+export function quoteParam(value: string): string {
+  return `"${value.replace(/"/g, "%22").replace(/\r/g, "%0D").replace(/\n/g, "%0A")}"`;
+}
+
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const MIME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+\/[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/**
+ * Encodes `body` as multipart/form-data: text fields first, then the single StreamedFile part, with an
+ * exact length of preamble + file size + epilogue. Field values must not contain CR or LF (validation
+ * refuses them) and field names are ours; both are checked again here because this is the last line.
+ */
+export function encodeMultipart(
+  body: Readonly<Record<string, string | StreamedFile | undefined>>,
+  signal: AbortSignal,
+): EncodedBody {
+  const boundary = randomBoundary();
+  let head = "";
+  let file: { name: string; value: StreamedFile } | undefined;
+  for (const [name, value] of Object.entries(body)) {
+    if (value === undefined) continue;
+    if (!TOKEN.test(name)) throw new Error(`multipart field name not a token: ${name}`);
+    if (typeof value !== "string") {
+      if (file) throw new Error("multipart body with two files");
+      file = { name, value };
+      continue;
+    }
+    if (/[\r\n]/.test(value) || value.includes(boundary))
+      throw new Error(`unsafe multipart value for ${name}`);
+    head += `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
+  }
+  if (!file) throw new Error("multipart body without a file");
+  const type = MIME.test(file.value.type) ? file.value.type : "application/octet-stream";
+  head +=
+    `--${boundary}\r\nContent-Disposition: form-data; name="${file.name}"; filename=${quoteParam(file.value.name)}\r\n` +
+    `Content-Type: ${type}\r\n\r\n`;
+  const prefix = encoder.encode(head);
+  const suffix = encoder.encode(`\r\n--${boundary}--\r\n`);
+  return {
+    stream: exactLength(prefix, file.value, suffix, signal),
+    length: prefix.length + file.value.size + suffix.length,
+    contentType: `multipart/form-data; boundary=${boundary}`,
+  };
+}

@@ -1,0 +1,95 @@
+// One upload, end to end: validated intake → metered stream → adapter → normalized result.
+// Precedence when things fail: the incoming body's failure (disconnect, malformed, mis-sized) over the
+// provider's answer, because a broken body is why the provider saw a broken request.
+import { capability, type ProviderId } from "../capabilities";
+import type { ProviderConfig } from "../env";
+import { GatewayError, isGatewayError } from "../errors";
+import { ADAPTERS } from "../providers";
+import { toGatewayError } from "../providers/failure";
+import type { Delivered } from "../providers/types";
+import { meter } from "./meter";
+import type { Options, ValidatedFile } from "./validate";
+
+export interface ForwardRequest {
+  readonly provider: ProviderId;
+  readonly config: ProviderConfig;
+  readonly file: ValidatedFile;
+  readonly options: Options;
+  /** The file's bytes. */
+  readonly stream: ReadableStream<Uint8Array>;
+  /** How long to wait for the provider's answer after the last byte is sent. */
+  readonly timeoutMs: number;
+  readonly fetch: typeof fetch;
+}
+
+export interface Forwarded {
+  readonly delivered: Delivered;
+  readonly sha256: string;
+}
+
+function bodyError(error: unknown): GatewayError {
+  if (isGatewayError(error)) return error;
+  return new GatewayError("malformed_body", `The upload body broke off before its end (${String(error)}).`);
+}
+
+export async function forward(req: ForwardRequest): Promise<Forwarded> {
+  const metered = meter(req.stream, req.file.size);
+  const controller = new AbortController();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  // The clock starts once the provider has every byte: upload time scales with size, answers should not.
+  metered.done.then(
+    () => {
+      timer = setTimeout(
+        () =>
+          controller.abort(
+            new GatewayError(
+              "provider_timeout",
+              `${capability(req.provider).name} did not answer within ${req.timeoutMs} ms.`,
+              {
+                provider: req.provider,
+              },
+            ),
+          ),
+        req.timeoutMs,
+      );
+    },
+    () => {
+      // Only the incoming body's own failures abort the call; a cancellation from the provider's side
+      // surfaces as the call's own failure.
+      const broken = metered.failure();
+      if (broken !== undefined) controller.abort(bodyError(broken));
+    },
+  );
+  try {
+    const result = await ADAPTERS[req.provider].upload({
+      file: { name: req.file.name, type: req.file.mimeType, size: req.file.size, stream: metered.stream },
+      options: req.options,
+      config: req.config,
+      fetch: req.fetch,
+      signal: controller.signal,
+    });
+    const broken = metered.failure();
+    if (broken !== undefined) throw bodyError(broken);
+    if (result.error) throw toGatewayError(req.provider, result.error);
+    // A provider that answers success before reading every byte has not received the file.
+    const early = new GatewayError(
+      "provider_error",
+      "The provider answered before receiving the whole file.",
+      {
+        provider: req.provider,
+      },
+    );
+    await Promise.race([
+      metered.done.catch(() => Promise.reject(early)),
+      scheduler.wait(req.timeoutMs, { signal: controller.signal }).then(() => Promise.reject(early)),
+    ]);
+    return { delivered: result.data, sha256: await metered.sha256 };
+  } catch (error) {
+    const broken = metered.failure();
+    throw broken !== undefined ? bodyError(broken) : error;
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+    // Stop reading the client if the provider answered early (an error before the body was done).
+    if (!controller.signal.aborted) controller.abort(new Error("upload finished"));
+  }
+}

@@ -1,0 +1,131 @@
+// Turns an upload request into one file stream plus options, reading nothing but the multipart head.
+// Two forms: multipart/form-data (text fields, then one `file` part) or the raw media with ?filename=.
+import type { FieldName } from "../capabilities";
+import { GatewayError } from "../errors";
+import { closingLength, parseMultipart } from "./multipart-parser";
+
+export interface Intake {
+  readonly form: "multipart" | "raw";
+  readonly filename: string;
+  /** The media type the client declared (without parameters), if any. */
+  readonly declaredType: string | undefined;
+  /** Exact number of file bytes the body carries. */
+  readonly size: number;
+  readonly options: Partial<Record<FieldName, string>>;
+  /** The file's bytes only. */
+  readonly stream: ReadableStream<Uint8Array>;
+}
+
+const OPTION_NAMES: readonly string[] = ["purpose", "user", "account"] satisfies FieldName[];
+/** Bytes of text fields and part headers read before the file's data, at most. */
+export const MULTIPART_HEAD_BYTES = 64 * 1024;
+
+export interface IntakeLimits {
+  /** MAX_REQUEST_BYTES: largest request body. */
+  readonly maxRequestBytes: number;
+}
+
+/** Content-Length, required: forwarded bodies carry an exact length and limits are checked before reading. */
+export function declaredLength(request: Request, limits: IntakeLimits): number {
+  const header = request.headers.get("content-length");
+  if (header === null) {
+    if (request.body === null) throw new GatewayError("no_file_uploaded", "The request has no body.");
+    throw new GatewayError(
+      "length_required",
+      "Send Content-Length with the upload; for streams of unknown length use the resumable upload API.",
+    );
+  }
+  const length = Number(header);
+  if (!/^\d+$/.test(header) || !Number.isSafeInteger(length)) {
+    throw new GatewayError("malformed_body", "Content-Length is not a number.");
+  }
+  if (length > limits.maxRequestBytes) {
+    throw new GatewayError(
+      "file_too_large",
+      `The request is ${length} bytes; one request carries at most ${limits.maxRequestBytes}. Use the resumable upload API for larger files.`,
+      { max_bytes: limits.maxRequestBytes },
+    );
+  }
+  if (length === 0 || request.body === null)
+    throw new GatewayError("no_file_uploaded", "The request body is empty.");
+  return length;
+}
+
+function mediaType(header: string | null): string | undefined {
+  const type = header?.split(";")[0]?.trim().toLowerCase();
+  return type ? type : undefined;
+}
+
+function boundaryOf(contentType: string): string {
+  const match = /;\s*boundary=(?:"([^"]{1,70})"|([^\s;]{1,70}))/i.exec(contentType);
+  const boundary = match?.[1] ?? match?.[2];
+  if (!boundary)
+    throw new GatewayError("malformed_body", "multipart/form-data without a valid boundary parameter.");
+  return boundary;
+}
+
+/** Collects options from text fields and the query; a name given twice or unknown is refused. */
+function collectOptions(pairs: Iterable<readonly [string, string]>, ignore: readonly string[]) {
+  const options: Partial<Record<FieldName, string>> = {};
+  for (const [name, value] of pairs) {
+    if (ignore.includes(name)) continue;
+    if (!OPTION_NAMES.includes(name)) {
+      throw new GatewayError(
+        "invalid_field",
+        `Unknown field "${name}"; options are ${OPTION_NAMES.join(", ")}.`,
+      );
+    }
+    if (options[name as FieldName] !== undefined)
+      throw new GatewayError("invalid_field", `Field "${name}" is given twice.`);
+    options[name as FieldName] = value;
+  }
+  return options;
+}
+
+export async function readIntake(request: Request, limits: IntakeLimits): Promise<Intake> {
+  const length = declaredLength(request, limits);
+  const body = request.body as ReadableStream<Uint8Array>;
+  const url = new URL(request.url);
+  const contentType = request.headers.get("content-type") ?? "";
+  const type = mediaType(contentType);
+
+  if (type === "multipart/form-data") {
+    const boundary = boundaryOf(contentType);
+    const head = await parseMultipart(body, boundary, { headBytes: MULTIPART_HEAD_BYTES });
+    const options = collectOptions([...head.fields, ...url.searchParams], []);
+    const file = head.file;
+    if (!file) throw new GatewayError("no_file_uploaded", 'The form has no "file" part.');
+    const abandon = async (error: GatewayError) => {
+      await file.stream.cancel(error).catch(() => {});
+      return error;
+    };
+    if (file.field !== "file") {
+      throw await abandon(
+        new GatewayError("invalid_field", `The file part must be named "file", not "${file.field}".`),
+      );
+    }
+    if (!file.filename)
+      throw await abandon(new GatewayError("filename_missing", 'The "file" part has no filename.'));
+    // The file is the last part and a well-formed body closes with CRLF--boundary--CRLF, so its size is
+    // known before any byte is forwarded. A body that closes otherwise fails the size check and is aborted.
+    const size = length - file.offset - closingLength(boundary);
+    if (size < 0)
+      throw await abandon(new GatewayError("malformed_body", "Content-Length is shorter than the form."));
+    return {
+      form: "multipart",
+      filename: file.filename,
+      declaredType: mediaType(file.contentType ?? null),
+      size,
+      options,
+      stream: file.stream,
+    };
+  }
+
+  const filename = url.searchParams.get("filename");
+  const options = collectOptions(url.searchParams, ["filename"]);
+  if (!filename) {
+    await body.cancel().catch(() => {});
+    throw new GatewayError("filename_missing", "Raw uploads name the file with ?filename=.");
+  }
+  return { form: "raw", filename, declaredType: type, size: length, options, stream: body };
+}
