@@ -47,7 +47,7 @@ export async function uploadFile(request: ProviderRequest, env: Env): Promise<Re
     const options = validateOptions(cap, intake.options);
     return { options, file: validateFile(cap, intake, options) };
   }
-  const { delivered, sha256 } = await forward({
+  const { delivered, sha256, size } = await forward({
     provider: request.provider,
     config: request.providerConfig,
     file: validated.file,
@@ -63,7 +63,7 @@ export async function uploadFile(request: ProviderRequest, env: Env): Promise<Re
     status: "uploaded",
     file: {
       name: validated.file.name,
-      size: validated.file.size,
+      size,
       mime_type: validated.file.mimeType,
       kind: validated.file.kind,
       sha256,

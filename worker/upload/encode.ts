@@ -7,7 +7,13 @@ import { encoder } from "./bytes";
 export interface StreamedFile {
   readonly name: string;
   readonly type: string;
+  /** Bytes the stream carries; with `slack`, the most it carries. */
   readonly size: number;
+  /**
+   * How many bytes short of `size` the stream may end (a multipart upload's size is known only to within
+   * its epilogue: see intake.ts). A multipart encoder makes up the difference after its closing boundary.
+   */
+  readonly slack?: number;
   readonly stream: ReadableStream<Uint8Array>;
 }
 
@@ -18,43 +24,59 @@ export interface EncodedBody {
 }
 
 /**
- * Streams `parts` (the prefix bytes, the file, the suffix bytes) into a FixedLengthStream. Aborting
- * `signal` cancels the file's source and aborts the outgoing body.
+ * Streams the prefix bytes, the file and the suffix bytes into a FixedLengthStream of
+ * prefix + file.size + suffix. When the file ends up to `slack` bytes short, `pad(missing)`, written after
+ * the suffix, supplies the difference. Aborting `signal` cancels the file's source and aborts the body.
  */
 function exactLength(
   prefix: Uint8Array,
   file: StreamedFile,
   suffix: Uint8Array,
   signal: AbortSignal,
+  pad?: (missing: number) => Uint8Array,
 ): ReadableStream<Uint8Array> {
   const { readable, writable } = new FixedLengthStream(prefix.length + file.size + suffix.length);
+  const writer = writable.getWriter();
+  const reader = file.stream.getReader();
+  // Failures are handled where they are caused (pump, abort); these would otherwise report as uncaught.
+  writer.closed.catch(() => {});
+  reader.closed.catch(() => {});
+  const stop = (reason: unknown) => {
+    reader.cancel(reason).catch(() => {});
+    writer.abort(reason).catch(() => {});
+  };
+  const onAbort = () => stop(signal.reason);
+  // The pipe, by hand: pipeTo can't count bytes, and the count decides the padding.
   const pump = async () => {
-    if (prefix.length) await write(writable, prefix);
-    await file.stream.pipeTo(writable, { preventClose: true, signal });
-    const writer = writable.getWriter();
+    if (prefix.length) await writer.write(prefix);
+    let sent = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      sent += value.byteLength;
+      await writer.ready;
+      writer.write(value).catch(() => {});
+    }
+    const missing = file.size - sent;
+    const allowed = pad ? (file.slack ?? 0) : 0;
+    if (missing < 0 || missing > allowed) throw new Error(`the file carried ${sent} of ${file.size} bytes`);
     if (suffix.length) await writer.write(suffix);
+    if (missing > 0 && pad) await writer.write(pad(missing));
     await writer.close();
   };
-  pump().catch((error) => writable.abort(error).catch(() => {}));
+  signal.addEventListener("abort", onAbort, { once: true });
+  pump()
+    .catch(stop)
+    .finally(() => signal.removeEventListener("abort", onAbort));
   return readable;
 }
 
-async function write(writable: WritableStream<Uint8Array>, bytes: Uint8Array): Promise<void> {
-  const writer = writable.getWriter();
-  try {
-    await writer.write(bytes);
-  } finally {
-    writer.releaseLock();
-  }
-}
+const EMPTY = new Uint8Array(0);
 
-/** The file's bytes as the whole body (useapi). */
+/** The file's bytes as the whole body (useapi). Its size must be exact: a raw body has nowhere to pad. */
 export function encodeRaw(file: StreamedFile, signal: AbortSignal): EncodedBody {
-  return {
-    stream: exactLength(new Uint8Array(0), file, new Uint8Array(0), signal),
-    length: file.size,
-    contentType: file.type,
-  };
+  if (file.slack) throw new Error("a raw body needs the file's exact size");
+  return { stream: exactLength(EMPTY, file, EMPTY, signal), length: file.size, contentType: file.type };
 }
 
 /** A boundary nobody can predict, so no field value can forge a part (CVE-2025-7783). */
@@ -105,8 +127,11 @@ export function encodeMultipart(
     `Content-Type: ${type}\r\n\r\n`;
   const prefix = encoder.encode(head);
   const suffix = encoder.encode(`\r\n--${boundary}--\r\n`);
+  // A file that ends short of its upper bound is made up after the closing delimiter: the epilogue,
+  // which receivers ignore (RFC 2046 §5.1.1). So the length stays exact either way.
+  const epilogue = (missing: number) => encoder.encode("\r\n".repeat(missing).slice(0, missing));
   return {
-    stream: exactLength(prefix, file.value, suffix, signal),
+    stream: exactLength(prefix, file.value, suffix, signal, epilogue),
     length: prefix.length + file.value.size + suffix.length,
     contentType: `multipart/form-data; boundary=${boundary}`,
   };

@@ -25,6 +25,8 @@ export interface ForwardRequest {
 export interface Forwarded {
   readonly delivered: Delivered;
   readonly sha256: string;
+  /** The file's exact size, counted. */
+  readonly size: number;
 }
 
 function bodyError(error: unknown): GatewayError {
@@ -33,7 +35,20 @@ function bodyError(error: unknown): GatewayError {
 }
 
 export async function forward(req: ForwardRequest): Promise<Forwarded> {
-  const metered = meter(req.stream, req.file.size);
+  const { size, slack } = req.file;
+  // A raw upstream body can't absorb a multipart upload's 2-byte uncertainty (encode.ts pads multipart
+  // ones), so it commits to the CRLF-terminated reading and refuses a body that turns out otherwise.
+  const exact = capability(req.provider).body === "raw";
+  const metered = meter(req.stream, {
+    min: size - slack,
+    max: exact ? size - slack : size,
+    ...(exact && slack
+      ? {
+          overflowHint:
+            "The multipart body must end with CRLF after its closing boundary; or send the file as a raw body.",
+        }
+      : {}),
+  });
   const controller = new AbortController();
   let timer: ReturnType<typeof setTimeout> | undefined;
   // The clock starts once the provider has every byte: upload time scales with size, answers should not.
@@ -62,7 +77,13 @@ export async function forward(req: ForwardRequest): Promise<Forwarded> {
   );
   try {
     const result = await ADAPTERS[req.provider].upload({
-      file: { name: req.file.name, type: req.file.mimeType, size: req.file.size, stream: metered.stream },
+      file: {
+        name: req.file.name,
+        type: req.file.mimeType,
+        size: exact ? size - slack : size,
+        slack: exact ? 0 : slack,
+        stream: metered.stream,
+      },
       options: req.options,
       config: req.config,
       fetch: req.fetch,
@@ -83,7 +104,7 @@ export async function forward(req: ForwardRequest): Promise<Forwarded> {
       metered.done.catch(() => Promise.reject(early)),
       scheduler.wait(req.timeoutMs, { signal: controller.signal }).then(() => Promise.reject(early)),
     ]);
-    return { delivered: result.data, sha256: await metered.sha256 };
+    return { delivered: result.data, sha256: await metered.sha256, size: metered.bytes() };
   } catch (error) {
     const broken = metered.failure();
     throw broken !== undefined ? bodyError(broken) : error;

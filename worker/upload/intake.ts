@@ -2,15 +2,21 @@
 // Two forms: multipart/form-data (text fields, then one `file` part) or the raw media with ?filename=.
 import type { FieldName } from "../capabilities";
 import { GatewayError } from "../errors";
-import { closingLength, parseMultipart } from "./multipart-parser";
+import { CLOSING_SLACK, closingLength, parseMultipart } from "./multipart-parser";
 
 export interface Intake {
   readonly form: "multipart" | "raw";
   readonly filename: string;
   /** The media type the client declared (without parameters), if any. */
   readonly declaredType: string | undefined;
-  /** Exact number of file bytes the body carries. */
+  /** File bytes the body carries, at most. */
   readonly size: number;
+  /**
+   * How many bytes short of `size` the file may turn out: 0 for a raw body; 2 for multipart, whose
+   * size depends on whether the client ends the body with CRLF after the closing boundary (browsers,
+   * curl, undici, OkHttp and Go do; workerd's FormData does not) — unknowable until the last byte.
+   */
+  readonly slack: number;
   readonly options: Partial<Record<FieldName, string>>;
   /** The file's bytes only. */
   readonly stream: ReadableStream<Uint8Array>;
@@ -106,8 +112,8 @@ export async function readIntake(request: Request, limits: IntakeLimits): Promis
     }
     if (!file.filename)
       throw await abandon(new GatewayError("filename_missing", 'The "file" part has no filename.'));
-    // The file is the last part and a well-formed body closes with CRLF--boundary--CRLF, so its size is
-    // known before any byte is forwarded. A body that closes otherwise fails the size check and is aborted.
+    // The file is the last part, so its size is known from Content-Length before any byte is forwarded:
+    // to within the CRLF some clients put after the closing boundary.
     const size = length - file.offset - closingLength(boundary);
     if (size < 0)
       throw await abandon(new GatewayError("malformed_body", "Content-Length is shorter than the form."));
@@ -116,6 +122,7 @@ export async function readIntake(request: Request, limits: IntakeLimits): Promis
       filename: file.filename,
       declaredType: mediaType(file.contentType ?? null),
       size,
+      slack: CLOSING_SLACK,
       options,
       stream: file.stream,
     };
@@ -127,5 +134,5 @@ export async function readIntake(request: Request, limits: IntakeLimits): Promis
     await body.cancel().catch(() => {});
     throw new GatewayError("filename_missing", "Raw uploads name the file with ?filename=.");
   }
-  return { form: "raw", filename, declaredType: type, size: length, options, stream: body };
+  return { form: "raw", filename, declaredType: type, size: length, slack: 0, options, stream: body };
 }

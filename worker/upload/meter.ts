@@ -8,6 +8,8 @@ export interface Meter {
   readonly stream: ReadableStream<Uint8Array>;
   /** Hex SHA-256 of every byte, once the last one has passed. */
   readonly sha256: Promise<string>;
+  /** Bytes passed so far (the file's size once `done`). */
+  bytes(): number;
   /** Resolves once all `expected` bytes have passed; rejects when the body fails or is cancelled. */
   readonly done: Promise<void>;
   /**
@@ -17,11 +19,20 @@ export interface Meter {
   failure(): unknown;
 }
 
-export function meter(source: ReadableStream<Uint8Array>, expected: number): Meter {
+/** The sizes a body may have: exact (min = max) or, for multipart, known to within the epilogue. */
+export interface SizeRange {
+  readonly min: number;
+  readonly max: number;
+  /** Why a body longer than `max` is refused, when there is more to say than the numbers. */
+  readonly overflowHint?: string;
+}
+
+export function meter(source: ReadableStream<Uint8Array>, size: SizeRange): Meter {
   // DigestStream hashes natively in workerd (https://developers.cloudflare.com/workers/runtime-apis/web-crypto/).
   const digest = new crypto.DigestStream("SHA-256");
   const hasher = digest.getWriter();
   const reader = source.getReader();
+  reader.closed.catch(() => {}); // a source failure is reported through `failure()` and `done`
   const { promise: done, resolve, reject } = Promise.withResolvers<void>();
   let seen = 0;
   let failure: unknown;
@@ -41,10 +52,10 @@ export function meter(source: ReadableStream<Uint8Array>, expected: number): Met
           throw error;
         }
         if (result.done) {
-          if (seen !== expected) {
+          if (seen < size.min) {
             const error = new GatewayError(
               "malformed_body",
-              `The body ended after ${seen} of the declared ${expected} file bytes.`,
+              `The body ended after ${seen} of the declared ${size.min} file bytes.`,
             );
             fail(error, true);
             throw error;
@@ -55,10 +66,10 @@ export function meter(source: ReadableStream<Uint8Array>, expected: number): Met
           return;
         }
         seen += result.value.byteLength;
-        if (seen > expected) {
+        if (seen > size.max) {
           const error = new GatewayError(
             "malformed_body",
-            `The body carries more than the declared ${expected} file bytes.`,
+            `The body carries more than the declared ${size.max} file bytes.${size.overflowHint ? ` ${size.overflowHint}` : ""}`,
           );
           fail(error, true);
           reader.cancel(error).catch(() => {});
@@ -77,5 +88,5 @@ export function meter(source: ReadableStream<Uint8Array>, expected: number): Met
   const sha256 = digest.digest.then(toHex);
   done.catch(() => {});
   sha256.catch(() => {});
-  return { stream, sha256, done, failure: () => failure };
+  return { stream, sha256, done, bytes: () => seen, failure: () => failure };
 }

@@ -26,8 +26,10 @@ export interface MultipartHead {
   readonly file: MultipartFile | undefined;
 }
 
-/** Bytes a well-formed body has after the last part's data: CRLF "--" boundary "--" CRLF. */
-export const closingLength = (boundary: string) => boundary.length + 8;
+/** Bytes a body has after the last part's data, at least: CRLF "--" boundary "--". */
+export const closingLength = (boundary: string) => boundary.length + 6;
+/** The CRLF most clients add after the closing boundary (the epilogue); some add nothing. */
+export const CLOSING_SLACK = 2;
 
 const CRLF = encoder.encode("\r\n");
 const HEADER_END = encoder.encode("\r\n\r\n");
@@ -41,7 +43,9 @@ const malformed = (detail: string) =>
 class Cursor {
   buf: Uint8Array = EMPTY;
   consumed = 0;
-  constructor(private readonly reader: ReadableStreamDefaultReader<Uint8Array>) {}
+  constructor(private readonly reader: ReadableStreamDefaultReader<Uint8Array>) {
+    reader.closed.catch(() => {}); // failures surface through read()
+  }
 
   /** Appends the next chunk; false at end of stream. */
   async more(): Promise<boolean> {

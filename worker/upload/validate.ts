@@ -8,7 +8,9 @@ export interface ValidatedFile {
   readonly extension: string;
   readonly mimeType: string;
   readonly kind: Kind;
+  /** At most; see Intake.slack. */
   readonly size: number;
+  readonly slack: number;
 }
 
 export type Options = Partial<Record<FieldName, string>>;
@@ -94,15 +96,17 @@ export function validateFile(cap: Capability, intake: Intake, options: Options):
   const top = mimeType.split("/")[0];
   const kind: Kind =
     top === "image" || top === "video" || top === "audio" ? top : (known?.kind ?? "document");
-  if (intake.size === 0) throw new GatewayError("no_file_uploaded", "The file is empty.");
-  if (cap.maxBytes !== null && intake.size > cap.maxBytes) {
+  // Limits apply to the smallest size the body allows (the usual CRLF-terminated form).
+  const least = intake.size - intake.slack;
+  if (least <= 0) throw new GatewayError("no_file_uploaded", "The file is empty.");
+  if (cap.maxBytes !== null && least > cap.maxBytes) {
     throw new GatewayError(
       "file_too_large",
-      `${cap.name} takes files up to ${cap.maxBytes} bytes; this one is ${intake.size}.`,
+      `${cap.name} takes files up to ${cap.maxBytes} bytes; this one is ${least}.`,
       {
         max_bytes: cap.maxBytes,
       },
     );
   }
-  return { name, extension, mimeType, kind, size: intake.size };
+  return { name, extension, mimeType, kind, size: intake.size, slack: intake.slack };
 }

@@ -1,0 +1,60 @@
+#!/usr/bin/env node
+// `npm start`: the gateway on :8787 wired to the provider sandbox on :8788, both under `wrangler dev`.
+// Gateway key for local use: dev-key. Everything here is local-only; see README "Configuration" for real keys.
+import { spawn } from "node:child_process";
+
+const SANDBOX = process.env.SANDBOX_PORT ?? "8788";
+const GATEWAY = process.env.PORT ?? "8787";
+const sandboxUrl = `http://localhost:${SANDBOX}`;
+
+/** What the gateway is started with: its own dev key, and each provider pointed at the sandbox. */
+export const DEV_VARS = {
+  GATEWAY_API_KEYS: "dev-key",
+  SIGNING_SECRET: "dev-signing-secret",
+  JIMMY_API_KEY: "sandbox-jimmy-key",
+  JIMMY_BASE_URL: `${sandboxUrl}/jimmy`,
+  DIFY_API_KEY: "sandbox-dify-key",
+  DIFY_BASE_URL: `${sandboxUrl}/dify/v1`,
+  MINIMAX_API_KEY: "sandbox-minimax-key",
+  MINIMAX_BASE_URL: `${sandboxUrl}/minimax`,
+  USEAPI_API_KEY: "sandbox-useapi-key",
+  USEAPI_BASE_URL: `${sandboxUrl}/useapi`,
+  USEAPI_ACCOUNT: "sandbox-account",
+  WAVESPEED_API_KEY: "sandbox-wavespeed-key",
+  WAVESPEED_BASE_URL: `${sandboxUrl}/wavespeed`,
+};
+
+const wrangler = (args, name) => {
+  const child = spawn("wrangler", ["dev", ...args, "--show-interactive-dev-session=false"], {
+    stdio: ["ignore", "inherit", "inherit"],
+    env: { ...process.env, FORCE_COLOR: "1" },
+  });
+  child.on("exit", (code) => {
+    console.error(`${name} exited (${code}); stopping.`);
+    process.exit(code ?? 1);
+  });
+  return child;
+};
+
+const children = [
+  wrangler(["-c", "sandbox/wrangler.toml", "--port", SANDBOX, "--inspector-port", "9230"], "sandbox"),
+  wrangler(
+    [
+      "-c",
+      "wrangler.toml",
+      "--port",
+      GATEWAY,
+      "--inspector-port",
+      "9229",
+      ...Object.entries(DEV_VARS).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
+    ],
+    "gateway",
+  ),
+];
+for (const signal of ["SIGINT", "SIGTERM"]) {
+  process.on(signal, () => {
+    for (const c of children) c.kill(signal);
+    process.exit(0);
+  });
+}
+console.log(`\nMediagate: http://localhost:${GATEWAY}  (key: dev-key)   provider sandbox: ${sandboxUrl}\n`);

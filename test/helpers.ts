@@ -1,0 +1,185 @@
+// Shared test helpers: build requests the way real clients do, call the gateway, read the emulator's log.
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env as baseEnv } from "cloudflare:workers";
+import { expect, inject } from "vitest";
+import type { components } from "../generated/gateway";
+import type { Received } from "../sandbox/providers";
+import { SANDBOX_KEYS } from "../sandbox/providers";
+import type { ProviderId } from "../worker/capabilities";
+import type { Env } from "../worker/env";
+import worker from "../worker/index";
+
+export type Problem = components["schemas"]["Problem"];
+export type UploadResult = components["schemas"]["UploadResult"];
+
+export const KEY = "test-gateway-key";
+export const emulatorUrl = () => inject("emulatorUrl");
+
+/** The gateway's environment with every provider pointed at the emulator. */
+export function gatewayEnv(overrides: Partial<Record<keyof Env, string | undefined>> = {}): Env {
+  const url = emulatorUrl();
+  return {
+    ...(baseEnv as unknown as Env),
+    GATEWAY_API_KEYS: KEY,
+    PROVIDER_TIMEOUT_MS: "1500",
+    JIMMY_API_KEY: SANDBOX_KEYS.jimmy,
+    JIMMY_BASE_URL: `${url}/jimmy`,
+    DIFY_API_KEY: SANDBOX_KEYS.dify,
+    DIFY_BASE_URL: `${url}/dify/v1`,
+    MINIMAX_API_KEY: SANDBOX_KEYS.minimax,
+    MINIMAX_BASE_URL: `${url}/minimax`,
+    USEAPI_API_KEY: SANDBOX_KEYS.useapi,
+    USEAPI_BASE_URL: `${url}/useapi`,
+    WAVESPEED_API_KEY: SANDBOX_KEYS.wavespeed,
+    WAVESPEED_BASE_URL: `${url}/wavespeed`,
+    ...overrides,
+  } as Env;
+}
+
+/** Calls the gateway's fetch handler with a fresh execution context. */
+export async function call(
+  request: Request,
+  overrides: Parameters<typeof gatewayEnv>[0] = {},
+): Promise<Response> {
+  const ctx = createExecutionContext();
+  const response = await worker.fetch(request, gatewayEnv(overrides), ctx);
+  await waitOnExecutionContext(ctx);
+  return response;
+}
+
+export function randomBytes(n: number): Uint8Array {
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i += 65536) crypto.getRandomValues(out.subarray(i, Math.min(n, i + 65536)));
+  return out;
+}
+
+export async function sha256(bytes: Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", bytes);
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** A unique marker for filenames/accounts, to find this test's requests in the emulator's log. */
+export const marker = (prefix = "t") => `${prefix}-${crypto.randomUUID().slice(0, 8)}`;
+
+export interface UploadSpec {
+  filename?: string;
+  bytes?: Uint8Array;
+  type?: string;
+  /** Text fields (multipart) or query options (raw). */
+  fields?: Record<string, string>;
+  query?: Record<string, string>;
+  headers?: Record<string, string>;
+  key?: string | null;
+  /**
+   * How the multipart body ends after its closing boundary: "crlf" as browsers, curl and undici send
+   * (the default), or "none" as workerd's FormData serializer does.
+   */
+  epilogue?: "crlf" | "none";
+}
+
+const base = (provider: string, query: Record<string, string> = {}) => {
+  const url = new URL(`http://gateway.test/v1/providers/${provider}/files`);
+  for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
+  return url;
+};
+
+const auth = (key: string | null | undefined): Record<string, string> =>
+  key === null ? {} : { authorization: `Bearer ${key ?? KEY}` };
+
+/**
+ * A multipart upload encoded by workerd's own FormData serializer, with Content-Length set as an HTTP
+ * client would, and (by default) the trailing CRLF most clients send.
+ */
+export async function multipartRequest(provider: string, spec: UploadSpec = {}): Promise<Request> {
+  const form = new FormData();
+  for (const [k, v] of Object.entries(spec.fields ?? {})) form.append(k, v);
+  const bytes = spec.bytes ?? randomBytes(1000);
+  form.append("file", new File([bytes], spec.filename ?? "clip.png", { type: spec.type ?? "image/png" }));
+  const encoded = new Response(form);
+  const serialized = new Uint8Array(await encoded.arrayBuffer());
+  const body = spec.epilogue === "none" ? serialized : new Uint8Array([...serialized, 13, 10]);
+  return new Request(base(provider, spec.query), {
+    method: "POST",
+    headers: {
+      ...auth(spec.key),
+      "content-type": encoded.headers.get("content-type") ?? "",
+      "content-length": String(body.length),
+      ...spec.headers,
+    },
+    body,
+  });
+}
+
+/** A raw-body upload: the media itself, its Content-Type, ?filename= and options in the query. */
+export function rawRequest(provider: string, spec: UploadSpec = {}): Request {
+  const bytes = spec.bytes ?? randomBytes(1000);
+  const query = {
+    ...(spec.filename === undefined ? {} : { filename: spec.filename }),
+    ...spec.fields,
+    ...spec.query,
+  };
+  return new Request(base(provider, query), {
+    method: "POST",
+    headers: {
+      ...auth(spec.key),
+      ...(spec.type === undefined ? {} : { "content-type": spec.type }),
+      "content-length": String(bytes.length),
+      ...spec.headers,
+    },
+    body: bytes,
+  });
+}
+
+/** A hand-written multipart body (for malformed and adversarial cases). */
+export function rawMultipart(
+  provider: string,
+  boundary: string,
+  body: string | Uint8Array,
+  spec: UploadSpec = {},
+) {
+  const bytes = typeof body === "string" ? new TextEncoder().encode(body) : body;
+  return new Request(base(provider, spec.query), {
+    method: "POST",
+    headers: {
+      ...auth(spec.key),
+      "content-type": `multipart/form-data; boundary=${boundary}`,
+      "content-length": String(bytes.length),
+      ...spec.headers,
+    },
+    body: bytes,
+  });
+}
+
+/** Reads a problem+json answer and checks the fields every problem carries. */
+export async function problemOf(response: Response, status: number, code: Problem["code"]): Promise<Problem> {
+  expect(response.headers.get("content-type")).toBe("application/problem+json");
+  const body = (await response.json()) as Problem;
+  expect({ status: response.status, code: body.code }, JSON.stringify(body)).toEqual({ status, code });
+  expect(body.status).toBe(status);
+  expect(body.type).toBe(`urn:mediagate:problem:${code}`);
+  expect(body.title).toBeTypeOf("string");
+  expect(body.detail).toBeTypeOf("string");
+  return body;
+}
+
+export async function resultOf(response: Response): Promise<UploadResult> {
+  const body = await response.json();
+  expect(response.status, JSON.stringify(body)).toBe(201);
+  return body as UploadResult;
+}
+
+/** Every request the emulator saw whose filename or useapi account is `mark`. */
+export async function receivedWith(mark: string): Promise<Received[]> {
+  const response = await fetch(`${emulatorUrl()}/__sandbox/received`);
+  const all = (await response.json()) as Received[];
+  return all.filter((r) => r.filename?.includes(mark) || r.query.account?.includes(mark));
+}
+
+/** Sample file names each provider's table accepts, with the options it needs. */
+export const SAMPLES: Record<ProviderId, { ext: string; type: string; fields: Record<string, string> }> = {
+  jimmy: { ext: "png", type: "image/png", fields: {} },
+  dify: { ext: "png", type: "image/png", fields: { user: "alice" } },
+  minimax: { ext: "mp3", type: "audio/mpeg", fields: { purpose: "voice_clone" } },
+  useapi: { ext: "png", type: "image/png", fields: {} },
+  wavespeed: { ext: "png", type: "image/png", fields: {} },
+};
