@@ -122,6 +122,12 @@ async function readUpload(
   return { filename, type, fields, bytes: record.bytes, sha256: hash.digest("hex") };
 }
 
+async function drain(body: ReadableStream<Uint8Array> | null): Promise<void> {
+  if (!body) return;
+  const reader = body.getReader();
+  while (!(await reader.read().catch(() => ({ done: true }))).done) {}
+}
+
 function bearer(request: Request): string | null {
   return /^Bearer\s+(\S+)$/.exec(request.headers.get("authorization") ?? "")?.[1] ?? null;
 }
@@ -205,7 +211,8 @@ export async function handleSandbox(request: Request, options: SandboxOptions = 
   };
   const dialect = DIALECTS[provider];
   if (bearer(request) !== SANDBOX_KEYS[provider]) {
-    await request.body?.cancel().catch(() => {});
+    // Drain, then refuse, as typical servers do: the client sees the answer, not a reset.
+    await drain(request.body);
     if (provider === "minimax") return finish(dialect.error(200, "invalid api key", 2049));
     return finish(dialect.error(401, "Unauthorized"));
   }

@@ -18,8 +18,12 @@ function toRequest(req: IncomingMessage, origin: string): Request {
   } as RequestInit);
 }
 
-async function respond(res: ServerResponse, response: Response): Promise<void> {
-  res.writeHead(response.status, Object.fromEntries(response.headers));
+async function respond(req: IncomingMessage, res: ServerResponse, response: Response): Promise<void> {
+  const headers = Object.fromEntries(response.headers);
+  // Answering before the body is read (an auth failure, say) leaves the connection unusable for the next
+  // request: close it, as real servers do.
+  if (!req.readableEnded) headers.connection = "close";
+  res.writeHead(response.status, headers);
   if (response.body) for await (const chunk of response.body) res.write(chunk);
   res.end();
 }
@@ -28,11 +32,11 @@ export async function startEmulator(port = 0): Promise<{ url: string; server: Se
   const server = createServer((req, res) => {
     const origin = `http://${req.headers.host ?? "localhost"}`;
     handleSandbox(toRequest(req, origin)).then(
-      (response) => respond(res, response),
+      (response) => respond(req, res, response),
       (error) => {
         // A SandboxReset (or any crash) drops the connection: the gateway sees a reset, not an answer.
         if (!(error instanceof SandboxReset)) console.error("emulator crash", error);
-        req.socket.destroy();
+        res.destroy();
       },
     );
   });

@@ -38,7 +38,8 @@ export const useapi: ProviderAdapter = {
     if ("failure" in result) return { error: result.failure };
     const { data, error, response } = result;
     if (!data?.fileID) {
-      const known = typeof error === "object" && error !== null ? error : undefined;
+      // useapi's model makes every field optional: an error may come inside an HTTP 200 too.
+      const known = data ?? (typeof error === "object" && error !== null ? error : undefined);
       return {
         error: httpFailure(response, `HTTP ${response.status}: ${known?.error ?? describe(error ?? data)}`, {
           ...(known?.code === undefined ? {} : { providerCode: known.code }),

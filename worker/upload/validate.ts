@@ -59,7 +59,11 @@ export function validateOptions(cap: Capability, given: Options): Options {
   }
   for (const spec of cap.fields) {
     if (out[spec.name] !== undefined) continue;
-    if (spec.required) throw new GatewayError("invalid_field", `${cap.name} needs the "${spec.name}" field.`);
+    if (spec.required)
+      throw new GatewayError(
+        "invalid_field",
+        `${cap.name} needs the "${spec.name}" field: a form field before the file part, or a query parameter.`,
+      );
     if (spec.default !== undefined) out[spec.name] = spec.default;
   }
   return out;
