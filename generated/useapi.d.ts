@@ -25,11 +25,13 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        File: {
+        Model: {
             /** @description URL of the stored file. */
             ossPath?: string;
             /** @description user:user_id-minimax:account-file:file_id — pass to videos/create or images/create. */
-            fileID: string;
+            fileID?: string;
+            error?: string;
+            code?: number;
         };
         Error: {
             error?: string;
@@ -89,13 +91,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Uploaded. */
+            /** @description Uploaded: ossPath and fileID. The vendor's model makes every field optional, so an error/code pair may arrive here too. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["File"];
+                    "application/json": components["schemas"]["Model"];
                 };
             };
             /** @description Bad request. */

@@ -42,7 +42,11 @@ export async function call(
   overrides: Parameters<typeof gatewayEnv>[0] = {},
 ): Promise<Response> {
   const ctx = createExecutionContext();
-  const response = await worker.fetch(request, gatewayEnv(overrides), ctx);
+  const response = await worker.fetch(
+    request as Parameters<typeof worker.fetch>[0],
+    gatewayEnv(overrides),
+    ctx,
+  );
   await waitOnExecutionContext(ctx);
   return response;
 }

@@ -1,0 +1,73 @@
+// GET /healthz, GET /openapi.json, GET /v1/providers: the capability table as the API reports it.
+import { describe, expect, it } from "vitest";
+import type { components } from "../generated/gateway";
+import spec from "../generated/gateway.openapi.json";
+import { CAPABILITIES, PROVIDER_IDS } from "../worker/capabilities";
+import { call, KEY } from "./helpers";
+
+const get = (path: string, auth = true) =>
+  new Request(`http://gw${path}`, { headers: auth ? { authorization: `Bearer ${KEY}` } : {} });
+
+describe("meta routes", () => {
+  it("GET /healthz needs no key", async () => {
+    const res = await call(get("/healthz", false), { GATEWAY_API_KEYS: undefined });
+    expect(await res.json()).toEqual({ status: "ok" });
+  });
+
+  it("GET /openapi.json serves specs/gateway.yaml", async () => {
+    const res = await call(get("/openapi.json", false));
+    const doc = (await res.json()) as typeof spec;
+    expect(doc.openapi).toBe("3.1.0");
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(["/v1/providers", "/v1/providers/{provider}/files"]),
+    );
+    expect(doc).toEqual(spec);
+  });
+});
+
+describe("GET /v1/providers", () => {
+  it("lists every provider from the capability table, with limits capped by MAX_REQUEST_BYTES", async () => {
+    const res = await call(get("/v1/providers"), {
+      MAX_REQUEST_BYTES: "50000000",
+      USEAPI_ACCOUNT: "acct-1",
+      DIFY_API_KEY: undefined,
+    });
+    const { providers } = (await res.json()) as { providers: components["schemas"]["Provider"][] };
+    expect(providers.map((p) => p.id)).toEqual(PROVIDER_IDS);
+    const byId = Object.fromEntries(providers.map((p) => [p.id, p]));
+    expect(byId.jimmy).toMatchObject({
+      max_bytes: 50_000_000,
+      provider_max_bytes: 100 * 1024 * 1024,
+      body: "multipart",
+      configured: true,
+    });
+    expect(byId.useapi).toMatchObject({
+      max_bytes: 50_000_000,
+      provider_max_bytes: 5_000_000_000,
+      body: "raw",
+    });
+    expect(byId.useapi?.fields).toEqual([
+      expect.objectContaining({ name: "account", required: false, default: "acct-1" }),
+    ]);
+    expect(byId.dify).toMatchObject({ accepted: null, configured: false });
+    expect(byId.wavespeed).toMatchObject({ retention_seconds: 7 * 86400 });
+    const purpose = byId.minimax?.fields[0];
+    expect(purpose?.values?.map((v) => v.value)).toEqual([
+      "voice_clone",
+      "prompt_audio",
+      "t2a_async_input",
+      "video_understanding",
+    ]);
+    const jimmyTypes = byId.jimmy?.accepted ?? [];
+    expect(jimmyTypes.map((t) => t.extension)).toEqual(CAPABILITIES.jimmy.accepted);
+    expect(jimmyTypes.find((t) => t.extension === "mov")).toEqual({
+      extension: "mov",
+      mime_types: ["video/quicktime"],
+      kind: "video",
+    });
+  });
+
+  it("needs the gateway key", async () => {
+    expect((await call(get("/v1/providers", false))).status).toBe(401);
+  });
+});
