@@ -5,10 +5,12 @@ import { spawn } from "node:child_process";
 
 const SANDBOX = process.env.SANDBOX_PORT ?? "8788";
 const GATEWAY = process.env.PORT ?? "8787";
+// DevTools ports; the end-to-end test moves them so a second copy can run beside yours.
+const INSPECT = Number(process.env.INSPECTOR_PORT ?? "9229");
 const sandboxUrl = `http://localhost:${SANDBOX}`;
 
 /** What the gateway is started with: its own dev key, and each provider pointed at the sandbox. */
-export const DEV_VARS = {
+const DEV_VARS = {
   GATEWAY_API_KEYS: "dev-key",
   SIGNING_SECRET: "dev-signing-secret",
   JIMMY_API_KEY: "sandbox-jimmy-key",
@@ -37,7 +39,10 @@ const wrangler = (args, name) => {
 };
 
 const children = [
-  wrangler(["-c", "sandbox/wrangler.toml", "--port", SANDBOX, "--inspector-port", "9230"], "sandbox"),
+  wrangler(
+    ["-c", "sandbox/wrangler.toml", "--port", SANDBOX, "--inspector-port", String(INSPECT + 1)],
+    "sandbox",
+  ),
   wrangler(
     [
       "-c",
@@ -45,7 +50,7 @@ const children = [
       "--port",
       GATEWAY,
       "--inspector-port",
-      "9229",
+      String(INSPECT),
       ...Object.entries(DEV_VARS).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
     ],
     "gateway",

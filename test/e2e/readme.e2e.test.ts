@@ -1,0 +1,128 @@
+// End to end, as a new user: `npm start` (the gateway and the sandbox Worker under wrangler dev), then the
+// README's curl commands. Runs in Node: real processes, real sockets, a real client.
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const run = promisify(execFile);
+const GATEWAY = 18787;
+const SANDBOX = 18788;
+const base = `http://127.0.0.1:${GATEWAY}`;
+let start: ChildProcess | undefined;
+const dir = mkdtempSync(join(tmpdir(), "mediagate-e2e-"));
+
+async function waitFor(url: string, ms: number) {
+  const until = Date.now() + ms;
+  for (;;) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {}
+    if (Date.now() > until) throw new Error(`${url} did not come up`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+function file(name: string, size: number) {
+  const bytes = new Uint8Array(size).map((_, i) => (i * 7919) % 251);
+  const path = join(dir, name);
+  writeFileSync(path, bytes);
+  return { path, sha256: createHash("sha256").update(bytes).digest("hex") };
+}
+
+async function curl(...args: string[]) {
+  const { stdout } = await run("curl", ["-sS", "-w", "\n%{http_code}", ...args]);
+  const at = stdout.lastIndexOf("\n");
+  return { status: Number(stdout.slice(at + 1)), body: JSON.parse(stdout.slice(0, at)) };
+}
+
+beforeAll(async () => {
+  start = spawn("npm", ["start"], {
+    env: { ...process.env, PORT: String(GATEWAY), SANDBOX_PORT: String(SANDBOX), INSPECTOR_PORT: "19229" },
+    stdio: "ignore",
+    detached: true,
+  });
+  await waitFor(`${base}/healthz`, 60_000);
+  await waitFor(`http://127.0.0.1:${SANDBOX}/__sandbox/received`, 30_000);
+}, 90_000);
+
+afterAll(() => {
+  // The whole process group: npm, start.mjs and both wrangler dev processes.
+  if (start?.pid) process.kill(-start.pid, "SIGTERM");
+});
+
+describe("the README's quick start", () => {
+  const auth = ["-H", "Authorization: Bearer dev-key"];
+
+  it("uploads to each of the five sandbox providers with curl", async () => {
+    const photo = file("photo.png", 200_000);
+    const voice = file("voice.mp3", 150_000);
+    const clip = file("clip.mp4", 1_500_000);
+    const cases = [
+      ["jimmy", photo, [...auth, "-F", `file=@${photo.path}`, `${base}/v1/providers/jimmy/files`]],
+      [
+        "dify",
+        photo,
+        [...auth, "-F", "user=alice", "-F", `file=@${photo.path}`, `${base}/v1/providers/dify/files`],
+      ],
+      [
+        "minimax",
+        voice,
+        [
+          ...auth,
+          "-F",
+          "purpose=voice_clone",
+          "-F",
+          `file=@${voice.path}`,
+          `${base}/v1/providers/minimax/files`,
+        ],
+      ],
+      [
+        "useapi",
+        clip,
+        [
+          ...auth,
+          "-H",
+          "Content-Type: video/mp4",
+          "--data-binary",
+          `@${clip.path}`,
+          `${base}/v1/providers/useapi/files?filename=clip.mp4`,
+        ],
+      ],
+      ["wavespeed", photo, [...auth, "-F", `file=@${photo.path}`, `${base}/v1/providers/wavespeed/files`]],
+    ] as const;
+    for (const [provider, sample, args] of cases) {
+      const { status, body } = await curl(...args);
+      expect(status, JSON.stringify(body)).toBe(201);
+      expect(body).toMatchObject({ provider, status: "uploaded", file: { sha256: sample.sha256 } });
+      expect(body.reference).toBeTypeOf("string");
+    }
+    const received = (await (await fetch(`http://127.0.0.1:${SANDBOX}/__sandbox/received`)).json()) as {
+      provider: string;
+      sha256: string;
+      complete: boolean;
+    }[];
+    for (const [provider, sample] of cases) {
+      expect(received).toContainEqual(
+        expect.objectContaining({ provider, sha256: sample.sha256, complete: true }),
+      );
+    }
+  });
+
+  it("answers a wrong key and a bad type with problem+json", async () => {
+    const photo = file("notes.pdf", 1000);
+    const unauthorized = await curl(
+      "-H",
+      "Authorization: Bearer nope",
+      "-F",
+      `file=@${photo.path}`,
+      `${base}/v1/providers/jimmy/files`,
+    );
+    expect(unauthorized).toMatchObject({ status: 401, body: { code: "unauthorized" } });
+    const unsupported = await curl(...auth, "-F", `file=@${photo.path}`, `${base}/v1/providers/jimmy/files`);
+    expect(unsupported).toMatchObject({ status: 415, body: { code: "unsupported_file_type" } });
+  });
+});
