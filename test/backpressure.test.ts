@@ -40,7 +40,12 @@ describe("backpressure", () => {
     it(`${name} encoder: a stalled provider stalls the client`, async () => {
       const { state, stream } = countingSource();
       const metered = meter(stream, { min: CHUNK * CHUNKS, max: CHUNK * CHUNKS });
-      const encoded = encode({ name: "a.mp4", type: "video/mp4", size: CHUNK * CHUNKS, stream: metered.stream });
+      const encoded = encode({
+        name: "a.mp4",
+        type: "video/mp4",
+        size: CHUNK * CHUNKS,
+        stream: metered.stream,
+      });
       const reader = await readThenStall(encoded.stream, 5);
       // A few chunks of slack for the pipes' own queues; before the fix the pump drained all 200.
       expect(state.pulled).toBeLessThanOrEqual(12);

@@ -29,6 +29,10 @@ export const MULTIPART_HEAD_BYTES = 64 * 1024;
 export interface IntakeLimits {
   /** MAX_REQUEST_BYTES: largest request body. */
   readonly maxRequestBytes: number;
+  /** A signed URL's max_bytes: a raw body declaring more is refused before it is read. */
+  readonly maxFileBytes?: number;
+  /** A signed URL's fixed filename: used when the request names none, refused when it names another. */
+  readonly filename?: string | undefined;
 }
 
 /** Content-Length, required: forwarded bodies carry an exact length and limits are checked before reading. */
@@ -88,6 +92,21 @@ function collectOptions(pairs: Iterable<readonly [string, string]>, ignore: read
   return options;
 }
 
+/** The filename a request gives, reconciled with the one a signed URL fixes. */
+function filenameFor(given: string | null | undefined, limits: IntakeLimits): string | undefined {
+  if (limits.filename === undefined) return given ?? undefined;
+  if (given && given !== limits.filename) {
+    throw new GatewayError(
+      "invalid_field",
+      `The filename is fixed by this upload URL to "${limits.filename}".`,
+    );
+  }
+  return limits.filename;
+}
+
+/** Query parameters that are not upload options. */
+const NOT_OPTIONS = ["filename", "token"];
+
 export async function readIntake(request: Request, limits: IntakeLimits): Promise<Intake> {
   const length = declaredLength(request, limits);
   const body = request.body as ReadableStream<Uint8Array>;
@@ -98,41 +117,50 @@ export async function readIntake(request: Request, limits: IntakeLimits): Promis
   if (type === "multipart/form-data") {
     const boundary = boundaryOf(contentType);
     const head = await parseMultipart(body, boundary, { headBytes: MULTIPART_HEAD_BYTES });
-    const options = collectOptions([...head.fields, ...url.searchParams], []);
     const file = head.file;
-    if (!file) throw new GatewayError("no_file_uploaded", 'The form has no "file" part.');
-    const abandon = async (error: GatewayError) => {
-      await file.stream.cancel(error).catch(() => {});
-      return error;
-    };
-    if (file.field !== "file") {
-      throw await abandon(
-        new GatewayError("invalid_field", `The file part must be named "file", not "${file.field}".`),
-      );
+    try {
+      const options = collectOptions([...head.fields, ...url.searchParams], NOT_OPTIONS);
+      if (!file) throw new GatewayError("no_file_uploaded", 'The form has no "file" part.');
+      if (file.field !== "file") {
+        throw new GatewayError("invalid_field", `The file part must be named "file", not "${file.field}".`);
+      }
+      const filename = filenameFor(file.filename, limits);
+      if (!filename) throw new GatewayError("filename_missing", 'The "file" part has no filename.');
+      // The file is the last part, so its size is known from Content-Length before any byte is forwarded:
+      // to within the CRLF some clients put after the closing boundary.
+      const size = length - file.offset - closingLength(boundary);
+      if (size < 0) throw new GatewayError("malformed_body", "Content-Length is shorter than the form.");
+      return {
+        form: "multipart",
+        filename,
+        declaredType: mediaType(file.contentType ?? null),
+        size,
+        slack: CLOSING_SLACK,
+        options,
+        stream: file.stream,
+      };
+    } catch (error) {
+      await file?.stream.cancel(error).catch(() => {});
+      throw error;
     }
-    if (!file.filename)
-      throw await abandon(new GatewayError("filename_missing", 'The "file" part has no filename.'));
-    // The file is the last part, so its size is known from Content-Length before any byte is forwarded:
-    // to within the CRLF some clients put after the closing boundary.
-    const size = length - file.offset - closingLength(boundary);
-    if (size < 0)
-      throw await abandon(new GatewayError("malformed_body", "Content-Length is shorter than the form."));
-    return {
-      form: "multipart",
-      filename: file.filename,
-      declaredType: mediaType(file.contentType ?? null),
-      size,
-      slack: CLOSING_SLACK,
-      options,
-      stream: file.stream,
-    };
   }
 
-  const filename = url.searchParams.get("filename");
-  const options = collectOptions(url.searchParams, ["filename"]);
-  if (!filename) {
+  try {
+    if (limits.maxFileBytes !== undefined && length > limits.maxFileBytes) {
+      throw new GatewayError(
+        "file_too_large",
+        `This upload URL takes files up to ${limits.maxFileBytes} bytes.`,
+        {
+          max_bytes: limits.maxFileBytes,
+        },
+      );
+    }
+    const filename = filenameFor(url.searchParams.get("filename"), limits);
+    const options = collectOptions(url.searchParams, NOT_OPTIONS);
+    if (!filename) throw new GatewayError("filename_missing", "Raw uploads name the file with ?filename=.");
+    return { form: "raw", filename, declaredType: type, size: length, slack: 0, options, stream: body };
+  } catch (error) {
     await body.cancel().catch(() => {});
-    throw new GatewayError("filename_missing", "Raw uploads name the file with ?filename=.");
+    throw error;
   }
-  return { form: "raw", filename, declaredType: type, size: length, slack: 0, options, stream: body };
 }
