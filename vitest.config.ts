@@ -12,6 +12,8 @@ export default defineConfig({
             miniflare: {
               // Vitest's own runtime imports node:inspector.
               compatibilityFlags: ["nodejs_compat"],
+              // Durable Objects read their env from here, not from a test's overrides.
+              bindings: { SIGNING_SECRET: "test-signing-secret" },
             },
           }),
         ],

@@ -196,10 +196,250 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/uploads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create a signed, single-use upload URL (for apps that hold no key)
+         * @description A trusted backend calls this with the gateway key; the app then sends the file to `upload_url` with no Authorization header. Everything given here is fixed by the URL's signature.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["CreateUpload"];
+                };
+            };
+            responses: {
+                /** @description The signed upload URL. */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["UploadTicket"];
+                    };
+                };
+                400: components["responses"]["Problem"];
+                401: components["responses"]["Problem"];
+                503: components["responses"]["Problem"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/uploads/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An upload's status (and its result once completed) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Status document; also what callbacks POST. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["UploadStatus"];
+                    };
+                };
+                404: components["responses"]["Problem"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/uploads/{id}/file": {
+        parameters: {
+            query: {
+                /** @description The signature part of upload_url. No Authorization header is needed. */
+                token: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        /** Send the file to a signed upload URL (raw body) */
+        put: {
+            parameters: {
+                query: {
+                    /** @description The signature part of upload_url. No Authorization header is needed. */
+                    token: string;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/octet-stream": {
+                        readonly name: string;
+                        readonly type: string;
+                        readonly size: number;
+                        readonly stream: ReadableStream<Uint8Array>;
+                    };
+                };
+            };
+            responses: {
+                /** @description Uploaded. */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["UploadResult"];
+                    };
+                };
+                400: components["responses"]["Problem"];
+                401: components["responses"]["Problem"];
+                409: components["responses"]["Problem"];
+                413: components["responses"]["Problem"];
+                415: components["responses"]["Problem"];
+            };
+        };
+        /** Send the file to a signed upload URL (multipart, one `file` part) */
+        post: {
+            parameters: {
+                query: {
+                    /** @description The signature part of upload_url. No Authorization header is needed. */
+                    token: string;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "multipart/form-data": {
+                        /** Format: binary */
+                        file: {
+                            readonly name: string;
+                            readonly type: string;
+                            readonly size: number;
+                            readonly stream: ReadableStream<Uint8Array>;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Uploaded. */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["UploadResult"];
+                    };
+                };
+                400: components["responses"]["Problem"];
+                401: components["responses"]["Problem"];
+                409: components["responses"]["Problem"];
+                413: components["responses"]["Problem"];
+                415: components["responses"]["Problem"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        CreateUpload: {
+            provider: components["schemas"]["ProviderId"];
+            /** @description Fixes the filename; otherwise the app names the file. */
+            filename?: string;
+            /** @description One type, a list, or a wildcard such as image/*. */
+            content_type?: string | string[];
+            /** @description Defaults to, and may not exceed, the provider's limit (capped by MAX_REQUEST_BYTES). */
+            max_bytes?: number;
+            purpose?: components["schemas"]["Purpose"];
+            user?: string;
+            account?: string;
+            /** @description Seconds; default 900, at most 604800 (7 days). */
+            expires_in?: number;
+            /** @description https (or http to localhost); receives the UploadStatus on completion or failure. */
+            callback_url?: string;
+            /** @description Yours, returned in the status and callback (at most 4 KiB as JSON). */
+            metadata?: {
+                [key: string]: unknown;
+            };
+        };
+        UploadTicket: {
+            id: string;
+            upload_url: string;
+            /**
+             * @description PUT the raw file; POST multipart with one `file` part also works.
+             * @constant
+             */
+            method: "PUT";
+            /** @description Headers the app should send with a PUT. */
+            headers: {
+                [key: string]: string;
+            };
+            /** Format: date-time */
+            expires_at: string;
+            max_bytes: number;
+        };
+        UploadStatus: {
+            id: string;
+            provider: components["schemas"]["ProviderId"];
+            /** @enum {string} */
+            status: "pending" | "receiving" | "completed" | "failed" | "expired";
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            expires_at: string;
+            /** Format: date-time */
+            finished_at?: string;
+            metadata: {
+                [key: string]: unknown;
+            } | null;
+            result?: components["schemas"]["UploadResult"];
+            error?: components["schemas"]["Problem"];
+        };
         /** @enum {string} */
         ProviderId: "jimmy" | "dify" | "minimax" | "useapi" | "wavespeed";
         /** @enum {string} */
@@ -282,7 +522,7 @@ export interface components {
             detail?: string;
             instance?: string;
             /** @enum {string} */
-            code: "unauthorized" | "not_found" | "method_not_allowed" | "unknown_provider" | "no_file_uploaded" | "too_many_files" | "filename_missing" | "invalid_field" | "malformed_body" | "length_required" | "file_too_large" | "unsupported_file_type" | "provider_rate_limited" | "provider_auth_failed" | "provider_error" | "provider_timeout" | "provider_not_configured" | "internal_error";
+            code: "unauthorized" | "not_found" | "method_not_allowed" | "unknown_provider" | "no_file_uploaded" | "too_many_files" | "filename_missing" | "invalid_field" | "malformed_body" | "length_required" | "file_too_large" | "unsupported_file_type" | "provider_rate_limited" | "provider_auth_failed" | "provider_error" | "provider_timeout" | "provider_not_configured" | "invalid_token" | "token_expired" | "token_used" | "signing_not_configured" | "internal_error";
             provider?: components["schemas"]["ProviderId"];
             /** @description The provider's HTTP status. */
             provider_status?: number;

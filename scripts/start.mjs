@@ -13,6 +13,7 @@ const sandboxUrl = `http://localhost:${SANDBOX}`;
 const DEV_VARS = {
   GATEWAY_API_KEYS: "dev-key",
   SIGNING_SECRET: "dev-signing-secret",
+  ALLOWED_ORIGINS: "*",
   JIMMY_API_KEY: "sandbox-jimmy-key",
   JIMMY_BASE_URL: `${sandboxUrl}/jimmy`,
   DIFY_API_KEY: "sandbox-dify-key",

@@ -13,6 +13,8 @@ export type Problem = components["schemas"]["Problem"];
 export type UploadResult = components["schemas"]["UploadResult"];
 
 export const KEY = "test-gateway-key";
+/** Matches the binding in vitest.config.ts, which the Durable Objects see. */
+export const SIGNING_SECRET = "test-signing-secret";
 export const emulatorUrl = () => inject("emulatorUrl");
 
 /** The gateway's environment with every provider pointed at the emulator. */
@@ -21,6 +23,7 @@ export function gatewayEnv(overrides: Partial<Record<keyof Env, string | undefin
   return {
     ...(baseEnv as unknown as Env),
     GATEWAY_API_KEYS: KEY,
+    SIGNING_SECRET: SIGNING_SECRET,
     PROVIDER_TIMEOUT_MS: "1500",
     JIMMY_API_KEY: SANDBOX_KEYS.jimmy,
     JIMMY_BASE_URL: `${url}/jimmy`,

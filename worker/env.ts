@@ -22,8 +22,12 @@ export interface Env {
   USEAPI_ACCOUNT?: string;
   WAVESPEED_API_KEY?: string;
   WAVESPEED_BASE_URL?: string;
+  /** Origins browsers may call signed upload URLs from: comma-separated, or *. Unset: none. */
+  ALLOWED_ORIGINS?: string;
   /** R2 bucket for resumable uploads and URL hand-off. */
   STAGING: R2Bucket;
+  /** One Durable Object per signed upload (worker/uploads/session.ts). */
+  UPLOADS: DurableObjectNamespace<import("./uploads/session").UploadSession>;
 }
 
 export const DEFAULT_MAX_REQUEST_BYTES = 104_857_600;

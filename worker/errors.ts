@@ -23,6 +23,10 @@ export const ERRORS = {
   provider_error: { status: 502, title: "The provider failed the upload" },
   provider_timeout: { status: 504, title: "The provider did not answer in time" },
   provider_not_configured: { status: 503, title: "The gateway holds no key for this provider" },
+  invalid_token: { status: 401, title: "The upload URL is not valid" },
+  token_expired: { status: 401, title: "The upload URL has expired" },
+  token_used: { status: 409, title: "The upload URL has already been used" },
+  signing_not_configured: { status: 503, title: "The gateway has no SIGNING_SECRET" },
   internal_error: { status: 500, title: "Internal error" },
 } as const satisfies Record<Problem["code"], { status: number; title: string }>;
 

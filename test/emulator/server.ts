@@ -28,8 +28,46 @@ async function respond(req: IncomingMessage, res: ServerResponse, response: Resp
   res.end();
 }
 
+/** Callbacks received, by sink name: what a backend's webhook endpoint would see. */
+const callbacks = new Map<string, { headers: Record<string, string>; body: string }[]>();
+let attempts = new Map<string, number>();
+
+/**
+ * POST /__callbacks/<name>[?fail=N] records a callback (failing the first N attempts with 500);
+ * GET /__callbacks/<name> lists the ones received.
+ */
+function callbackSink(req: IncomingMessage, res: ServerResponse): boolean {
+  const url = new URL(req.url ?? "/", "http://x");
+  const match = /^\/__callbacks\/([\w-]+)$/.exec(url.pathname);
+  if (!match?.[1]) return false;
+  const name = match[1];
+  if (req.method === "GET") {
+    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(callbacks.get(name) ?? []));
+    return true;
+  }
+  let body = "";
+  req.setEncoding("utf8");
+  req.on("data", (chunk: string) => {
+    body += chunk;
+  });
+  req.on("end", () => {
+    const attempt = (attempts.get(name) ?? 0) + 1;
+    attempts.set(name, attempt);
+    if (attempt <= Number(url.searchParams.get("fail") ?? "0")) {
+      res.writeHead(500).end("not yet");
+      return;
+    }
+    const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
+    callbacks.set(name, [...(callbacks.get(name) ?? []), { headers, body }]);
+    res.writeHead(204).end();
+  });
+  return true;
+}
+
 export async function startEmulator(port = 0): Promise<{ url: string; server: Server }> {
+  attempts = new Map();
   const server = createServer((req, res) => {
+    if (callbackSink(req, res)) return;
     const origin = `http://${req.headers.host ?? "localhost"}`;
     handleSandbox(toRequest(req, origin)).then(
       (response) => respond(req, res, response),

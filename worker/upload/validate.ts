@@ -33,7 +33,7 @@ function unsupported(detail: string, accepted: readonly string[]): GatewayError 
 }
 
 /** Field values: only the provider's fields, allowed values, no control characters; defaults filled. */
-export function validateOptions(cap: Capability, given: Options): Options {
+export function validateOptions(cap: Capability, given: Options, complete = true): Options {
   const out: Options = {};
   for (const [name, value] of Object.entries(given) as [FieldName, string][]) {
     const spec = cap.fields.find((f) => f.name === name);
@@ -57,6 +57,8 @@ export function validateOptions(cap: Capability, given: Options): Options {
     }
     out[name] = value;
   }
+  // A signed URL may fix some options and leave the rest (required ones included) to the upload.
+  if (!complete) return out;
   for (const spec of cap.fields) {
     if (out[spec.name] !== undefined) continue;
     if (spec.required)
@@ -69,9 +71,15 @@ export function validateOptions(cap: Capability, given: Options): Options {
   return out;
 }
 
-/** The file: extension in the provider's table (and the purpose's), declared type consistent, size in limit. */
-export function validateFile(cap: Capability, intake: Intake, options: Options): ValidatedFile {
-  const name = intake.filename;
+export type FileType = Pick<ValidatedFile, "extension" | "mimeType" | "kind">;
+
+/** The file's name and declared type: extension in the provider's table (and the purpose's), type consistent. */
+export function validateName(
+  cap: Capability,
+  name: string,
+  declaredType: string | undefined,
+  options: Options,
+): FileType {
   if (name.length > 255)
     throw new GatewayError("invalid_field", "The filename is longer than 255 characters.");
   const extension = extensionOf(name);
@@ -88,8 +96,7 @@ export function validateFile(cap: Capability, intake: Intake, options: Options):
     }
   }
   const known = mediaType(extension);
-  const declared =
-    intake.declaredType && !UNINFORMATIVE.has(intake.declaredType) ? intake.declaredType : undefined;
+  const declared = declaredType && !UNINFORMATIVE.has(declaredType) ? declaredType : undefined;
   if (known && declared && !(known.mime as readonly string[]).includes(declared)) {
     throw unsupported(
       `The declared type ${declared} does not match ".${extension}" (${known.mime.join(", ")}).`,
@@ -100,6 +107,12 @@ export function validateFile(cap: Capability, intake: Intake, options: Options):
   const top = mimeType.split("/")[0];
   const kind: Kind =
     top === "image" || top === "video" || top === "audio" ? top : (known?.kind ?? "document");
+  return { extension, mimeType, kind };
+}
+
+/** The whole file: name and type as above, size within the provider's limit. */
+export function validateFile(cap: Capability, intake: Intake, options: Options): ValidatedFile {
+  const type = validateName(cap, intake.filename, intake.declaredType, options);
   // Limits apply to the smallest size the body allows (the usual CRLF-terminated form).
   const least = intake.size - intake.slack;
   if (least <= 0) throw new GatewayError("no_file_uploaded", "The file is empty.");
@@ -112,5 +125,5 @@ export function validateFile(cap: Capability, intake: Intake, options: Options):
       },
     );
   }
-  return { name, extension, mimeType, kind, size: intake.size, slack: intake.slack };
+  return { name: intake.filename, ...type, size: intake.size, slack: intake.slack };
 }

@@ -1,0 +1,87 @@
+// Signed upload tokens: the constraints of one upload, HMAC-SHA256-signed with SIGNING_SECRET.
+// Format: base64url(JSON claims) "." base64url(HMAC(claims part)), like a JWS compact token with one
+// fixed algorithm (so there is no `alg` to downgrade). Anyone may read the claims; nobody can change them.
+import type { ProviderId } from "../capabilities";
+import { GatewayError } from "../errors";
+import type { Options } from "../upload/validate";
+
+export interface Claims {
+  /** Token format version. */
+  readonly v: 1;
+  /** Upload id: the Durable Object holding this upload's state. */
+  readonly id: string;
+  readonly provider: ProviderId;
+  /** Expiry, Unix seconds. */
+  readonly exp: number;
+  readonly max_bytes: number;
+  /** Allowed media types (exact or `type/*`); empty = whatever the provider takes. */
+  readonly content_types: readonly string[];
+  readonly fixed: Options;
+  readonly filename?: string;
+}
+
+/** Tokens are accepted up to this long after `exp`: clocks at different edge locations differ slightly. */
+export const CLOCK_SKEW_SECONDS = 30;
+
+const encoder = new TextEncoder();
+
+function b64url(bytes: Uint8Array): string {
+  let s = "";
+  for (const b of bytes) s += String.fromCharCode(b);
+  return btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+function fromB64url(text: string): Uint8Array | null {
+  if (!/^[A-Za-z0-9_-]*$/.test(text)) return null;
+  try {
+    const bin = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
+    return Uint8Array.from(bin, (c) => c.charCodeAt(0));
+  } catch {
+    return null;
+  }
+}
+
+async function hmacKey(secret: string): Promise<CryptoKey> {
+  return crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
+    "sign",
+  ]);
+}
+
+export async function hmac(secret: string, message: string): Promise<Uint8Array> {
+  return new Uint8Array(await crypto.subtle.sign("HMAC", await hmacKey(secret), encoder.encode(message)));
+}
+
+export async function sign(claims: Claims, secret: string): Promise<string> {
+  const payload = b64url(encoder.encode(JSON.stringify(claims)));
+  return `${payload}.${b64url(await hmac(secret, payload))}`;
+}
+
+const invalid = () => new GatewayError("invalid_token", "This upload URL is not valid.");
+
+/**
+ * Verifies signature (constant time), upload id and expiry. Returns the claims, or throws invalid_token /
+ * token_expired. The signature is checked before anything in the claims is trusted.
+ */
+export async function verify(token: string, id: string, secret: string, now = Date.now()): Promise<Claims> {
+  const [payload, signature, ...rest] = token.split(".");
+  if (!payload || !signature || rest.length) throw invalid();
+  const given = fromB64url(signature);
+  const expected = await hmac(secret, payload);
+  // Equal lengths for timingSafeEqual: a wrong-length signature is simply wrong.
+  if (!given || given.length !== expected.length || !crypto.subtle.timingSafeEqual(given, expected))
+    throw invalid();
+  let claims: Claims;
+  try {
+    claims = JSON.parse(new TextDecoder().decode(fromB64url(payload) ?? new Uint8Array()));
+  } catch {
+    throw invalid();
+  }
+  if (claims.v !== 1 || claims.id !== id) throw invalid();
+  if (now / 1000 > claims.exp + CLOCK_SKEW_SECONDS) {
+    throw new GatewayError(
+      "token_expired",
+      `This upload URL expired at ${new Date(claims.exp * 1000).toISOString()}.`,
+    );
+  }
+  return claims;
+}
