@@ -1,8 +1,10 @@
 // End to end, as a new user: `npm start` (the gateway and the sandbox Worker under wrangler dev), then the
 // README's curl commands. Runs in Node: real processes, real sockets, a real client.
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { createHash } from "node:crypto";
+import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -124,5 +126,79 @@ describe("the README's quick start", () => {
     expect(unauthorized).toMatchObject({ status: 401, body: { code: "unauthorized" } });
     const unsupported = await curl(...auth, "-F", `file=@${photo.path}`, `${base}/v1/providers/jimmy/files`);
     expect(unsupported).toMatchObject({ status: 415, body: { code: "unsupported_file_type" } });
+  });
+});
+
+// Copied from the README ("Verify the signature before trusting it").
+function verifyMediagate(rawBody: string, header: string, secret: string, toleranceSeconds = 300) {
+  const { t, v1 } = Object.fromEntries(header.split(",").map((kv) => kv.split("=")));
+  if (Math.abs(Date.now() / 1000 - Number(t)) > toleranceSeconds) return false; // replayed or stale
+  const expected = createHmac("sha256", secret).update(`${t}.${rawBody}`).digest();
+  const given = Buffer.from(v1 ?? "", "hex");
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+describe("the README's signed-upload flow", () => {
+  it("backend creates a URL, the app PUTs with curl and no key, the backend's callback verifies", async () => {
+    const hooks: { body: string; signature: string }[] = [];
+    const sink = createServer((req, res) => {
+      let body = "";
+      req.on("data", (c) => {
+        body += c;
+      });
+      req.on("end", () => {
+        hooks.push({ body, signature: String(req.headers["mediagate-signature"]) });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => sink.listen(0, "127.0.0.1", r));
+    const hook = `http://127.0.0.1:${(sink.address() as AddressInfo).port}/hooks/mediagate`;
+    try {
+      const create = await fetch(`${base}/v1/uploads`, {
+        method: "POST",
+        headers: { authorization: "Bearer dev-key", "content-type": "application/json" },
+        body: JSON.stringify({
+          provider: "minimax",
+          purpose: "voice_clone",
+          content_type: "audio/mpeg",
+          callback_url: hook,
+        }),
+      });
+      expect(create.status).toBe(201);
+      const ticket = (await create.json()) as { id: string; upload_url: string };
+      const voice = file("voice.mp3", 120_000);
+      const put = await curl(
+        "-X",
+        "PUT",
+        "-H",
+        "Content-Type: audio/mpeg",
+        "-T",
+        voice.path,
+        `${ticket.upload_url}&filename=voice.mp3`,
+      );
+      expect(put.status, JSON.stringify(put.body)).toBe(201);
+      expect(put.body.file.sha256).toBe(voice.sha256);
+      const again = await curl(
+        "-X",
+        "PUT",
+        "-H",
+        "Content-Type: audio/mpeg",
+        "-T",
+        voice.path,
+        `${ticket.upload_url}&filename=voice.mp3`,
+      );
+      expect(again).toMatchObject({ status: 409, body: { code: "token_used" } });
+
+      for (let i = 0; i < 100 && hooks.length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+      const [received] = hooks;
+      expect(received).toBeDefined();
+      expect(verifyMediagate(received?.body ?? "", received?.signature ?? "", "dev-signing-secret")).toBe(
+        true,
+      );
+      expect(verifyMediagate(received?.body ?? "", received?.signature ?? "", "another-secret")).toBe(false);
+      expect(JSON.parse(received?.body ?? "{}")).toMatchObject({ id: ticket.id, status: "completed" });
+    } finally {
+      sink.close();
+    }
   });
 });
