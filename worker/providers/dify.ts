@@ -2,23 +2,21 @@
 // Spec: specs/dify.yaml (https://docs.dify.ai/en/api-reference/files/upload-file).
 import createClient from "openapi-fetch";
 import type { paths } from "../../generated/dify";
-import { encodeMultipart } from "../upload/encode";
-import { bearer, callOptions, describe, httpFailure, send } from "./http";
+import { describe, httpFailure, multipartInit, send } from "./http";
 import type { ProviderAdapter } from "./types";
 
 export const dify: ProviderAdapter = {
   id: "dify",
   async upload(ctx) {
     const client = createClient<paths>({ baseUrl: ctx.config.baseUrl });
-    const body = { ...(ctx.options.user === undefined ? {} : { user: ctx.options.user }), file: ctx.file };
-    const encoded = encodeMultipart(body, ctx.signal);
     const result = await send(ctx, () =>
-      client.POST("/files/upload", {
-        ...callOptions(ctx),
-        body,
-        bodySerializer: () => encoded.stream,
-        headers: { ...bearer(ctx.config), "content-type": encoded.contentType },
-      }),
+      client.POST(
+        "/files/upload",
+        multipartInit(ctx, {
+          ...(ctx.options.user === undefined ? {} : { user: ctx.options.user }),
+          file: ctx.file,
+        }),
+      ),
     );
     if ("failure" in result) return { error: result.failure };
     const { data, error, response } = result;

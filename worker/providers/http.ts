@@ -1,19 +1,36 @@
-// What every adapter shares at the provider boundary: auth header, the call itself (network failures and
-// unreadable answers become data), and HTTP-status → problem-code mapping.
+// What every adapter shares at the provider boundary: the request options for a streamed upload, the call
+// itself (network failures and unreadable answers become data), and HTTP-status → problem-code mapping.
 import type { ProviderConfig } from "../env";
+import { type EncodedBody, encodeMultipart, encodeRaw, type StreamedFile } from "../upload/encode";
 import type { AdapterContext, ProviderFailure, ProviderFailureCode } from "./types";
 
-export const bearer = (config: ProviderConfig) => ({ authorization: `Bearer ${config.apiKey}` });
+const bearer = (config: ProviderConfig) => ({ authorization: `Bearer ${config.apiKey}` });
 
 /**
- * Options every provider call passes to openapi-fetch: the injected fetch, the abort signal, and no
- * redirects (a streamed body cannot be replayed to a new location).
+ * The openapi-fetch options for one streamed upload: the typed `body` (which the client checks against the
+ * provider's spec), a serializer that hands over the encoded stream instead, our auth and content type, the
+ * injected fetch, the abort signal, and no redirects (a streamed body cannot be replayed elsewhere).
  */
-export const callOptions = (ctx: AdapterContext) => ({
-  fetch: ctx.fetch,
-  signal: ctx.signal,
-  redirect: "manual" as const,
-});
+function uploadInit<B>(ctx: AdapterContext, body: B, encoded: EncodedBody) {
+  return {
+    body,
+    bodySerializer: () => encoded.stream,
+    headers: { ...bearer(ctx.config), "content-type": encoded.contentType },
+    fetch: ctx.fetch,
+    signal: ctx.signal,
+    redirect: "manual" as const,
+  };
+}
+
+/** Options for a multipart upload of `body` (text fields, then its one file). */
+export const multipartInit = <B extends Readonly<Record<string, string | StreamedFile | undefined>>>(
+  ctx: AdapterContext,
+  body: B,
+) => uploadInit(ctx, body, encodeMultipart(body, ctx.signal));
+
+/** Options for a raw-body upload of the file, sent as `contentType`. */
+export const rawInit = (ctx: AdapterContext, contentType: string) =>
+  uploadInit(ctx, ctx.file, encodeRaw({ ...ctx.file, type: contentType }, ctx.signal));
 
 /** Maps an HTTP status onto our codes. A provider's 401/403 is our 502: the caller's key was fine. */
 export function codeForStatus(status: number): ProviderFailureCode {

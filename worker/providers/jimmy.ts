@@ -2,8 +2,7 @@
 // another `code`. Spec: specs/jimmy.yaml (https://docs.jimmyai.cn/en/api-reference/files/upload).
 import createClient from "openapi-fetch";
 import type { paths } from "../../generated/jimmy";
-import { encodeMultipart } from "../upload/encode";
-import { bearer, callOptions, describe, httpFailure, send } from "./http";
+import { describe, httpFailure, multipartInit, send } from "./http";
 import type { ProviderAdapter } from "./types";
 
 const SUCCESS = 20000;
@@ -12,15 +11,8 @@ export const jimmy: ProviderAdapter = {
   id: "jimmy",
   async upload(ctx) {
     const client = createClient<paths>({ baseUrl: ctx.config.baseUrl });
-    const body = { file: ctx.file };
-    const encoded = encodeMultipart(body, ctx.signal);
     const result = await send(ctx, () =>
-      client.POST("/api/open-api/v1/files/upload", {
-        ...callOptions(ctx),
-        body,
-        bodySerializer: () => encoded.stream,
-        headers: { ...bearer(ctx.config), "content-type": encoded.contentType },
-      }),
+      client.POST("/api/open-api/v1/files/upload", multipartInit(ctx, { file: ctx.file })),
     );
     if ("failure" in result) return { error: result.failure };
     const { data, error, response } = result;

@@ -3,8 +3,7 @@
 // (https://platform.minimax.io/docs/api-reference/file-management-upload).
 import createClient from "openapi-fetch";
 import type { components, paths } from "../../generated/minimax";
-import { encodeMultipart } from "../upload/encode";
-import { bearer, callOptions, describe, httpFailure, send } from "./http";
+import { describe, httpFailure, multipartInit, send } from "./http";
 import type { ProviderAdapter, ProviderFailureCode } from "./types";
 
 type Purpose = components["schemas"]["Purpose"];
@@ -24,15 +23,11 @@ export const minimax: ProviderAdapter = {
   async upload(ctx) {
     const client = createClient<paths>({ baseUrl: ctx.config.baseUrl });
     // Validation guarantees a purpose from the spec's enum (capabilities.ts lists the same values).
-    const body = { purpose: ctx.options.purpose as Purpose, file: ctx.file };
-    const encoded = encodeMultipart(body, ctx.signal);
     const result = await send(ctx, () =>
-      client.POST("/v1/files/upload", {
-        ...callOptions(ctx),
-        body,
-        bodySerializer: () => encoded.stream,
-        headers: { ...bearer(ctx.config), "content-type": encoded.contentType },
-      }),
+      client.POST(
+        "/v1/files/upload",
+        multipartInit(ctx, { purpose: ctx.options.purpose as Purpose, file: ctx.file }),
+      ),
     );
     if ("failure" in result) return { error: result.failure };
     const { data, error, response } = result;

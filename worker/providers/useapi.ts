@@ -3,9 +3,8 @@
 // https://useapi.net/docs/api-minimax-v1/post-minimax-files.
 import createClient from "openapi-fetch";
 import type { paths } from "../../generated/useapi";
-import { encodeRaw } from "../upload/encode";
 import { extensionOf } from "../upload/validate";
-import { bearer, callOptions, describe, httpFailure, send } from "./http";
+import { describe, httpFailure, rawInit, send } from "./http";
 import type { ProviderAdapter } from "./types";
 
 /** useapi's Content-Type table, by extension. */
@@ -24,15 +23,11 @@ export const useapi: ProviderAdapter = {
   async upload(ctx) {
     const client = createClient<paths>({ baseUrl: ctx.config.baseUrl });
     const contentType = CONTENT_TYPES[extensionOf(ctx.file.name)] ?? ctx.file.type;
-    const encoded = encodeRaw({ ...ctx.file, type: contentType }, ctx.signal);
     const account = ctx.options.account ?? ctx.config.account;
     const result = await send(ctx, () =>
       client.POST("/v1/minimax/files/", {
-        ...callOptions(ctx),
+        ...rawInit(ctx, contentType),
         params: { query: account === undefined ? {} : { account } },
-        body: ctx.file,
-        bodySerializer: () => encoded.stream,
-        headers: { ...bearer(ctx.config), "content-type": encoded.contentType },
       }),
     );
     if ("failure" in result) return { error: result.failure };

@@ -3,23 +3,15 @@
 // https://wavespeed.ai/docs/how-to-upload-files-api.
 import createClient from "openapi-fetch";
 import type { paths } from "../../generated/wavespeed";
-import { encodeMultipart } from "../upload/encode";
-import { bearer, callOptions, codeForStatus, describe, httpFailure, send } from "./http";
+import { codeForStatus, describe, httpFailure, multipartInit, send } from "./http";
 import type { ProviderAdapter } from "./types";
 
 export const wavespeed: ProviderAdapter = {
   id: "wavespeed",
   async upload(ctx) {
     const client = createClient<paths>({ baseUrl: ctx.config.baseUrl });
-    const body = { file: ctx.file };
-    const encoded = encodeMultipart(body, ctx.signal);
     const result = await send(ctx, () =>
-      client.POST("/api/v3/media/upload/binary", {
-        ...callOptions(ctx),
-        body,
-        bodySerializer: () => encoded.stream,
-        headers: { ...bearer(ctx.config), "content-type": encoded.contentType },
-      }),
+      client.POST("/api/v3/media/upload/binary", multipartInit(ctx, { file: ctx.file })),
     );
     if ("failure" in result) return { error: result.failure };
     const { data, error, response } = result;
