@@ -36,12 +36,14 @@ function bodyError(error: unknown): GatewayError {
 
 export async function forward(req: ForwardRequest): Promise<Forwarded> {
   const { size, slack } = req.file;
+  const name = capability(req.provider).name;
   // A raw upstream body can't absorb a multipart upload's 2-byte uncertainty (encode.ts pads multipart
   // ones), so it commits to the CRLF-terminated reading and refuses a body that turns out otherwise.
   const exact = capability(req.provider).body === "raw";
+  const upper = exact ? size - slack : size;
   const metered = meter(req.stream, {
     min: size - slack,
-    max: exact ? size - slack : size,
+    max: upper,
     ...(exact && slack
       ? {
           overflowHint:
@@ -49,24 +51,18 @@ export async function forward(req: ForwardRequest): Promise<Forwarded> {
         }
       : {}),
   });
+  const providerError = (code: "provider_timeout" | "provider_error", detail: string) =>
+    new GatewayError(code, `${name}: ${detail}`, { provider: req.provider });
   const controller = new AbortController();
   let timer: ReturnType<typeof setTimeout> | undefined;
   // The clock starts once the provider has every byte: upload time scales with size, answers should not.
   metered.done.then(
     () => {
-      timer = setTimeout(
-        () =>
-          controller.abort(
-            new GatewayError(
-              "provider_timeout",
-              `${capability(req.provider).name} did not answer within ${req.timeoutMs} ms.`,
-              {
-                provider: req.provider,
-              },
-            ),
-          ),
-        req.timeoutMs,
+      const timeout = providerError(
+        "provider_timeout",
+        `no answer within ${req.timeoutMs} ms of the last byte.`,
       );
+      timer = setTimeout(() => controller.abort(timeout), req.timeoutMs);
     },
     () => {
       // Only the incoming body's own failures abort the call; a cancellation from the provider's side
@@ -80,8 +76,8 @@ export async function forward(req: ForwardRequest): Promise<Forwarded> {
       file: {
         name: req.file.name,
         type: req.file.mimeType,
-        size: exact ? size - slack : size,
-        slack: exact ? 0 : slack,
+        size: upper,
+        slack: upper - (size - slack),
         stream: metered.stream,
       },
       options: req.options,
@@ -93,16 +89,11 @@ export async function forward(req: ForwardRequest): Promise<Forwarded> {
     if (broken !== undefined) throw bodyError(broken);
     if (result.error) throw toGatewayError(req.provider, result.error);
     // A provider that answers success before reading every byte has not received the file.
-    const early = new GatewayError(
-      "provider_error",
-      "The provider answered before receiving the whole file.",
-      {
-        provider: req.provider,
-      },
-    );
+    const early = () =>
+      Promise.reject(providerError("provider_error", "answered before receiving the whole file."));
     await Promise.race([
-      metered.done.catch(() => Promise.reject(early)),
-      scheduler.wait(req.timeoutMs, { signal: controller.signal }).then(() => Promise.reject(early)),
+      metered.done.catch(early),
+      scheduler.wait(req.timeoutMs, { signal: controller.signal }).then(early),
     ]);
     return { delivered: result.data, sha256: await metered.sha256, size: metered.bytes() };
   } catch (error) {
