@@ -410,6 +410,8 @@ export interface components {
         UploadTicket: {
             id: string;
             upload_url: string;
+            /** @description The tus endpoint for this upload (resumable, past the single-request limit). */
+            tus_url?: string;
             /**
              * @description PUT the raw file; POST multipart with one `file` part also works.
              * @constant
@@ -439,6 +441,17 @@ export interface components {
             } | null;
             result?: components["schemas"]["UploadResult"];
             error?: components["schemas"]["Problem"];
+            /** @description Resumable uploads — one entry per provider the staged file went to (several with fan-out). */
+            deliveries?: components["schemas"]["Delivery"][];
+            /** @description Resumable uploads — bytes received so far. */
+            offset?: number;
+            /** @description Resumable uploads — Upload-Length. */
+            length?: number;
+        };
+        Delivery: {
+            provider: components["schemas"]["ProviderId"];
+            result?: components["schemas"]["UploadResult"];
+            error?: components["schemas"]["Problem"];
         };
         /** @enum {string} */
         ProviderId: "jimmy" | "dify" | "minimax" | "useapi" | "wavespeed";
@@ -450,8 +463,11 @@ export interface components {
             /** @description Mediagate's id for this upload. */
             id: string;
             provider: components["schemas"]["ProviderId"];
-            /** @constant */
-            status: "uploaded";
+            /**
+             * @description uploaded: the provider holds the file. staged: the provider takes a URL instead (WaveSpeed over 300 MiB): `url` and `reference` are a signed gateway URL to the staged copy, valid until expires_at.
+             * @enum {string}
+             */
+            status: "uploaded" | "staged";
             file: {
                 name: string;
                 /** @description Bytes streamed to the provider. */
@@ -522,7 +538,7 @@ export interface components {
             detail?: string;
             instance?: string;
             /** @enum {string} */
-            code: "unauthorized" | "not_found" | "method_not_allowed" | "unknown_provider" | "no_file_uploaded" | "too_many_files" | "filename_missing" | "invalid_field" | "malformed_body" | "length_required" | "file_too_large" | "unsupported_file_type" | "provider_rate_limited" | "provider_auth_failed" | "provider_error" | "provider_timeout" | "provider_not_configured" | "checksum_mismatch" | "upload_offset_mismatch" | "upload_locked" | "invalid_token" | "token_expired" | "token_used" | "signing_not_configured" | "internal_error";
+            code: "unauthorized" | "not_found" | "method_not_allowed" | "unknown_provider" | "no_file_uploaded" | "too_many_files" | "filename_missing" | "invalid_field" | "malformed_body" | "length_required" | "file_too_large" | "unsupported_file_type" | "provider_rate_limited" | "provider_auth_failed" | "provider_error" | "provider_timeout" | "provider_not_configured" | "checksum_mismatch" | "upload_offset_mismatch" | "upload_locked" | "upload_gone" | "unsupported_tus_version" | "wrong_content_type" | "invalid_token" | "token_expired" | "token_used" | "signing_not_configured" | "internal_error";
             provider?: components["schemas"]["ProviderId"];
             /** @description The provider's HTTP status. */
             provider_status?: number;

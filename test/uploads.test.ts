@@ -129,12 +129,18 @@ describe("POST /v1/uploads", () => {
     expect((await resultOf(res)).file.name).toBe("a.png");
   });
 
-  it("defaults max_bytes to the provider's limit and caps it by MAX_REQUEST_BYTES", async () => {
+  it("defaults max_bytes to the provider's limit (5 GB where it has none), returns a tus_url", async () => {
     expect((await ticket({ provider: "jimmy" })).max_bytes).toBe(100 * 1024 * 1024);
-    expect((await ticket({ provider: "useapi" })).max_bytes).toBe(104_857_600);
-    expect((await ticket({ provider: "useapi" }, { MAX_REQUEST_BYTES: String(2 ** 31) })).max_bytes).toBe(
-      2 ** 31,
-    );
+    expect((await ticket({ provider: "useapi" })).max_bytes).toBe(5_000_000_000);
+    const wavespeed = await ticket({ provider: "wavespeed" });
+    expect(wavespeed.max_bytes).toBe(5_000_000_000);
+    expect(wavespeed.tus_url).toBe(`http://gw/v1/tus?token=${tokenOf(wavespeed.upload_url)}`);
+  });
+
+  it("a single PUT is still bounded by MAX_REQUEST_BYTES, pointing to the resumable API", async () => {
+    const t = await ticket({ provider: "useapi", filename: "a.png" });
+    const res = await call(put(t.upload_url, randomBytes(10), { "content-length": String(104_857_601) }));
+    expect((await problemOf(res, 413, "file_too_large")).detail).toMatch(/resumable/);
   });
 
   const invalid: [string, Record<string, unknown>][] = [
@@ -142,6 +148,7 @@ describe("POST /v1/uploads", () => {
     ["a purpose MiniMax doesn't have", { provider: "minimax", purpose: "music" }],
     ["a field the provider does not take", { provider: "jimmy", purpose: "voice_clone" }],
     ["max_bytes over the provider's limit", { provider: "jimmy", max_bytes: 100 * 1024 * 1024 + 1 }],
+    ["max_bytes over the resumable limit", { provider: "wavespeed", max_bytes: 5_000_000_001 }],
     ["max_bytes of 0", { provider: "jimmy", max_bytes: 0 }],
     ["expires_in of 0", { provider: "jimmy", expires_in: 0 }],
     ["expires_in over 7 days", { provider: "jimmy", expires_in: 7 * 86400 + 1 }],

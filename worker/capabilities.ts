@@ -73,6 +73,11 @@ export interface Capability {
   readonly body: "multipart" | "raw";
   /** How long the provider keeps the file, where documented. */
   readonly retentionSeconds: number | null;
+  /**
+   * Files larger than this are not uploaded: the provider gets a signed gateway URL to the staged copy
+   * instead (WaveSpeed advises URL input over 300 MB).
+   */
+  readonly urlAboveBytes?: number;
 }
 
 const MB = 1024 * 1024;
@@ -172,10 +177,20 @@ export const CAPABILITIES = {
     fields: [],
     body: "multipart",
     retentionSeconds: 7 * DAY,
+    urlAboveBytes: 300 * MB,
   },
 } as const satisfies Record<ProviderId, Capability>;
 
 export const PROVIDER_IDS = Object.keys(CAPABILITIES) as ProviderId[];
+
+/**
+ * Largest resumable upload for providers that document no limit: 5 GB, useapi's, which also keeps every
+ * staged object within R2's single-put ceiling should it ever be re-put.
+ */
+export const RESUMABLE_MAX_BYTES = 5_000_000_000;
+
+/** The most a provider takes through the resumable API (its own limit, or the gateway's). */
+export const resumableLimit = (cap: Capability) => cap.maxBytes ?? RESUMABLE_MAX_BYTES;
 
 export function isProviderId(id: string): id is ProviderId {
   return Object.hasOwn(CAPABILITIES, id);

@@ -1,14 +1,15 @@
-// CORS for the routes browsers call without a key: signed upload URLs (and later tus). Allowed origins come
-// from ALLOWED_ORIGINS (comma-separated, or *); unset means no cross-origin access.
+// CORS for the routes browsers call: signed upload URLs and tus. Allowed origins come from ALLOWED_ORIGINS
+// (comma-separated, or *); unset means no cross-origin access.
 import type { IRequest } from "itty-router";
 import type { Env } from "./env";
+import { TUS_ALLOWED, TUS_EXPOSED } from "./tus/protocol";
 
 /** Paths a browser app calls directly. */
-const BROWSER_PATHS = [/^\/v1\/uploads\/[^/]+\/file$/];
+const BROWSER_PATHS = [/^\/v1\/uploads\/[^/]+\/file$/, /^\/v1\/tus(\/[^/]+)?$/];
 
-const ALLOW_HEADERS = "content-type, content-length, content-disposition, x-requested-with";
+const ALLOW_HEADERS = `content-type, content-length, content-disposition, ${TUS_ALLOWED}`;
 /** What a browser client may read from responses. */
-const EXPOSE_HEADERS = "location, retry-after, content-type";
+const EXPOSE_HEADERS = `retry-after, content-type, ${TUS_EXPOSED}`;
 
 export const isBrowserPath = (pathname: string) => BROWSER_PATHS.some((re) => re.test(pathname));
 
@@ -29,7 +30,7 @@ export function preflight(request: IRequest, env: Env): Response {
   const headers = new Headers({ vary: "Origin" });
   if (origin) {
     headers.set("access-control-allow-origin", origin);
-    headers.set("access-control-allow-methods", "PUT, POST, OPTIONS");
+    headers.set("access-control-allow-methods", "PUT, POST, HEAD, PATCH, DELETE, OPTIONS");
     headers.set("access-control-allow-headers", ALLOW_HEADERS);
     headers.set("access-control-max-age", "86400");
   }
@@ -45,5 +46,12 @@ export function corsify(response: Response, request: IRequest, env: Env): Respon
   out.headers.set("access-control-allow-origin", origin);
   out.headers.set("access-control-expose-headers", EXPOSE_HEADERS);
   out.headers.append("vary", "Origin");
+  return out;
+}
+
+/** Adds a CORS preflight's headers to another answer (tus OPTIONS is both discovery and preflight). */
+export function withPreflight(response: Response, request: IRequest, env: Env): Response {
+  const out = new Response(response.body, response);
+  for (const [k, v] of preflight(request, env).headers) out.headers.set(k, v);
   return out;
 }

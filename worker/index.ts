@@ -2,12 +2,15 @@
 // or throw ends the chain, and every throw becomes an RFC 9457 problem.
 import { type IRequest, Router } from "itty-router";
 import { withAuth } from "./auth";
-import { corsify, preflight } from "./cors";
+import { corsify, preflight, withPreflight } from "./cors";
 import type { Env } from "./env";
 import { GatewayError, problemResponse } from "./errors";
+import { serveContent } from "./routes/content";
 import { type ProviderRequest, uploadFile, withProvider } from "./routes/files";
 import { health, listProviders, openapi } from "./routes/meta";
+import { retryUpload, tusCreate, tusOptions, tusResource } from "./routes/tus";
 import { createUpload, getUpload, uploadWithToken } from "./routes/uploads";
+import { TUS_VERSION } from "./tus/protocol";
 
 export { UploadSession } from "./uploads/session";
 
@@ -27,9 +30,17 @@ const methodNotAllowed =
     );
   };
 
+/** tus answers, errors included, carry Tus-Resumable. */
+const tusify = (response: Response, request: IRequest) => {
+  if (!new URL(request.url).pathname.startsWith("/v1/tus")) return response;
+  const out = new Response(response.body, response);
+  out.headers.set("tus-resumable", TUS_VERSION);
+  return out;
+};
+
 export const router = Router<IRequest, Args>({
   catch: (error, request) => problemResponse(error, new URL(request.url).pathname),
-  finally: [corsify],
+  finally: [tusify, corsify],
 });
 
 router
@@ -40,6 +51,16 @@ router
   .put("/v1/uploads/:id/file", uploadWithToken)
   .post("/v1/uploads/:id/file", uploadWithToken)
   .all("/v1/uploads/:id/file", methodNotAllowed("PUT, POST"))
+  // tus: a gateway key or a signed upload URL's token; OPTIONS is discovery and CORS preflight.
+  .options("/v1/tus", (r: IRequest, env: Env) => withPreflight(tusOptions(), r, env))
+  .options("/v1/tus/:id", (r: IRequest, env: Env) => withPreflight(tusOptions(), r, env))
+  .post("/v1/tus", tusCreate)
+  .head("/v1/tus/:id", tusResource)
+  .patch("/v1/tus/:id", tusResource)
+  .delete("/v1/tus/:id", tusResource)
+  // Staged files, for whoever holds a signed URL (WaveSpeed over 300 MB).
+  .get("/v1/files/:id/content", serveContent)
+  .head("/v1/files/:id/content", serveContent)
   // Everything else under /v1 needs a gateway key.
   .all("/v1/*", withAuth)
   .get("/v1/providers", listProviders)
@@ -49,6 +70,7 @@ router
   .all("/v1/providers/:provider/files", methodNotAllowed("POST"))
   .post("/v1/uploads", createUpload)
   .get("/v1/uploads/:id", getUpload)
+  .post("/v1/uploads/:id/retry", retryUpload)
   .all("*", notFound);
 
 export default {

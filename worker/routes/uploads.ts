@@ -4,8 +4,8 @@
 //   GET /v1/uploads/:id         (gateway key)  → status, result or error
 import type { IRequest } from "itty-router";
 import type { components } from "../../generated/gateway";
-import { capability, isProviderId } from "../capabilities";
-import { type Env, maxRequestBytes } from "../env";
+import { capability, isProviderId, resumableLimit } from "../capabilities";
+import type { Env } from "../env";
 import { GatewayError, isGatewayError } from "../errors";
 import { receive } from "../upload/receive";
 import { type Options, validateName, validateOptions } from "../upload/validate";
@@ -110,7 +110,8 @@ async function readCreate(request: Request, env: Env) {
   if (types.length > 20 || !types.every((t) => typeof t === "string" && MEDIA_RANGE.test(t))) {
     throw bad('"content_type" must be a media type, a wildcard like image/*, or a list of up to 20.');
   }
-  const limit = Math.min(cap.maxBytes ?? Number.MAX_SAFE_INTEGER, maxRequestBytes(env));
+  // The provider's own limit: tus_url takes files that large; a single PUT is also bounded by MAX_REQUEST_BYTES.
+  const limit = resumableLimit(cap);
   const maxBytes = positive(body.max_bytes, "max_bytes", limit, limit);
   const expiresIn = positive(body.expires_in, "expires_in", MAX_EXPIRES_IN, DEFAULT_EXPIRES_IN);
   const metadata = body.metadata ?? null;
@@ -150,12 +151,16 @@ export async function createUpload(request: IRequest, env: Env): Promise<Respons
     metadata,
   };
   await session(env, claims.id).create(record, callback);
+  const token = await sign(claims, key);
   const url = new URL(`/v1/uploads/${claims.id}/file`, request.url);
-  url.searchParams.set("token", await sign(claims, key));
+  url.searchParams.set("token", token);
+  const tusUrl = new URL("/v1/tus", request.url);
+  tusUrl.searchParams.set("token", token);
   const single = claims.content_types.length === 1 && !claims.content_types[0]?.endsWith("/*");
   const ticket: UploadTicket = {
     id: claims.id,
     upload_url: url.href,
+    tus_url: tusUrl.href,
     method: "PUT",
     headers: single ? { "content-type": claims.content_types[0] ?? "" } : {},
     expires_at: expiresAt,

@@ -34,7 +34,7 @@ export const typeAllowed = (type: string, allowed: readonly string[]) =>
   allowed.some((a) => a === type || (a.endsWith("/*") && type.startsWith(a.slice(0, -1))));
 
 /** Merges what the app sent with what the policy fixes; a conflicting value is refused, not overridden. */
-function applyPolicy(given: Options, policy: UploadPolicy | undefined): Options {
+export function applyPolicy(given: Options, policy: UploadPolicy | undefined): Options {
   if (!policy) return given;
   const merged: Options = { ...given };
   for (const [name, value] of Object.entries(policy.fixed) as [keyof Options, string][]) {

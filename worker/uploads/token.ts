@@ -59,10 +59,16 @@ export async function sign(claims: Claims, secret: string): Promise<string> {
 const invalid = () => new GatewayError("invalid_token", "This upload URL is not valid.");
 
 /**
- * Verifies signature (constant time), upload id and expiry. Returns the claims, or throws invalid_token /
- * token_expired. The signature is checked before anything in the claims is trusted.
+ * Verifies signature (constant time), upload id and expiry (`now` null: not the expiry — a resumable upload
+ * already created outlives its token). Returns the claims, or throws invalid_token / token_expired. The
+ * signature is checked before anything in the claims is trusted.
  */
-export async function verify(token: string, id: string, secret: string, now = Date.now()): Promise<Claims> {
+export async function verify(
+  token: string,
+  id: string,
+  secret: string,
+  now: number | null = Date.now(),
+): Promise<Claims> {
   const [payload, signature, ...rest] = token.split(".");
   if (!payload || !signature || rest.length) throw invalid();
   const given = fromB64url(signature);
@@ -77,7 +83,7 @@ export async function verify(token: string, id: string, secret: string, now = Da
     throw invalid();
   }
   if (claims.v !== 1 || claims.id !== id) throw invalid();
-  if (now / 1000 > claims.exp + CLOCK_SKEW_SECONDS) {
+  if (now !== null && now / 1000 > claims.exp + CLOCK_SKEW_SECONDS) {
     throw new GatewayError(
       "token_expired",
       `This upload URL expired at ${new Date(claims.exp * 1000).toISOString()}.`,
