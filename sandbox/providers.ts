@@ -9,14 +9,10 @@
 // not-json, slow, reset.
 import { createHash } from "node:crypto";
 import { parseMultipart } from "../worker/upload/multipart-parser";
+import keys from "./keys.json";
 
-export const SANDBOX_KEYS = {
-  jimmy: "sandbox-jimmy-key",
-  dify: "sandbox-dify-key",
-  minimax: "sandbox-minimax-key",
-  useapi: "sandbox-useapi-key",
-  wavespeed: "sandbox-wavespeed-key",
-} as const;
+/** The API key each sandbox provider accepts (also named in vitest.config.ts and scripts/start.mjs). */
+export const SANDBOX_KEYS = keys;
 
 type Provider = keyof typeof SANDBOX_KEYS;
 

@@ -17,26 +17,12 @@ export const KEY = "test-gateway-key";
 export const SIGNING_SECRET = "test-signing-secret";
 export const emulatorUrl = () => inject("emulatorUrl");
 
-/** The gateway's environment with every provider pointed at the emulator. */
+/**
+ * The gateway's environment: the bindings (vitest.config.ts points every provider at the emulator and sets
+ * the keys), with a test's overrides. Durable Objects see the bindings only.
+ */
 export function gatewayEnv(overrides: Partial<Record<keyof Env, string | undefined>> = {}): Env {
-  const url = emulatorUrl();
-  return {
-    ...(baseEnv as unknown as Env),
-    GATEWAY_API_KEYS: KEY,
-    SIGNING_SECRET: SIGNING_SECRET,
-    PROVIDER_TIMEOUT_MS: "1500",
-    JIMMY_API_KEY: SANDBOX_KEYS.jimmy,
-    JIMMY_BASE_URL: `${url}/jimmy`,
-    DIFY_API_KEY: SANDBOX_KEYS.dify,
-    DIFY_BASE_URL: `${url}/dify/v1`,
-    MINIMAX_API_KEY: SANDBOX_KEYS.minimax,
-    MINIMAX_BASE_URL: `${url}/minimax`,
-    USEAPI_API_KEY: SANDBOX_KEYS.useapi,
-    USEAPI_BASE_URL: `${url}/useapi`,
-    WAVESPEED_API_KEY: SANDBOX_KEYS.wavespeed,
-    WAVESPEED_BASE_URL: `${url}/wavespeed`,
-    ...overrides,
-  } as Env;
+  return { ...(baseEnv as unknown as Env), ...overrides } as Env;
 }
 
 /** Calls the gateway's fetch handler with a fresh execution context. */
