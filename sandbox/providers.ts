@@ -6,7 +6,7 @@
 //
 // Scenarios: a filename containing `sandbox-<scenario>` (for useapi, which gets no filename, the account
 // `sandbox-<scenario>`) makes the provider misbehave: rate-limit, server-error, in-band-error, balance,
-// not-json, slow, reset.
+// not-json, slow, reset, and flaky (a 500 the first time a name is seen, success after).
 import { createHash } from "node:crypto";
 import { parseMultipart } from "../worker/upload/multipart-parser";
 import keys from "./keys.json";
@@ -231,14 +231,25 @@ export async function handleSandbox(request: Request, options: SandboxOptions = 
   record.complete = record.contentLength !== null;
   const scenario = early ?? SCENARIO.exec(upload.filename ?? "")?.[1];
   if (scenario === "reset") throw new SandboxReset("sandbox: dropping the connection");
-  const misbehaviour = await misbehave(provider, scenario);
+  const misbehaviour = await misbehave(provider, scenario, upload.filename ?? scenarioSource);
   if (misbehaviour) return finish(misbehaviour);
   return finish(accept(provider, url, upload));
 }
 
-async function misbehave(provider: Provider, scenario: string | undefined): Promise<Response | null> {
+/** Names a flaky scenario has already failed once. */
+const flaked = new Set<string>();
+
+async function misbehave(
+  provider: Provider,
+  scenario: string | undefined,
+  name: string,
+): Promise<Response | null> {
   const dialect = DIALECTS[provider];
   switch (scenario) {
+    case "flaky":
+      if (flaked.has(`${provider}:${name}`)) return null;
+      flaked.add(`${provider}:${name}`);
+      return dialect.error(500, "temporarily unavailable");
     case "rate-limit":
       if (provider === "minimax") return dialect.error(200, "rate limit triggered", 1002);
       return json(JSON.parse(await dialect.error(429, "Too Many Requests").text()), 429, {
