@@ -81,6 +81,29 @@ export class GatewayError extends Error {
 
 export const isGatewayError = (e: unknown): e is GatewayError => e instanceof GatewayError;
 
+/**
+ * Errors thrown in a Durable Object reach the Worker as plain Errors, so RPC methods return this instead
+ * and the Worker rethrows it as the same problem.
+ */
+export type Outcome<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly problem: Problem };
+
+export async function outcome<T>(work: () => Promise<T>): Promise<Outcome<T>> {
+  try {
+    return { ok: true, value: await work() };
+  } catch (error) {
+    if (!isGatewayError(error)) throw error;
+    return { ok: false, problem: error.toProblem() };
+  }
+}
+
+export function unwrap<T>(result: Outcome<T>): T {
+  if (result.ok) return result.value;
+  const { code, detail, type: _t, title: _ti, status: _s, instance: _i, ...extras } = result.problem;
+  throw new GatewayError(code, detail, extras);
+}
+
 /** Renders any thrown value as a problem+json response; unexpected errors never leak their message. */
 export function problemResponse(error: unknown, instance?: string): Response {
   const err = isGatewayError(error)

@@ -12,7 +12,7 @@ import {
   resumableLimit,
 } from "../capabilities";
 import { type Env, maxRequestBytes } from "../env";
-import { GatewayError } from "../errors";
+import { GatewayError, unwrap } from "../errors";
 import { stagedKey } from "../tus/deliver";
 import {
   intHeader,
@@ -257,5 +257,5 @@ export async function tusResource(request: IRequest, env: Env): Promise<Response
 /** POST /v1/uploads/:id/retry (gateway key): deliver a staged file again. */
 export async function retryUpload(request: IRequest, env: Env): Promise<Response> {
   const id = request.params.id ?? "";
-  return Response.json(await session(env, id).retry(new URL(request.url).pathname));
+  return Response.json(unwrap(await session(env, id).retry(new URL(request.url).pathname)));
 }

@@ -6,7 +6,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { components } from "../../generated/gateway";
 import type { ProviderId } from "../capabilities";
 import type { Env } from "../env";
-import { GatewayError, problemResponse } from "../errors";
+import { GatewayError, type Outcome, outcome, problemResponse } from "../errors";
 import { deliver, STAGED_RETENTION_MS, type StagedFile } from "../tus/deliver";
 import { intHeader, parseChecksum, TUS_VERSION, tusHeaders } from "../tus/protocol";
 import { append, discard, type StagingState } from "../tus/staging";
@@ -295,7 +295,11 @@ export class UploadSession extends DurableObject<Env> {
   }
 
   /** Delivers a staged file again to the providers that failed (POST /v1/uploads/{id}/retry). */
-  async retry(instance: string): Promise<UploadRecord> {
+  async retry(instance: string): Promise<Outcome<UploadRecord>> {
+    return outcome(() => this.redeliver(instance));
+  }
+
+  private async redeliver(instance: string): Promise<UploadRecord> {
     const stored = await this.load();
     if (!stored) throw new GatewayError("not_found", "No such upload.");
     const tus = stored.tus;
