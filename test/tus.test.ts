@@ -1,10 +1,13 @@
 // tus 1.0.0 at /v1/tus, through the gateway's fetch handler, into miniflare's R2 and the upload's Durable
 // Object, delivered to the emulator.
+import { createScheduledController, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { components } from "../generated/gateway";
+import { SWEEP_AGE_MS } from "../worker/cleanup";
 import type { Env } from "../worker/env";
 import { signContentUrl } from "../worker/files/signed-url";
+import worker from "../worker/index";
 import { stagedKey } from "../worker/tus/deliver";
 import { call, KEY, marker, problemOf, randomBytes, receivedWith, SIGNING_SECRET, sha256 } from "./helpers";
 
@@ -467,5 +470,94 @@ describe("signed content URLs for staged files", () => {
     await problemOf(await call(new Request(otherFile)), 401, "invalid_token");
     const expired = await signContentUrl("http://gw", id, new Date(Date.now() - 1000), SIGNING_SECRET);
     await problemOf(await call(new Request(expired)), 401, "token_expired");
+  });
+});
+
+describe("WaveSpeed over 300 MiB: a signed URL instead of an upload", () => {
+  const LIMIT = 300 * MiB;
+
+  it("exactly 300 MiB is uploaded; 300 MiB + 1 byte is staged and its URL serves the file", {
+    timeout: 120_000,
+  }, async () => {
+    const exact = marker("ws300");
+    const a = await created(
+      { provider: "wavespeed", filename: `${exact}.mp4`, filetype: "video/mp4" },
+      LIMIT,
+    );
+    expect((await uploadPattern(a.location, 3, LIMIT, 100 * MiB)).status).toBe(204);
+    const uploaded = await status(a.id);
+    expect(uploaded.result).toMatchObject({ status: "uploaded", provider: "wavespeed" });
+    expect((await receivedWith(exact))[0]).toMatchObject({ complete: true, bytes: LIMIT });
+
+    const over = marker("ws301");
+    const b = await created(
+      { provider: "wavespeed", filename: `${over}.mp4`, filetype: "video/mp4" },
+      LIMIT + 1,
+    );
+    expect((await uploadPattern(b.location, 4, LIMIT + 1, 100 * MiB)).status).toBe(204);
+    const staged = await status(b.id);
+    expect(staged.result).toMatchObject({ status: "staged", provider: "wavespeed", provider_file_id: null });
+    expect(staged.result?.reference).toBe(staged.result?.url);
+    expect(Date.parse(staged.result?.expires_at ?? "") - Date.now()).toBeGreaterThan(6.9 * 86400_000);
+    expect(await receivedWith(over)).toEqual([]);
+    // The URL serves the staged bytes: the last ones, and their length.
+    const url = staged.result?.url ?? "";
+    const h = await call(new Request(url, { method: "HEAD" }));
+    expect(h.headers.get("content-length")).toBe(String(LIMIT + 1));
+    const tail = await call(new Request(url, { headers: { range: `bytes=${LIMIT - 9}-` } }));
+    const expectedTail = new Uint8Array(await new Response(pattern(4, LIMIT - 9, 10)).arrayBuffer());
+    expect(new Uint8Array(await tail.arrayBuffer())).toEqual(expectedTail);
+  });
+});
+
+describe("cleanup", () => {
+  const stub = (id: string) =>
+    (env as unknown as Env).UPLOADS.get((env as unknown as Env).UPLOADS.idFromName(id));
+
+  it("an unfinished upload past Upload-Expires is discarded by its alarm and reads as expired", async () => {
+    const { location, id } = await created({ provider: "useapi", filename: "a.mp4" }, 20 * MiB);
+    expect((await patch(location, 0, pattern(5, 0, 6 * MiB), 6 * MiB)).status).toBe(204);
+    await runInDurableObject(stub(id), async (_instance, state) => {
+      const stored = (await state.storage.get("upload")) as { tus: { expiresAt: number } };
+      stored.tus.expiresAt = Date.now() - 1;
+      await state.storage.put("upload", stored);
+    });
+    expect(await runDurableObjectAlarm(stub(id))).toBe(true);
+    expect((await bucket.list({ prefix: stagedKey(id) })).objects).toEqual([]);
+    expect((await status(id)).status).toBe("expired");
+    expect((await head(location)).status).toBe(410);
+  });
+
+  it("a delivered file's staged copy is deleted when its retention ends", async () => {
+    const { location, id } = await created({ provider: "useapi", filename: "a.png" }, 1000);
+    expect((await patch(location, 0, randomBytes(1000), 1000)).status).toBe(204);
+    expect(await bucket.head(stagedKey(id))).not.toBeNull();
+    await runInDurableObject(stub(id), async (_instance, state) => {
+      const stored = (await state.storage.get("upload")) as { tus: { stagedAt: number } };
+      stored.tus.stagedAt = Date.now() - 8 * 86400_000;
+      await state.storage.put("upload", stored);
+    });
+    await runDurableObjectAlarm(stub(id));
+    expect(await bucket.head(stagedKey(id))).toBeNull();
+    // The result stays readable.
+    expect((await status(id)).status).toBe("completed");
+  });
+
+  it("the daily sweep deletes staged objects older than any upload may live, and only those", async () => {
+    const young = `uploads/${crypto.randomUUID()}`;
+    await bucket.put(young, "x");
+    const ctrl = createScheduledController({
+      scheduledTime: Date.now() + SWEEP_AGE_MS + 60_000,
+      cron: "17 3 * * *",
+    });
+    await worker.scheduled(ctrl, env as unknown as Env);
+    expect(await bucket.head(young)).toBeNull();
+    const fresh = `uploads/${crypto.randomUUID()}`;
+    await bucket.put(fresh, "x");
+    await worker.scheduled(
+      createScheduledController({ scheduledTime: Date.now(), cron: "17 3 * * *" }),
+      env as unknown as Env,
+    );
+    expect(await bucket.head(fresh)).not.toBeNull();
   });
 });

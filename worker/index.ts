@@ -2,6 +2,7 @@
 // or throw ends the chain, and every throw becomes an RFC 9457 problem.
 import { type IRequest, Router } from "itty-router";
 import { withAuth } from "./auth";
+import { sweep } from "./cleanup";
 import { corsify, preflight, withPreflight } from "./cors";
 import type { Env } from "./env";
 import { GatewayError, problemResponse } from "./errors";
@@ -75,4 +76,9 @@ router
 
 export default {
   fetch: (request, env, ctx) => router.fetch(request, env, ctx),
+  /** Daily (wrangler.toml [triggers]): the backstop sweep of staged files. */
+  scheduled: async (controller, env) => {
+    const { deleted } = await sweep(env, controller.scheduledTime);
+    if (deleted) console.log(`cleanup: deleted ${deleted} stale staged objects`);
+  },
 } satisfies ExportedHandler<Env>;

@@ -337,6 +337,9 @@ export class UploadSession extends DurableObject<Env> {
         await discard(this.env.STAGING, tus.staging);
         stored = { ...stored, tus: { ...tus, terminated: true } };
         await this.save(stored);
+        // An upload that never finished is over: record it (and tell the callback, if any).
+        if (unfinishedExpired) await this.settle(stored, { status: "expired" });
+        stored = (await this.load()) ?? stored;
       }
     }
     const callback = stored.callback;

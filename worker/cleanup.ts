@@ -1,0 +1,22 @@
+// The cron backstop for staged files: each upload's Durable Object deletes its own bytes on time (its
+// alarm), and the R2 lifecycle rule in the README aborts multipart uploads nobody finished; this sweep
+// catches anything older than any upload may live, should an alarm have been lost.
+import type { Env } from "./env";
+import { TUS_EXPIRY_MS } from "./routes/tus";
+import { STAGED_RETENTION_MS } from "./tus/deliver";
+
+/** Older than this, a staged object belongs to no live upload: expiry or retention, plus a day. */
+export const SWEEP_AGE_MS = Math.max(STAGED_RETENTION_MS, TUS_EXPIRY_MS) + 24 * 3600 * 1000;
+
+export async function sweep(env: Env, now: number): Promise<{ deleted: number }> {
+  let deleted = 0;
+  let cursor: string | undefined;
+  do {
+    const page = await env.STAGING.list({ prefix: "uploads/", limit: 1000, ...(cursor ? { cursor } : {}) });
+    const old = page.objects.filter((o) => now - o.uploaded.getTime() > SWEEP_AGE_MS).map((o) => o.key);
+    if (old.length) await env.STAGING.delete(old);
+    deleted += old.length;
+    cursor = page.truncated ? page.cursor : undefined;
+  } while (cursor);
+  return { deleted };
+}
