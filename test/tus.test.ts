@@ -498,6 +498,7 @@ describe("WaveSpeed over 300 MiB: a signed URL instead of an upload", () => {
     const staged = await status(b.id);
     expect(staged.result).toMatchObject({ status: "staged", provider: "wavespeed", provider_file_id: null });
     expect(staged.result?.reference).toBe(staged.result?.url);
+    expect(staged.result?.file.sha256).toBe(await patternSha(4, LIMIT + 1));
     expect(Date.parse(staged.result?.expires_at ?? "") - Date.now()).toBeGreaterThan(6.9 * 86400_000);
     expect(await receivedWith(over)).toEqual([]);
     // The URL serves the staged bytes: the last ones, and their length.
@@ -507,6 +508,30 @@ describe("WaveSpeed over 300 MiB: a signed URL instead of an upload", () => {
     const tail = await call(new Request(url, { headers: { range: `bytes=${LIMIT - 9}-` } }));
     const expectedTail = new Uint8Array(await new Response(pattern(4, LIMIT - 9, 10)).arrayBuffer());
     expect(new Uint8Array(await tail.arrayBuffer())).toEqual(expectedTail);
+  });
+});
+
+describe("WaveSpeed over 300 MiB in a single request (MAX_REQUEST_BYTES raised)", () => {
+  it("is staged in R2 and handed over as a signed URL, never uploaded", { timeout: 120_000 }, async () => {
+    const length = 300 * MiB + 1;
+    const name = `${marker("direct")}.mp4`;
+    const request = new Request(`http://gw/v1/providers/wavespeed/files?filename=${name}`, {
+      method: "POST",
+      headers: { ...auth, "content-type": "video/mp4", "content-length": String(length) },
+      body: pattern(6, 0, length),
+    });
+    const res = await call(request, { MAX_REQUEST_BYTES: String(400 * MiB) });
+    const result = (await res.json()) as components["schemas"]["UploadResult"];
+    expect(res.status, JSON.stringify(result)).toBe(201);
+    expect(result).toMatchObject({
+      status: "staged",
+      provider: "wavespeed",
+      file: { size: length, sha256: await patternSha(6, length) },
+    });
+    expect(await receivedWith(name)).toEqual([]);
+    const h = await call(new Request(result.url ?? "", { method: "HEAD" }));
+    expect(h.status).toBe(200);
+    expect(h.headers.get("content-length")).toBe(String(length));
   });
 });
 

@@ -6,6 +6,7 @@ import { capability, type ProviderId } from "../capabilities";
 import { type Env, providerConfig, providerTimeoutMs } from "../env";
 import { GatewayError, isGatewayError } from "../errors";
 import { signContentUrl } from "../files/signed-url";
+import { toHex } from "../upload/bytes";
 import { forward } from "../upload/forward";
 import type { Options, ValidatedFile } from "../upload/validate";
 
@@ -26,48 +27,87 @@ export interface StagedFile {
   readonly stagedAt: number;
 }
 
+/** Whether the provider gets a URL to the staged copy instead of an upload (WaveSpeed over 300 MiB). */
+export function takesUrl(provider: ProviderId, size: number): boolean {
+  const above = capability(provider).urlAboveBytes;
+  return above !== undefined && size > above;
+}
+
+/** SHA-256 of a stream, hashed natively (flat memory). */
+async function sha256Of(stream: ReadableStream<Uint8Array>): Promise<string> {
+  const digest = new crypto.DigestStream("SHA-256");
+  await stream.pipeTo(digest);
+  return toHex(await digest.digest);
+}
+
+function fileOf(staged: StagedFile, sha256: string): UploadResult["file"] {
+  const f = staged.file;
+  return { name: f.name, size: f.size, mime_type: f.mimeType, kind: f.kind, sha256 };
+}
+
+/** The result for a provider handed a signed URL to the staged copy. */
+async function stagedResult(
+  env: Env,
+  staged: StagedFile,
+  provider: ProviderId,
+  sha256: string,
+): Promise<UploadResult> {
+  const expires = new Date(staged.stagedAt + STAGED_RETENTION_MS);
+  const url = await signContentUrl(staged.origin, staged.id, expires, env.SIGNING_SECRET ?? "");
+  return {
+    id: staged.id,
+    provider,
+    status: "staged",
+    file: fileOf(staged, sha256),
+    provider_file_id: null,
+    url,
+    reference: url,
+    expires_at: expires.toISOString(),
+    provider_response: {},
+  };
+}
+
+/**
+ * A single-request upload that the provider takes as a URL (MAX_REQUEST_BYTES let it through): the body is
+ * streamed into R2 with its exact length, hashed on the way, and the provider gets the signed URL. The daily
+ * sweep deletes it after retention.
+ */
+export async function stageDirect(
+  env: Env,
+  staged: StagedFile,
+  provider: ProviderId,
+  stream: ReadableStream<Uint8Array>,
+) {
+  const { readable, writable } = new FixedLengthStream(staged.file.size);
+  // Both branches are read at once, so the tee stays paced to the slower (flat memory).
+  const [toR2, toHash] = stream.tee();
+  const [, sha256] = await Promise.all([
+    env.STAGING.put(stagedKey(staged.id), readable, {
+      httpMetadata: { contentType: staged.file.mimeType },
+      customMetadata: { filename: staged.file.name },
+    }),
+    sha256Of(toHash),
+    toR2.pipeTo(writable),
+  ]);
+  return stagedResult(env, staged, provider, sha256);
+}
+
 async function deliverOne(
   env: Env,
   staged: StagedFile,
   provider: ProviderId,
   options: Options,
 ): Promise<UploadResult> {
-  const cap = capability(provider);
-  const base = {
-    id: staged.id,
-    provider,
-    file: {
-      name: staged.file.name,
-      size: staged.file.size,
-      mime_type: staged.file.mimeType,
-      kind: staged.file.kind,
-      sha256: "",
-    },
-  };
   const object = await env.STAGING.get(stagedKey(staged.id));
   if (!object) throw new GatewayError("not_found", "The staged file is no longer stored.");
-  const sha256 = object.customMetadata?.sha256;
-  if (cap.urlAboveBytes !== undefined && staged.file.size > cap.urlAboveBytes) {
-    await object.body.cancel();
-    const expires = new Date(staged.stagedAt + STAGED_RETENTION_MS);
-    const url = await signContentUrl(staged.origin, staged.id, expires, env.SIGNING_SECRET ?? "");
-    return {
-      ...base,
-      file: { ...base.file, sha256: sha256 ?? "" },
-      status: "staged",
-      provider_file_id: null,
-      url,
-      reference: url,
-      expires_at: expires.toISOString(),
-      provider_response: {},
-    };
-  }
+  if (takesUrl(provider, staged.file.size))
+    return stagedResult(env, staged, provider, await sha256Of(object.body));
   const config = providerConfig(env, provider);
   if (!config) {
     await object.body.cancel();
     throw new GatewayError("provider_not_configured", `Set ${provider.toUpperCase()}_API_KEY.`, { provider });
   }
-  const { delivered, sha256: streamed } = await forward({
+  const { delivered, sha256 } = await forward({
     provider,
     config,
     file: { ...staged.file, slack: 0 },
@@ -76,15 +116,16 @@ async function deliverOne(
     timeoutMs: providerTimeoutMs(env),
     fetch: (input, init) => fetch(input, init),
   });
+  const retention = capability(provider).retentionSeconds;
   return {
-    ...base,
-    file: { ...base.file, sha256: streamed },
+    id: staged.id,
+    provider,
     status: "uploaded",
+    file: fileOf(staged, sha256),
     provider_file_id: delivered.providerFileId,
     url: delivered.url,
     reference: delivered.reference,
-    expires_at:
-      cap.retentionSeconds === null ? null : new Date(Date.now() + cap.retentionSeconds * 1000).toISOString(),
+    expires_at: retention === null ? null : new Date(Date.now() + retention * 1000).toISOString(),
     provider_response: delivered.response,
   };
 }
@@ -102,10 +143,10 @@ export async function deliver(
       try {
         return { provider, result: await deliverOne(env, staged, provider, options) };
       } catch (error) {
+        if (!isGatewayError(error)) console.error("delivery failed", error);
         const problem: Problem = (
           isGatewayError(error) ? error : new GatewayError("internal_error", "Delivery failed; see logs.")
         ).toProblem(instance);
-        if (!isGatewayError(error)) console.error("delivery failed", error);
         return { provider, error: problem };
       }
     }),

@@ -4,8 +4,10 @@ import type { components } from "../../generated/gateway";
 import { capability, type ProviderId } from "../capabilities";
 import { type Env, maxRequestBytes, type ProviderConfig, providerTimeoutMs } from "../env";
 import { GatewayError } from "../errors";
+import { stageDirect, takesUrl } from "../tus/deliver";
 import { forward } from "./forward";
 import { readIntake } from "./intake";
+import { meter } from "./meter";
 import { type Options, validateFile, validateOptions } from "./validate";
 
 export type UploadResult = components["schemas"]["UploadResult"];
@@ -76,6 +78,18 @@ export async function receive(request: Request, env: Env, req: ReceiveRequest): 
     // Refused before a byte was forwarded: stop reading the body.
     await intake.stream.cancel(error).catch(() => {});
     throw error;
+  }
+  if (takesUrl(req.provider, checked.file.size - checked.file.slack)) {
+    // An R2 object needs its exact size: commit to the CRLF-terminated reading, as a raw upstream does.
+    const exact = checked.file.size - checked.file.slack;
+    const metered = meter(intake.stream, { min: exact, max: exact });
+    const file = { ...checked.file, size: exact };
+    const staged = { id: req.id, file, origin: new URL(request.url).origin, stagedAt: Date.now() };
+    try {
+      return await stageDirect(env, staged, req.provider, metered.stream);
+    } catch (error) {
+      throw metered.failure() ?? error;
+    }
   }
   const { delivered, sha256, size } = await forward({
     provider: req.provider,
