@@ -198,6 +198,45 @@ describe("discovery and creation", () => {
   });
 });
 
+describe("CORS for browser tus clients", () => {
+  it("preflight allows the tus methods and headers; answers expose Location, Upload-Offset and Tus-*", async () => {
+    const origin = "https://app.example";
+    const preflight = await call(
+      new Request("http://gw/v1/tus/some-id", {
+        method: "OPTIONS",
+        headers: {
+          origin,
+          "access-control-request-method": "PATCH",
+          "access-control-request-headers": "upload-offset, tus-resumable",
+        },
+      }),
+      { ALLOWED_ORIGINS: origin },
+    );
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get("access-control-allow-origin")).toBe(origin);
+    expect(preflight.headers.get("access-control-allow-methods")).toContain("PATCH");
+    expect(preflight.headers.get("access-control-allow-headers")).toContain("upload-offset");
+    const res = await call(
+      new Request("http://gw/v1/tus", {
+        method: "POST",
+        headers: {
+          ...TUS,
+          ...auth,
+          origin,
+          "upload-length": "10",
+          "upload-metadata": metadata({ provider: "useapi", filename: "a.png" }),
+        },
+      }),
+      { ALLOWED_ORIGINS: origin },
+    );
+    expect(res.status).toBe(201);
+    expect(res.headers.get("access-control-allow-origin")).toBe(origin);
+    const exposed = res.headers.get("access-control-expose-headers") ?? "";
+    for (const h of ["location", "upload-offset", "upload-length", "tus-resumable", "tus-version"])
+      expect(exposed).toContain(h);
+  });
+});
+
 describe("PATCH", () => {
   it("a multi-part upload to useapi arrives whole: offsets advance, the provider's sha256 matches", async () => {
     const mark = marker("tus");
