@@ -291,7 +291,12 @@ describe("PATCH", () => {
     const noLength = new Request(location, {
       method: "PATCH",
       headers: { ...TUS, ...auth, "content-type": "application/offset+octet-stream", "upload-offset": "0" },
-      body: new ReadableStream({ start: (c) => (c.enqueue(randomBytes(5)), c.close()) }),
+      body: new ReadableStream({
+        start(c) {
+          c.enqueue(randomBytes(5));
+          c.close();
+        },
+      }),
     });
     await problemOf(await call(noLength), 411, "length_required");
   });
