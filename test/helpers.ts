@@ -4,7 +4,6 @@ import { env as baseEnv } from "cloudflare:workers";
 import { expect, inject } from "vitest";
 import type { components } from "../generated/gateway";
 import type { Received } from "../sandbox/providers";
-import { SANDBOX_KEYS } from "../sandbox/providers";
 import type { ProviderId } from "../worker/capabilities";
 import type { Env } from "../worker/env";
 import worker from "../worker/index";

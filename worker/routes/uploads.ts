@@ -72,7 +72,7 @@ function callbackUrl(value: unknown): string | null {
 }
 
 /** Reads and checks a CreateUpload body into token claims and what the status document keeps. */
-async function readCreate(request: Request, env: Env) {
+async function readCreate(request: Request) {
   const length = Number(request.headers.get("content-length") ?? "0");
   if (length > MAX_CREATE_BYTES)
     throw new GatewayError("malformed_body", "The request is larger than 16 KiB.");
@@ -139,7 +139,7 @@ async function readCreate(request: Request, env: Env) {
 
 export async function createUpload(request: IRequest, env: Env): Promise<Response> {
   const key = secret(env);
-  const { claims, metadata, callback } = await readCreate(request, env);
+  const { claims, metadata, callback } = await readCreate(request);
   configured(env, claims.provider);
   const expiresAt = new Date(claims.exp * 1000).toISOString();
   const record: UploadRecord = {
