@@ -1,7 +1,7 @@
 // Counts and hashes the file's bytes on their way through and holds the body to its declared size: a body
 // that ends early, runs long or breaks errors the stream, which aborts the outgoing request.
 import { GatewayError } from "../errors";
-import { toHex } from "./bytes";
+import { chunkReader, toHex } from "./bytes";
 
 export interface Meter {
   /** The file's bytes, as read from the source. */
@@ -31,7 +31,7 @@ export function meter(source: ReadableStream<Uint8Array>, size: SizeRange): Mete
   // DigestStream hashes natively in workerd (https://developers.cloudflare.com/workers/runtime-apis/web-crypto/).
   const digest = new crypto.DigestStream("SHA-256");
   const hasher = digest.getWriter();
-  const reader = source.getReader();
+  const reader = chunkReader(source);
   reader.closed.catch(() => {}); // a source failure is reported through `failure()` and `done`
   const { promise: done, resolve, reject } = Promise.withResolvers<void>();
   let seen = 0;
@@ -75,7 +75,8 @@ export function meter(source: ReadableStream<Uint8Array>, size: SizeRange): Mete
           reader.cancel(error).catch(() => {});
           throw error;
         }
-        await hasher.write(result.value);
+        // Not awaited: DigestStream hashes as it is written, and close() below waits for every write.
+        hasher.write(result.value).catch(() => {});
         controller.enqueue(result.value);
       },
       cancel(reason) {

@@ -2,7 +2,7 @@
 // then hands back the file part as a stream that is never buffered whole. Like S3's POST uploads, the file
 // must be the last part: text fields come first, so every option is known before a byte is forwarded.
 import { GatewayError } from "../errors";
-import { concat, EMPTY, encoder, indexOf, partialSuffix } from "./bytes";
+import { type ChunkReader, chunkReader, concat, EMPTY, encoder, indexOf, partialSuffix } from "./bytes";
 
 export interface MultipartLimits {
   /** Most bytes read before the file's data starts (all text fields and part headers). */
@@ -43,7 +43,7 @@ const malformed = (detail: string) =>
 class Cursor {
   buf: Uint8Array = EMPTY;
   consumed = 0;
-  constructor(private readonly reader: ReadableStreamDefaultReader<Uint8Array>) {
+  constructor(private readonly reader: ChunkReader) {
     reader.closed.catch(() => {}); // failures surface through read()
   }
 
@@ -148,7 +148,7 @@ export async function parseMultipart(
   boundary: string,
   limits: MultipartLimits,
 ): Promise<MultipartHead> {
-  const cursor = new Cursor(body.getReader());
+  const cursor = new Cursor(chunkReader(body));
   const dashBoundary = encoder.encode(`--${boundary}`);
   const delimiter = encoder.encode(`\r\n--${boundary}`);
   const fields: [string, string][] = [];
