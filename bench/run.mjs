@@ -329,10 +329,12 @@ lines.push(
 );
 lines.push("");
 lines.push(
-  `| contender | ${SIZES.map((s) => `${s / MiB} MiB MB/s`).join(" | ")} | × pipe (${SIZES.at(-1) / MiB} MiB) | peak RSS growth MiB (${SIZES.at(-1) / MiB} MiB) | workerd CPU s/GiB (${SIZES.at(-1) / MiB} MiB) | failures |`,
+  `| contender | ${SIZES.map((s) => `${s / MiB} MiB MB/s`).join(" | ")} | × pipe (${SIZES.at(-1) / MiB} MiB) | peak RSS growth MiB (${SIZES.map((x) => x / MiB).join(" / ")} MiB) | workerd CPU s/GiB (${SIZES.at(-1) / MiB} MiB) | failures |`,
 );
 lines.push(`|---|${SIZES.map(() => "---").join("|")}|---|---|---|---|`);
 const big = SIZES.at(-1);
+const rssAt = (name, size) =>
+  median((runs[`${name}|${size}`] ?? []).filter((r) => r.status < 300).map((r) => r.rssMiB));
 for (const name of Object.keys(CONTENDERS)) {
   const rs = runs[`${name}|${big}`] ?? [];
   const ok = rs.filter((r) => r.status < 300);
@@ -343,7 +345,7 @@ for (const name of Object.keys(CONTENDERS)) {
   const ratio = mbps(name, big) / mbps("pipe", big);
   const cpu = median(ok.map((r) => r.cpuSeconds / (big / (1024 * MiB))));
   lines.push(
-    `| ${name} | ${SIZES.map((s) => fmt(mbps(name, s), 0)).join(" | ")} | ${fmt(ratio, 2)} | ${name === "direct" ? "—" : fmt(median(ok.map((r) => r.rssMiB)), 1)} | ${name === "direct" ? "—" : fmt(cpu, 2)} | ${failures} |`,
+    `| ${name} | ${SIZES.map((s) => fmt(mbps(name, s), 0)).join(" | ")} | ${fmt(ratio, 2)} | ${name === "direct" ? "—" : SIZES.map((x) => fmt(rssAt(name, x), 1)).join(" / ")} | ${name === "direct" ? "—" : fmt(cpu, 2)} | ${failures} |`,
   );
 }
 lines.push("");
