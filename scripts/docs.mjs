@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Renders the README's provider and error tables from the capability table and the error catalogue, so the
 // docs read the same source as validation and GET /v1/providers. `--check` exits 1 when README is stale.
+import { readFileSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { CAPABILITIES, PROVIDER_IDS } from "../worker/capabilities.ts";
 import { ERRORS } from "../worker/errors.ts";
@@ -39,7 +40,13 @@ function errors() {
   return ["| code | status | title |", "|---|---|---|", ...rows].join("\n");
 }
 
-const SECTIONS = { providers, errors };
+/** The benchmark's latest table, as bench/results.md has it (written by `npm run bench`). */
+function bench() {
+  const results = readFileSync(new URL("../bench/results.md", import.meta.url), "utf8");
+  return results.slice(results.indexOf("Machine:")).trim();
+}
+
+const SECTIONS = { providers, errors, bench };
 
 let text = await readFile(readme, "utf8");
 const before = text;
