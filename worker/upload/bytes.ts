@@ -63,23 +63,30 @@ const MAX_READ = 256 * 1024;
  * between a JS streaming path and a bare pipe (npm run bench).
  */
 export function chunkReader(stream: ReadableStream<Uint8Array>): ChunkReader {
-  let byob: ReadableStreamBYOBReader | undefined;
+  let byob: ReadableStreamBYOBReader & { readAtLeast?: AtLeast };
   try {
     byob = stream.getReader({ mode: "byob" });
   } catch {
     return stream.getReader();
   }
-  const reader = byob;
+  // readAtLeast is workerd's; elsewhere (Node, for the test emulator) read chunks as they come.
+  const readAtLeast = byob.readAtLeast?.bind(byob);
+  if (!readAtLeast) {
+    byob.releaseLock();
+    return stream.getReader();
+  }
   let ended = false;
   return {
     async read() {
       if (ended) return { done: true, value: undefined };
-      const { done, value } = await reader.readAtLeast(MIN_READ, new Uint8Array(MAX_READ));
+      const { done, value } = await readAtLeast(MIN_READ, new Uint8Array(MAX_READ));
       if (done) ended = true;
       if (value && value.byteLength > 0) return { done: false, value };
       return { done: true, value: undefined };
     },
-    cancel: (reason) => reader.cancel(reason),
-    closed: reader.closed,
+    cancel: (reason) => byob.cancel(reason),
+    closed: byob.closed,
   };
 }
+
+type AtLeast = (min: number, view: Uint8Array) => Promise<ReadableStreamReadResult<Uint8Array>>;
