@@ -238,7 +238,8 @@ for (const size of SIZES) {
       // The buffering gateway fails at 1 GiB (it cannot hold the file); one try shows it.
       if (name.startsWith("buffering") && size >= 1024 * MiB && rep > 0) continue;
       const r = await measured(c.pids, async () => c.send(size));
-      (runs[`${name}|${size}`] ??= []).push(r);
+      const key = `${name}|${size}`;
+      runs[key] = [...(runs[key] ?? []), r];
       process.stdout.write(
         `${name} ${size / MiB} MiB #${rep + 1}: ${r.status} ${(size / MiB / r.seconds).toFixed(0)} MB/s\n`,
       );
