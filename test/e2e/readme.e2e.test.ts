@@ -1,6 +1,6 @@
 // End to end, as a new user: `npm start` (the gateway and the sandbox Worker under wrangler dev), then the
 // README's curl commands. Runs in Node: real processes, real sockets, a real client.
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
@@ -9,24 +9,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startGateway } from "./start";
 
 const run = promisify(execFile);
 const GATEWAY = 18787;
 const SANDBOX = 18788;
 const base = `http://127.0.0.1:${GATEWAY}`;
-let start: ChildProcess | undefined;
 const dir = mkdtempSync(join(tmpdir(), "mediagate-e2e-"));
-
-async function waitFor(url: string, ms: number) {
-  const until = Date.now() + ms;
-  for (;;) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {}
-    if (Date.now() > until) throw new Error(`${url} did not come up`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 function file(name: string, size: number) {
   const bytes = new Uint8Array(size).map((_, i) => (i * 7919) % 251);
@@ -41,20 +30,12 @@ async function curl(...args: string[]) {
   return { status: Number(stdout.slice(at + 1)), body: JSON.parse(stdout.slice(0, at)) };
 }
 
+let stop: () => void = () => {};
 beforeAll(async () => {
-  start = spawn("npm", ["start"], {
-    env: { ...process.env, PORT: String(GATEWAY), SANDBOX_PORT: String(SANDBOX), INSPECTOR_PORT: "19229" },
-    stdio: "ignore",
-    detached: true,
-  });
-  await waitFor(`${base}/healthz`, 60_000);
-  await waitFor(`http://127.0.0.1:${SANDBOX}/__sandbox/received`, 30_000);
+  ({ stop } = await startGateway({ gateway: GATEWAY, sandbox: SANDBOX, inspector: 19229 }));
 }, 90_000);
 
-afterAll(() => {
-  // The whole process group: npm, start.mjs and both wrangler dev processes.
-  if (start?.pid) process.kill(-start.pid, "SIGTERM");
-});
+afterAll(() => stop());
 
 describe("the README's quick start", () => {
   const auth = ["-H", "Authorization: Bearer dev-key"];

@@ -1,43 +1,24 @@
 // End to end with an unmodified tus-js-client (what Uppy, TUSKit and tus-android-client speak): a backend
 // issues a signed upload, the client uploads through its tus_url in PATCHes, the connection is cut
 // mid-PATCH, the client resumes from HEAD, and the provider receives every byte once.
-import { type ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { request } from "node:http";
 import { type AddressInfo, connect, createServer } from "node:net";
 import { Upload } from "tus-js-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startGateway } from "./start";
 
 const GATEWAY = 18797;
 const SANDBOX = 18798;
 const base = `http://127.0.0.1:${GATEWAY}`;
 const MiB = 1024 * 1024;
-let start: ChildProcess | undefined;
 
-async function waitFor(url: string, ms: number) {
-  const until = Date.now() + ms;
-  for (;;) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {}
-    if (Date.now() > until) throw new Error(`${url} did not come up`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
+let stop: () => void = () => {};
 beforeAll(async () => {
-  start = spawn("npm", ["start"], {
-    env: { ...process.env, PORT: String(GATEWAY), SANDBOX_PORT: String(SANDBOX), INSPECTOR_PORT: "19239" },
-    stdio: "ignore",
-    detached: true,
-  });
-  await waitFor(`${base}/healthz`, 60_000);
-  await waitFor(`http://127.0.0.1:${SANDBOX}/__sandbox/received`, 30_000);
+  ({ stop } = await startGateway({ gateway: GATEWAY, sandbox: SANDBOX, inspector: 19239 }));
 }, 90_000);
 
-afterAll(() => {
-  if (start?.pid) process.kill(-start.pid, "SIGTERM");
-});
+afterAll(() => stop());
 
 /**
  * A TCP proxy to the gateway that cuts the connection once, after `cutAfter` bytes from the client, and
