@@ -104,12 +104,16 @@ export function unwrap<T>(result: Outcome<T>): T {
   throw new GatewayError(code, detail, extras);
 }
 
-/** Renders any thrown value as a problem+json response; unexpected errors never leak their message. */
+/** Any thrown value as a GatewayError; an unexpected one is logged and never leaks its message. */
+export function asGatewayError(error: unknown): GatewayError {
+  if (isGatewayError(error)) return error;
+  console.error("unhandled error", error);
+  return new GatewayError("internal_error", "Unexpected error; see logs.");
+}
+
+/** Renders any thrown value as a problem+json response. */
 export function problemResponse(error: unknown, instance?: string): Response {
-  const err = isGatewayError(error)
-    ? error
-    : new GatewayError("internal_error", "Unexpected error; see logs.");
-  if (!isGatewayError(error)) console.error("unhandled error", error);
+  const err = asGatewayError(error);
   return new Response(JSON.stringify(err.toProblem(instance)), {
     status: err.status,
     headers: { "content-type": "application/problem+json", ...err.headers },

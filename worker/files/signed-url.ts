@@ -1,13 +1,8 @@
 // Signed, expiring gateway URLs to a staged R2 object: what WaveSpeed gets instead of an upload over
 // 300 MB. GET /v1/files/{id}/content?expires=<unix s>&signature=<base64url HMAC-SHA256>.
 import { GatewayError } from "../errors";
-import { hmac } from "../uploads/token";
+import { b64url, hmac } from "../uploads/token";
 
-const b64url = (bytes: Uint8Array) =>
-  btoa(String.fromCharCode(...bytes))
-    .replace(/\+/g, "-")
-    .replace(/\//g, "_")
-    .replace(/=+$/, "");
 const message = (id: string, expires: number) => `content:${id}:${expires}`;
 
 export async function signContentUrl(

@@ -26,14 +26,12 @@ import {
 import { newStaging } from "../tus/staging";
 import { applyPolicy, typeAllowed } from "../upload/receive";
 import { type FileType, type Options, validateName, validateOptions } from "../upload/validate";
-import type { TusUpload, UploadRecord } from "../uploads/session";
-import { type Claims, verify } from "../uploads/token";
+import { claimRefused, type TusUpload, type UploadRecord, uploadSession } from "../uploads/session";
+import { type Claims, claimedId, verify } from "../uploads/token";
 import { configured } from "./files";
 
 /** Unfinished resumable uploads are kept this long (Upload-Expires), as R2 keeps unfinished multipart uploads. */
 export const TUS_EXPIRY_MS = 7 * 24 * 3600 * 1000;
-
-const session = (env: Env, id: string) => env.UPLOADS.get(env.UPLOADS.idFromName(id));
 
 /** OPTIONS: what this server speaks (also answers CORS preflights; see cors.ts). */
 export function tusOptions(): Response {
@@ -68,17 +66,7 @@ async function authorize(request: IRequest, env: Env, id: string | undefined): P
   }
   if (!env.SIGNING_SECRET) throw new GatewayError("invalid_token", "This upload URL is not valid.");
   // After creation the upload's own expiry governs, so a long upload outlives its token.
-  return verify(token, id ?? tokenId(token), env.SIGNING_SECRET, id === undefined ? Date.now() : null);
-}
-
-/** The upload id a token names (checked against its signature by verify). */
-function tokenId(token: string): string {
-  try {
-    const payload = token.split(".")[0] ?? "";
-    return String(JSON.parse(atob(payload.replace(/-/g, "+").replace(/_/g, "/"))).id ?? "");
-  } catch {
-    return "";
-  }
+  return verify(token, id ?? claimedId(token), env.SIGNING_SECRET, id === undefined ? Date.now() : null);
 }
 
 interface Plan {
@@ -180,7 +168,7 @@ function toSession(
   headers: Headers,
 ): Promise<Response> {
   const url = new URL(`/v1/tus/${id}`, request.url);
-  return session(env, id).fetch(url.href, {
+  return uploadSession(env, id).fetch(url.href, {
     method,
     headers,
     ...(request.body ? { body: request.body } : {}),
@@ -218,12 +206,10 @@ export async function tusCreate(request: IRequest, env: Env): Promise<Response> 
     expires_at: new Date(tus.expiresAt).toISOString(),
     metadata: null,
   };
-  const claim = await session(env, id).tusCreate(record, tus, claims !== undefined);
+  const claim = await uploadSession(env, id).tusCreate(record, tus, claims !== undefined);
   if (!claim.ok) {
     await request.body?.cancel().catch(() => {});
-    if (claim.reason === "expired") throw new GatewayError("token_expired", "This upload URL has expired.");
-    if (claim.reason === "unknown") throw new GatewayError("invalid_token", "This upload URL is not valid.");
-    throw new GatewayError("token_used", "This upload URL has already been used.");
+    throw claimRefused(claim.reason);
   }
   const location = new URL(`/v1/tus/${id}`, request.url);
   const token = new URL(request.url).searchParams.get("token");
@@ -257,5 +243,5 @@ export async function tusResource(request: IRequest, env: Env): Promise<Response
 /** POST /v1/uploads/:id/retry (gateway key): deliver a staged file again. */
 export async function retryUpload(request: IRequest, env: Env): Promise<Response> {
   const id = request.params.id ?? "";
-  return Response.json(unwrap(await session(env, id).retry(new URL(request.url).pathname)));
+  return Response.json(unwrap(await uploadSession(env, id).retry(new URL(request.url).pathname)));
 }

@@ -6,10 +6,10 @@ import type { IRequest } from "itty-router";
 import type { components } from "../../generated/gateway";
 import { capability, isProviderId, resumableLimit } from "../capabilities";
 import type { Env } from "../env";
-import { GatewayError, isGatewayError } from "../errors";
+import { asGatewayError, GatewayError, isGatewayError } from "../errors";
 import { receive } from "../upload/receive";
 import { type Options, validateName, validateOptions } from "../upload/validate";
-import type { UploadRecord } from "../uploads/session";
+import { claimRefused, type UploadRecord, uploadSession } from "../uploads/session";
 import { type Claims, sign, verify } from "../uploads/token";
 import { configured } from "./files";
 
@@ -45,8 +45,6 @@ function secret(env: Env): string {
   }
   return env.SIGNING_SECRET;
 }
-
-const session = (env: Env, id: string) => env.UPLOADS.get(env.UPLOADS.idFromName(id));
 
 function positive(value: unknown, name: string, max: number, fallback: number): number {
   if (value === undefined) return fallback;
@@ -150,7 +148,7 @@ export async function createUpload(request: IRequest, env: Env): Promise<Respons
     expires_at: expiresAt,
     metadata,
   };
-  await session(env, claims.id).create(record, callback);
+  await uploadSession(env, claims.id).create(record, callback);
   const token = await sign(claims, key);
   const url = new URL(`/v1/uploads/${claims.id}/file`, request.url);
   url.searchParams.set("token", token);
@@ -171,7 +169,7 @@ export async function createUpload(request: IRequest, env: Env): Promise<Respons
 
 export async function getUpload(request: IRequest, env: Env): Promise<Response> {
   const id = request.params.id ?? "";
-  const record = await session(env, id).status();
+  const record = await uploadSession(env, id).status();
   if (!record) throw new GatewayError("not_found", `No upload "${id}".`);
   return Response.json(record);
 }
@@ -183,18 +181,11 @@ export async function uploadWithToken(request: IRequest, env: Env): Promise<Resp
   if (!token || !env.SIGNING_SECRET) throw new GatewayError("invalid_token", "This upload URL is not valid.");
   const claims = await verify(token, id, env.SIGNING_SECRET);
   const config = configured(env, claims.provider);
-  const upload = session(env, id);
+  const upload = uploadSession(env, id);
   const claim = await upload.begin();
   if (!claim.ok) {
     await request.body?.cancel().catch(() => {});
-    if (claim.reason === "expired") throw new GatewayError("token_expired", "This upload URL has expired.");
-    if (claim.reason === "unknown") throw new GatewayError("invalid_token", "This upload URL is not valid.");
-    throw new GatewayError(
-      "token_used",
-      claim.reason === "used"
-        ? "This upload URL has already been used."
-        : "An upload to this URL is in progress.",
-    );
+    throw claimRefused(claim.reason);
   }
   try {
     const result = await receive(request, env, {
@@ -211,10 +202,7 @@ export async function uploadWithToken(request: IRequest, env: Env): Promise<Resp
     await upload.finish({ result });
     return Response.json(result, { status: 201 });
   } catch (error) {
-    const problem = (
-      isGatewayError(error) ? error : new GatewayError("internal_error", "Unexpected error; see logs.")
-    ).toProblem(new URL(request.url).pathname);
-    await upload.finish({ error: problem });
+    await upload.finish({ error: asGatewayError(error).toProblem(new URL(request.url).pathname) });
     throw error;
   }
 }

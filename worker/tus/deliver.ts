@@ -4,14 +4,13 @@
 import type { components } from "../../generated/gateway";
 import { capability, type ProviderId } from "../capabilities";
 import { type Env, providerConfig, providerTimeoutMs } from "../env";
-import { GatewayError, isGatewayError } from "../errors";
+import { asGatewayError, GatewayError } from "../errors";
 import { signContentUrl } from "../files/signed-url";
 import { toHex } from "../upload/bytes";
 import { forward } from "../upload/forward";
 import type { Options, ValidatedFile } from "../upload/validate";
 
 type UploadResult = components["schemas"]["UploadResult"];
-type Problem = components["schemas"]["Problem"];
 export type Delivery = components["schemas"]["Delivery"];
 
 /** Staged files are kept as long as WaveSpeed keeps its own: 7 days. */
@@ -143,11 +142,7 @@ export async function deliver(
       try {
         return { provider, result: await deliverOne(env, staged, provider, options) };
       } catch (error) {
-        if (!isGatewayError(error)) console.error("delivery failed", error);
-        const problem: Problem = (
-          isGatewayError(error) ? error : new GatewayError("internal_error", "Delivery failed; see logs.")
-        ).toProblem(instance);
-        return { provider, error: problem };
+        return { provider, error: asGatewayError(error).toProblem(instance) };
       }
     }),
   );

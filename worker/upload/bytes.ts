@@ -42,8 +42,10 @@ export function partialSuffix(haystack: Uint8Array, needle: Uint8Array): number 
   return 0;
 }
 
-export function toHex(buffer: ArrayBuffer): string {
-  return Array.from(new Uint8Array(buffer), (b) => b.toString(16).padStart(2, "0")).join("");
+export function toHex(bytes: ArrayBuffer | Uint8Array): string {
+  return Array.from(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes), (b) =>
+    b.toString(16).padStart(2, "0"),
+  ).join("");
 }
 
 /** A reader yielding chunks; at the end, `done` (any last bytes come first as their own chunk). */

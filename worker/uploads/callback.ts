@@ -3,14 +3,13 @@
 //   Mediagate-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(SIGNING_SECRET, "<t>.<body>")>
 // The backend recomputes the HMAC over the raw body, compares in constant time and rejects old timestamps.
 import type { components } from "../../generated/gateway";
+import { toHex } from "../upload/bytes";
 import { hmac } from "./token";
 
 type UploadRecord = components["schemas"]["UploadStatus"];
 
-const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-
 export async function signature(secret: string, timestamp: number, body: string): Promise<string> {
-  return `t=${timestamp},v1=${hex(await hmac(secret, `${timestamp}.${body}`))}`;
+  return `t=${timestamp},v1=${toHex(await hmac(secret, `${timestamp}.${body}`))}`;
 }
 
 /** POSTs the record; null on a 2xx, else why it failed. */

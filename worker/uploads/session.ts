@@ -41,6 +41,19 @@ interface Stored {
 
 export type Claim = { ok: true } | { ok: false; reason: "used" | "in_use" | "expired" | "unknown" };
 
+/** The upload's Durable Object. */
+export const uploadSession = (env: Env, id: string) => env.UPLOADS.get(env.UPLOADS.idFromName(id));
+
+/** Why a URL could not be claimed, as the problem the app gets. */
+export function claimRefused(reason: Exclude<Claim, { ok: true }>["reason"]): GatewayError {
+  if (reason === "expired") return new GatewayError("token_expired", "This upload URL has expired.");
+  if (reason === "unknown") return new GatewayError("invalid_token", "This upload URL is not valid.");
+  return new GatewayError(
+    "token_used",
+    reason === "used" ? "This upload URL has already been used." : "An upload to this URL is in progress.",
+  );
+}
+
 /** Callback attempts before giving up: about 4 hours of backoff in all. */
 export const CALLBACK_ATTEMPTS = 8;
 export const backoffMs = (attempt: number) => Math.min(1000 * 4 ** (attempt - 1), 3_600_000);

@@ -25,7 +25,7 @@ export const CLOCK_SKEW_SECONDS = 30;
 
 const encoder = new TextEncoder();
 
-function b64url(bytes: Uint8Array): string {
+export function b64url(bytes: Uint8Array): string {
   let s = "";
   for (const b of bytes) s += String.fromCharCode(b);
   return btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
@@ -49,6 +49,16 @@ async function hmacKey(secret: string): Promise<CryptoKey> {
 
 export async function hmac(secret: string, message: string): Promise<Uint8Array> {
   return new Uint8Array(await crypto.subtle.sign("HMAC", await hmacKey(secret), encoder.encode(message)));
+}
+
+/** The upload id a token names — unverified: verify() checks it against the signature. */
+export function claimedId(token: string): string {
+  try {
+    const payload = fromB64url(token.split(".")[0] ?? "");
+    return payload ? String(JSON.parse(new TextDecoder().decode(payload)).id ?? "") : "";
+  } catch {
+    return "";
+  }
 }
 
 export async function sign(claims: Claims, secret: string): Promise<string> {
