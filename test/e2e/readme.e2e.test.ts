@@ -148,26 +148,21 @@ describe("the README's signed-upload flow", () => {
       expect(create.status).toBe(201);
       const ticket = (await create.json()) as { id: string; upload_url: string };
       const voice = file("voice.mp3", 120_000);
-      const put = await curl(
-        "-X",
-        "PUT",
-        "-H",
-        "Content-Type: audio/mpeg",
-        "-T",
-        voice.path,
-        `${ticket.upload_url}&filename=voice.mp3`,
-      );
+      // The app's upload, as the README shows it; sent twice, the second must be refused.
+      const putVoice = () =>
+        curl(
+          "-X",
+          "PUT",
+          "-H",
+          "Content-Type: audio/mpeg",
+          "-T",
+          voice.path,
+          `${ticket.upload_url}&filename=voice.mp3`,
+        );
+      const put = await putVoice();
       expect(put.status, JSON.stringify(put.body)).toBe(201);
       expect(put.body.file.sha256).toBe(voice.sha256);
-      const again = await curl(
-        "-X",
-        "PUT",
-        "-H",
-        "Content-Type: audio/mpeg",
-        "-T",
-        voice.path,
-        `${ticket.upload_url}&filename=voice.mp3`,
-      );
+      const again = await putVoice();
       expect(again).toMatchObject({ status: 409, body: { code: "token_used" } });
 
       for (let i = 0; i < 100 && hooks.length === 0; i++) await new Promise((r) => setTimeout(r, 100));
