@@ -1,7 +1,8 @@
 import { createServer } from "node:net";
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
-import SANDBOX_KEYS from "./sandbox/keys.json" with { type: "json" };
+// @ts-expect-error: a plain .mjs module without declarations (its shapes are checked where it is used).
+import { sandboxVars } from "./scripts/providers.mjs";
 
 /** A free port for the provider emulator, chosen here so the Workers' bindings can name it. */
 async function freePort(): Promise<number> {
@@ -21,16 +22,8 @@ const bindings = {
   SIGNING_SECRET: "test-signing-secret",
   GATEWAY_API_KEYS: "test-gateway-key",
   PROVIDER_TIMEOUT_MS: "1500",
-  JIMMY_API_KEY: SANDBOX_KEYS.jimmy,
-  JIMMY_BASE_URL: `${emulator}/jimmy`,
-  DIFY_API_KEY: SANDBOX_KEYS.dify,
-  DIFY_BASE_URL: `${emulator}/dify/v1`,
-  MINIMAX_API_KEY: SANDBOX_KEYS.minimax,
-  MINIMAX_BASE_URL: `${emulator}/minimax`,
-  USEAPI_API_KEY: SANDBOX_KEYS.useapi,
-  USEAPI_BASE_URL: `${emulator}/useapi`,
-  WAVESPEED_API_KEY: SANDBOX_KEYS.wavespeed,
-  WAVESPEED_BASE_URL: `${emulator}/wavespeed`,
+  // The same provider wiring as `npm start`, derived from the provider folders (scripts/providers.mjs).
+  ...(sandboxVars(emulator) as Record<string, string>),
 };
 
 export default defineConfig({

@@ -8,11 +8,13 @@
 // `sandbox-<scenario>`) makes the provider misbehave: rate-limit, server-error, in-band-error, balance,
 // not-json, slow, reset, and flaky (a 500 the first time a name is seen, success after).
 import { createHash } from "node:crypto";
-import { parseMultipart } from "../worker/upload/multipart-parser";
-import keys from "./keys.json";
+import { CAPABILITIES, PROVIDER_IDS } from "../worker/providers/registry";
+import { parseMultipart } from "../worker/services/upload/multipart-parser";
 
-/** The API key each sandbox provider accepts (also named in vitest.config.ts and scripts/start.mjs). */
-export const SANDBOX_KEYS = keys;
+/** The API key each sandbox provider accepts: each provider folder's dev wiring (provider.ts). */
+export const SANDBOX_KEYS = Object.fromEntries(
+  PROVIDER_IDS.map((id) => [id, CAPABILITIES[id].dev.sandboxKey]),
+) as { readonly [K in keyof typeof CAPABILITIES]: string };
 
 type Provider = keyof typeof SANDBOX_KEYS;
 

@@ -3,8 +3,8 @@
 // docs read the same source as validation and GET /v1/providers. `--check` exits 1 when README is stale.
 import { readFileSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
-import { CAPABILITIES, PROVIDER_IDS } from "../worker/capabilities.ts";
-import { ERRORS } from "../worker/errors.ts";
+import { ERRORS } from "../worker/core/errors.ts";
+import { CAPABILITIES, PROVIDER_IDS } from "./providers.mjs";
 
 const readme = new URL("../README.md", import.meta.url);
 

@@ -7,11 +7,12 @@ import { fileURLToPath } from "node:url";
 import yaml from "js-yaml";
 import openapiTS, { astToString } from "openapi-typescript";
 import ts from "typescript";
+import { CAPABILITIES, PROVIDER_IDS } from "./providers.mjs";
 
 const root = new URL("../", import.meta.url);
 
-/** The pipeline, as config: every spec and what it becomes. */
-const SPECS = ["jimmy", "dify", "minimax", "useapi", "wavespeed", "gateway"];
+/** The pipeline, as config: every provider's spec (from the registry) and the gateway's own. */
+const SPECS = [...PROVIDER_IDS.map((id) => CAPABILITIES[id].spec.replace(/\.yaml$/, "")), "gateway"];
 const JSON_COPIES = ["gateway"];
 
 // `format: binary` becomes a streamed file rather than openapi-typescript's default `string`, so an
@@ -62,6 +63,22 @@ async function render(name) {
 }
 
 const check = process.argv.includes("--check");
+
+// specs/gateway.yaml's ProviderId enum is the registry's list: rewritten here, so it can't drift.
+const gatewaySpec = new URL("specs/gateway.yaml", root);
+const specText = await readFile(gatewaySpec, "utf8");
+const enumLine = /(\n {4}ProviderId:\n {6}type: string\n {6}enum: )\[[^\]]*\]/;
+if (!enumLine.test(specText)) throw new Error("specs/gateway.yaml: ProviderId enum not found");
+const synced = specText.replace(enumLine, `$1[${PROVIDER_IDS.join(", ")}]`);
+if (synced !== specText) {
+  if (check) {
+    console.error("stale: specs/gateway.yaml ProviderId enum (run `npm run generate`)");
+    process.exit(1);
+  }
+  await writeFile(gatewaySpec, synced);
+  console.log("wrote specs/gateway.yaml ProviderId enum");
+}
+
 const files = Object.assign({}, ...(await Promise.all(SPECS.map(render))));
 let stale = 0;
 await mkdir(new URL("generated/", root), { recursive: true });

@@ -2,7 +2,7 @@
 // `npm start`: the gateway on :8787 wired to the provider sandbox on :8788, both under `wrangler dev`.
 // Gateway key for local use: dev-key. Everything here is local-only; see README "Configuration" for real keys.
 import { spawn } from "node:child_process";
-import keys from "../sandbox/keys.json" with { type: "json" };
+import { sandboxVars } from "./providers.mjs";
 
 const SANDBOX = process.env.SANDBOX_PORT ?? "8788";
 const GATEWAY = process.env.PORT ?? "8787";
@@ -15,17 +15,7 @@ const DEV_VARS = {
   GATEWAY_API_KEYS: "dev-key",
   SIGNING_SECRET: "dev-signing-secret",
   ALLOWED_ORIGINS: "*",
-  JIMMY_API_KEY: keys.jimmy,
-  JIMMY_BASE_URL: `${sandboxUrl}/jimmy`,
-  DIFY_API_KEY: keys.dify,
-  DIFY_BASE_URL: `${sandboxUrl}/dify/v1`,
-  MINIMAX_API_KEY: keys.minimax,
-  MINIMAX_BASE_URL: `${sandboxUrl}/minimax`,
-  USEAPI_API_KEY: keys.useapi,
-  USEAPI_BASE_URL: `${sandboxUrl}/useapi`,
-  USEAPI_ACCOUNT: "sandbox-account",
-  WAVESPEED_API_KEY: keys.wavespeed,
-  WAVESPEED_BASE_URL: `${sandboxUrl}/wavespeed`,
+  ...sandboxVars(sandboxUrl),
 };
 
 const wrangler = (args, name) => {

@@ -2,27 +2,20 @@
 // the same cases, each adapter against the emulator's rendition of its provider.
 import { describe, expect, it } from "vitest";
 import { SANDBOX_KEYS } from "../sandbox/providers";
-import { PROVIDER_IDS, type ProviderId } from "../worker/capabilities";
-import { ADAPTERS } from "../worker/providers";
+import { adapter } from "../worker/providers/adapters";
+import type { ProviderId } from "../worker/providers/capability";
+import { capability, PROVIDER_IDS } from "../worker/providers/registry";
 import type { AdapterResult, ProviderFailureCode } from "../worker/providers/types";
 import { emulatorUrl, marker, randomBytes, receivedWith, SAMPLES, sha256 } from "./helpers";
 
-const BASE: Record<ProviderId, string> = {
-  jimmy: "/jimmy",
-  dify: "/dify/v1",
-  minimax: "/minimax",
-  useapi: "/useapi",
-  wavespeed: "/wavespeed",
-};
+/** Where the emulator serves each provider: its folder's dev wiring. */
+const BASE = (provider: ProviderId) => capability(provider).dev.sandboxPath;
 
 /** In-band errors: a failure inside an HTTP 200 where the provider has that dialect. */
-const IN_BAND: Record<ProviderId, { code: ProviderFailureCode; status: number }> = {
-  jimmy: { code: "provider_error", status: 200 },
-  dify: { code: "provider_error", status: 500 },
-  minimax: { code: "provider_error", status: 200 },
-  useapi: { code: "provider_error", status: 200 },
-  wavespeed: { code: "provider_error", status: 200 },
-};
+const IN_BAND = (provider: ProviderId): { code: ProviderFailureCode; status: number } => ({
+  code: "provider_error",
+  status: capability(provider).dev.inBandStatus,
+});
 
 interface Run {
   result: AdapterResult;
@@ -39,7 +32,7 @@ async function run(
   const mark = opts.scenario ? `${marker(provider)}-sandbox-${opts.scenario}` : marker(provider);
   const bytes = randomBytes(200_000);
   const options = provider === "useapi" ? { ...sample.fields, account: mark } : sample.fields;
-  const result = await ADAPTERS[provider].upload({
+  const result = await adapter(provider).upload({
     file: {
       name: `${mark}.${sample.ext}`,
       type: sample.type,
@@ -49,7 +42,8 @@ async function run(
     options,
     config: {
       apiKey: opts.apiKey ?? SANDBOX_KEYS[provider],
-      baseUrl: opts.baseUrl ?? `${emulatorUrl()}${BASE[provider]}`,
+      baseUrl: opts.baseUrl ?? `${emulatorUrl()}${BASE(provider)}`,
+      defaults: {},
     },
     fetch: (input, init) => fetch(input, init),
     signal: new AbortController().signal,
@@ -90,7 +84,7 @@ describe.each(PROVIDER_IDS)("adapter conformance: %s", (provider) => {
   it("treats a failure inside a success status as a failure", async () => {
     const { result } = await run(provider, { scenario: "in-band-error" });
     expect(result.data).toBeUndefined();
-    expect(result.error).toMatchObject(IN_BAND[provider]);
+    expect(result.error).toMatchObject(IN_BAND(provider));
     expect(result.error?.providerCode).toBeDefined();
   });
 

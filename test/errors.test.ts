@@ -1,7 +1,7 @@
 // Every error code in the catalogue, as a caller meets it: problem+json with a stable code. Refusals are
 // checked to never reach the provider.
 import { describe, expect, it } from "vitest";
-import { ERRORS } from "../worker/errors";
+import { ERRORS } from "../worker/core/errors";
 import {
   call,
   KEY,

@@ -4,9 +4,10 @@ import { env as baseEnv } from "cloudflare:workers";
 import { expect, inject } from "vitest";
 import type { components } from "../generated/gateway";
 import type { Received } from "../sandbox/providers";
-import type { ProviderId } from "../worker/capabilities";
-import type { Env } from "../worker/env";
+import type { Env } from "../worker/core/config";
 import worker from "../worker/index";
+import type { ProviderId } from "../worker/providers/capability";
+import { capability, PROVIDER_IDS } from "../worker/providers/registry";
 
 export type Problem = components["schemas"]["Problem"];
 export type UploadResult = components["schemas"]["UploadResult"];
@@ -168,10 +169,6 @@ export async function receivedWith(mark: string): Promise<Received[]> {
 }
 
 /** Sample file names each provider's table accepts, with the options it needs. */
-export const SAMPLES: Record<ProviderId, { ext: string; type: string; fields: Record<string, string> }> = {
-  jimmy: { ext: "png", type: "image/png", fields: {} },
-  dify: { ext: "png", type: "image/png", fields: { user: "alice" } },
-  minimax: { ext: "mp3", type: "audio/mpeg", fields: { purpose: "voice_clone" } },
-  useapi: { ext: "png", type: "image/png", fields: {} },
-  wavespeed: { ext: "png", type: "image/png", fields: {} },
-};
+export const SAMPLES = Object.fromEntries(
+  PROVIDER_IDS.map((id) => [id, capability(id).dev.sample]),
+) as Record<ProviderId, { ext: string; type: string; fields: Record<string, string> }>;

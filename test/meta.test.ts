@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import type { components } from "../generated/gateway";
 import spec from "../generated/gateway.openapi.json";
-import { CAPABILITIES, PROVIDER_IDS } from "../worker/capabilities";
+import { capability, PROVIDER_IDS } from "../worker/providers/registry";
 import { call, KEY } from "./helpers";
 
 const get = (path: string, auth = true) =>
@@ -59,7 +59,7 @@ describe("GET /v1/providers", () => {
       "video_understanding",
     ]);
     const jimmyTypes = byId.jimmy?.accepted ?? [];
-    expect(jimmyTypes.map((t) => t.extension)).toEqual(CAPABILITIES.jimmy.accepted);
+    expect(jimmyTypes.map((t) => t.extension)).toEqual(capability("jimmy").accepted);
     expect(jimmyTypes.find((t) => t.extension === "mov")).toEqual({
       extension: "mov",
       mime_types: ["video/quicktime"],

@@ -3,7 +3,7 @@
 // PATCH keeps what arrived, a checksum mismatch keeps nothing.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { Env } from "../worker/env";
+import type { Env } from "../worker/core/config";
 import {
   append,
   discard,
@@ -11,7 +11,7 @@ import {
   newStaging,
   partSizeFor,
   type StagingState,
-} from "../worker/tus/staging";
+} from "../worker/services/tus/staging";
 import { randomBytes, sha256 } from "./helpers";
 
 const bucket = (env as unknown as Env).STAGING;

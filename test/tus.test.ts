@@ -4,11 +4,11 @@ import { createScheduledController, runDurableObjectAlarm, runInDurableObject } 
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { components } from "../generated/gateway";
-import { SWEEP_AGE_MS } from "../worker/cleanup";
-import type { Env } from "../worker/env";
-import { signContentUrl } from "../worker/files/signed-url";
+import type { Env } from "../worker/core/config";
 import worker from "../worker/index";
-import { stagedKey } from "../worker/tus/deliver";
+import { SWEEP_AGE_MS } from "../worker/services/delivery/cleanup";
+import { stagedKey } from "../worker/services/delivery/deliver";
+import { signContentUrl } from "../worker/services/delivery/signed-url";
 import { call, KEY, marker, problemOf, randomBytes, receivedWith, SIGNING_SECRET, sha256 } from "./helpers";
 
 type Status = components["schemas"]["UploadStatus"];

@@ -3,10 +3,10 @@ import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { components } from "../generated/gateway";
-import type { Env } from "../worker/env";
-import { signature } from "../worker/uploads/callback";
-import { backoffMs, CALLBACK_ATTEMPTS } from "../worker/uploads/session";
-import { CLOCK_SKEW_SECONDS, type Claims, sign, verify } from "../worker/uploads/token";
+import type { Env } from "../worker/core/config";
+import { signature } from "../worker/services/sessions/callback";
+import { backoffMs, CALLBACK_ATTEMPTS, uploadSession } from "../worker/services/sessions/session";
+import { CLOCK_SKEW_SECONDS, type Claims, sign, verify } from "../worker/services/sessions/token";
 import {
   call,
   emulatorUrl,
@@ -64,8 +64,7 @@ async function status(id: string): Promise<Status> {
   return (await res.json()) as Status;
 }
 
-const stub = (id: string) =>
-  (env as unknown as Env).UPLOADS.get((env as unknown as Env).UPLOADS.idFromName(id));
+const stub = (id: string) => uploadSession(env as unknown as Env, id);
 const tokenOf = (url: string) => new URL(url).searchParams.get("token") ?? "";
 const claimsOf = (token: string) =>
   JSON.parse(atob((token.split(".")[0] ?? "").replace(/-/g, "+").replace(/_/g, "/"))) as Claims;

@@ -1,19 +1,19 @@
 // Mediagate: the routes, as a table. Middleware (`with*`) runs in order; the first to return a response
 // or throw ends the chain, and every throw becomes an RFC 9457 problem.
 import { type IRequest, Router } from "itty-router";
-import { withAuth } from "./auth";
-import { sweep } from "./cleanup";
-import { corsify, preflight, withPreflight } from "./cors";
-import type { Env } from "./env";
-import { GatewayError, problemResponse } from "./errors";
-import { serveContent } from "./routes/content";
-import { type ProviderRequest, uploadFile, withProvider } from "./routes/files";
-import { health, listProviders, openapi } from "./routes/meta";
-import { retryUpload, tusCreate, tusOptions, tusResource } from "./routes/tus";
-import { createUpload, getUpload, uploadWithToken } from "./routes/uploads";
-import { TUS_VERSION } from "./tus/protocol";
+import type { Env } from "./core/config";
+import { GatewayError, problemResponse } from "./core/errors";
+import { withAuth } from "./http/auth";
+import { corsify, preflight, withPreflight } from "./http/cors";
+import { serveContent } from "./http/routes/content";
+import { type ProviderRequest, uploadFile, withProvider } from "./http/routes/files";
+import { health, listProviders, openapi } from "./http/routes/meta";
+import { retryUpload, tusCreate, tusOptions, tusResource } from "./http/routes/tus";
+import { createUpload, getUpload, uploadWithToken } from "./http/routes/uploads";
+import { sweep } from "./services/delivery/cleanup";
+import { TUS_VERSION } from "./services/tus/protocol";
 
-export { UploadSession } from "./uploads/session";
+export { UploadSession } from "./services/sessions/session";
 
 type Args = [Env, ExecutionContext];
 
@@ -23,12 +23,9 @@ const notFound = (request: IRequest): never => {
 const methodNotAllowed =
   (allow: string) =>
   (request: IRequest): never => {
-    throw new GatewayError(
-      "method_not_allowed",
-      `${request.method} is not allowed here; use ${allow}.`,
-      {},
-      { allow },
-    );
+    throw new GatewayError("method_not_allowed", `${request.method} is not allowed here; use ${allow}.`, {
+      headers: { allow },
+    });
   };
 
 /** tus answers, errors included, carry Tus-Resumable. */

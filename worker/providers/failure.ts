@@ -1,20 +1,20 @@
 // The adapter boundary: a provider failure (data) becomes one of our problems, naming the provider and
 // its status/code.
-import { capability, type ProviderId } from "../capabilities";
-import { GatewayError } from "../errors";
+
+import { GatewayError } from "../core/errors";
+import type { ProviderId } from "./capability";
+import { capability } from "./registry";
 import type { ProviderFailure } from "./types";
 
 export function toGatewayError(provider: ProviderId, failure: ProviderFailure): GatewayError {
   const name = capability(provider).name;
-  return new GatewayError(
-    failure.code,
-    `${name}: ${failure.detail}`,
-    {
+  return new GatewayError(failure.code, `${name}: ${failure.detail}`, {
+    extras: {
       provider,
       ...(failure.status === undefined ? {} : { provider_status: failure.status }),
       ...(failure.providerCode === undefined ? {} : { provider_code: failure.providerCode }),
       ...(failure.message === undefined ? {} : { provider_message: failure.message }),
     },
-    failure.retryAfter ? { "retry-after": failure.retryAfter } : {},
-  );
+    headers: failure.retryAfter ? { "retry-after": failure.retryAfter } : {},
+  });
 }

@@ -1,7 +1,7 @@
 // What every adapter shares at the provider boundary: the request options for a streamed upload, the call
 // itself (network failures and unreadable answers become data), and HTTP-status → problem-code mapping.
-import type { ProviderConfig } from "../env";
-import { type EncodedBody, encodeMultipart, encodeRaw, type StreamedFile } from "../upload/encode";
+import type { ProviderConfig } from "./config";
+import { type EncodedBody, encodeMultipart, encodeRaw, type StreamedFile } from "./encode";
 import type { AdapterContext, ProviderFailure, ProviderFailureCode } from "./types";
 
 const bearer = (config: ProviderConfig) => ({ authorization: `Bearer ${config.apiKey}` });

@@ -1,9 +1,9 @@
 // The one small interface every provider adapter implements (and the conformance suite checks).
-import type { ProviderId } from "../capabilities";
-import type { ProviderConfig } from "../env";
-import type { ErrorCode } from "../errors";
-import type { StreamedFile } from "../upload/encode";
-import type { Options } from "../upload/validate";
+
+import type { ErrorCode } from "../core/errors";
+import type { Options, ProviderId } from "./capability";
+import type { ProviderConfig } from "./config";
+import type { StreamedFile } from "./encode";
 
 export interface AdapterContext {
   readonly file: StreamedFile;

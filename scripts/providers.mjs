@@ -1,0 +1,21 @@
+// The provider registry as Node scripts see it (worker/providers/registry.ts imports only data). The
+// generator, the README tables, `npm start` and the vitest config derive provider lists and var maps here.
+import { CAPABILITIES, PROVIDER_IDS } from "../worker/providers/registry.ts";
+
+export { CAPABILITIES, PROVIDER_IDS };
+
+/** The env var names of a provider's key and base URL (as worker/providers/capability.ts envNames). */
+const envNames = (id) => ({ apiKey: `${id.toUpperCase()}_API_KEY`, baseUrl: `${id.toUpperCase()}_BASE_URL` });
+
+/** Vars that point every provider at a sandbox at `origin`, with the keys the sandbox accepts. */
+export function sandboxVars(origin) {
+  const vars = {};
+  for (const id of PROVIDER_IDS) {
+    const { dev } = CAPABILITIES[id];
+    const names = envNames(id);
+    vars[names.apiKey] = dev.sandboxKey;
+    vars[names.baseUrl] = `${origin}${dev.sandboxPath}`;
+    Object.assign(vars, dev.vars ?? {});
+  }
+  return vars;
+}

@@ -1,0 +1,56 @@
+// Bindings, vars and secrets, and their parsing into typed config. README "Configuration" lists them.
+// Provider keys and base URLs are named after the provider ids (providers/config.ts reads them).
+import type { components } from "../../generated/gateway";
+import { LIMITS } from "./limits";
+
+type ProviderVars = {
+  readonly [K in components["schemas"]["ProviderId"] as `${Uppercase<K>}_${"API_KEY" | "BASE_URL"}`]?: string;
+};
+
+export interface Env extends ProviderVars {
+  /** Secret. Comma-separated gateway API keys; none configured → every /v1 call is refused. */
+  GATEWAY_API_KEYS?: string;
+  /** Secret. HMAC key for signed upload URLs. */
+  SIGNING_SECRET?: string;
+  /** Largest request body accepted, in bytes (default LIMITS.defaultMaxRequestBytes). */
+  MAX_REQUEST_BYTES?: string;
+  /** How long to wait for a provider's answer once the whole file is sent (default 120000 ms). */
+  PROVIDER_TIMEOUT_MS?: string;
+  /** Default useapi account when a request names none. */
+  USEAPI_ACCOUNT?: string;
+  /** Origins browsers may call signed upload URLs from: comma-separated, or *. Unset: none. */
+  ALLOWED_ORIGINS?: string;
+  /** R2 bucket for resumable uploads and URL hand-off. */
+  STAGING: R2Bucket;
+  /**
+   * One Durable Object per upload. Typed where it is used (services/sessions/stub.ts), so this bottom layer
+   * names no class above it.
+   */
+  UPLOADS: DurableObjectNamespace;
+}
+
+function positiveInt(value: string | undefined, fallback: number, name: string): number {
+  if (value === undefined || value.trim() === "") return fallback;
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n <= 0)
+    throw new Error(`${name} must be a positive integer, got "${value}"`);
+  return n;
+}
+
+export const maxRequestBytes = (env: Env) =>
+  positiveInt(env.MAX_REQUEST_BYTES, LIMITS.defaultMaxRequestBytes, "MAX_REQUEST_BYTES");
+export const providerTimeoutMs = (env: Env) =>
+  positiveInt(env.PROVIDER_TIMEOUT_MS, LIMITS.defaultProviderTimeoutMs, "PROVIDER_TIMEOUT_MS");
+
+export function gatewayKeys(env: Env): string[] {
+  return (env.GATEWAY_API_KEYS ?? "")
+    .split(",")
+    .map((k) => k.trim())
+    .filter((k) => k.length > 0);
+}
+
+/** Any var by name (providers declare extra ones, e.g. USEAPI_ACCOUNT). */
+export const envVar = (env: Env, name: string): string | undefined => {
+  const value = (env as unknown as Record<string, unknown>)[name];
+  return typeof value === "string" ? value : undefined;
+};

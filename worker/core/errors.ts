@@ -1,0 +1,127 @@
+// One error model for every failure: RFC 9457 problem details (https://www.rfc-editor.org/rfc/rfc9457).
+// The catalogue is data; `code` is the stable, machine-readable member clients branch on.
+import type { components } from "../../generated/gateway";
+
+type Problem = components["schemas"]["Problem"];
+
+/** Every problem the gateway answers with. Statuses here are the only ones it emits for errors. */
+export const ERRORS = {
+  unauthorized: { status: 401, title: "Missing or invalid gateway API key" },
+  not_found: { status: 404, title: "No such route" },
+  method_not_allowed: { status: 405, title: "Method not allowed on this route" },
+  unknown_provider: { status: 404, title: "Unknown provider" },
+  no_file_uploaded: { status: 400, title: "No file in the request" },
+  too_many_files: { status: 400, title: "Only one file per request" },
+  filename_missing: { status: 400, title: "The file has no filename" },
+  invalid_field: { status: 400, title: "Invalid or unexpected field" },
+  malformed_body: { status: 400, title: "The request body could not be read" },
+  length_required: { status: 411, title: "Content-Length is required" },
+  file_too_large: { status: 413, title: "File too large" },
+  unsupported_file_type: { status: 415, title: "File type not accepted by this provider" },
+  provider_rate_limited: { status: 429, title: "The provider is rate limiting" },
+  provider_auth_failed: { status: 502, title: "The provider refused the gateway's credentials" },
+  provider_error: { status: 502, title: "The provider failed the upload" },
+  provider_timeout: { status: 504, title: "The provider did not answer in time" },
+  provider_not_configured: { status: 503, title: "The gateway holds no key for this provider" },
+  checksum_mismatch: { status: 460, title: "The body does not match its Upload-Checksum" },
+  upload_offset_mismatch: { status: 409, title: "Upload-Offset does not match the upload's offset" },
+  upload_locked: { status: 423, title: "Another request is writing to this upload" },
+  upload_gone: { status: 410, title: "The upload was terminated or has expired" },
+  unsupported_tus_version: { status: 412, title: "Unsupported tus version" },
+  wrong_content_type: { status: 415, title: "Wrong Content-Type for this request" },
+  invalid_token: { status: 401, title: "The upload URL is not valid" },
+  token_expired: { status: 401, title: "The upload URL has expired" },
+  token_used: { status: 409, title: "The upload URL has already been used" },
+  signing_not_configured: { status: 503, title: "The gateway has no SIGNING_SECRET" },
+  internal_error: { status: 500, title: "Internal error" },
+} as const satisfies Record<Problem["code"], { status: number; title: string }>;
+
+export type ErrorCode = keyof typeof ERRORS;
+export type ErrorStatus = (typeof ERRORS)[ErrorCode]["status"];
+
+/** Extension members a problem may carry besides type/title/status/detail/code. */
+export type ProblemExtras = Partial<
+  Omit<Problem, "type" | "title" | "status" | "detail" | "code" | "instance">
+>;
+
+export interface GatewayErrorOptions {
+  /** Extension members of the problem (provider, max_bytes, accepted, …). */
+  readonly extras?: ProblemExtras;
+  /** Extra response headers, e.g. Retry-After for a provider rate limit. */
+  readonly headers?: Record<string, string>;
+  /** What caused it: kept for the logs, never rendered into the problem. */
+  readonly cause?: unknown;
+}
+
+/** The one error base. Anything thrown that is not a GatewayError becomes `internal_error`. */
+export class GatewayError extends Error {
+  readonly code: ErrorCode;
+  readonly status: ErrorStatus;
+  readonly extras: ProblemExtras;
+  readonly headers: Record<string, string>;
+
+  constructor(code: ErrorCode, detail?: string, options: GatewayErrorOptions = {}) {
+    super(detail ?? ERRORS[code].title, options.cause === undefined ? {} : { cause: options.cause });
+    this.name = "GatewayError";
+    this.code = code;
+    this.status = ERRORS[code].status;
+    this.extras = options.extras ?? {};
+    this.headers = options.headers ?? {};
+  }
+
+  toProblem(instance?: string): Problem {
+    return {
+      type: `urn:mediagate:problem:${this.code}`,
+      title: ERRORS[this.code].title,
+      status: this.status,
+      detail: this.message,
+      code: this.code,
+      ...(instance === undefined ? {} : { instance }),
+      ...this.extras,
+    };
+  }
+}
+
+export const isGatewayError = (e: unknown): e is GatewayError => e instanceof GatewayError;
+
+/**
+ * Errors thrown in a Durable Object reach the Worker as plain Errors, so RPC methods return this instead
+ * and the Worker rethrows it as the same problem.
+ */
+export type Outcome<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly problem: Problem };
+
+export async function outcome<T>(work: () => Promise<T>): Promise<Outcome<T>> {
+  try {
+    return { ok: true, value: await work() };
+  } catch (error) {
+    if (!isGatewayError(error)) throw error;
+    return { ok: false, problem: error.toProblem() };
+  }
+}
+
+export function unwrap<T>(result: Outcome<T>): T {
+  if (result.ok) return result.value;
+  const { code, detail, type: _t, title: _ti, status: _s, instance: _i, ...extras } = result.problem;
+  throw new GatewayError(code, detail, { extras });
+}
+
+/** Any thrown value as a GatewayError; an unexpected one is logged and never leaks its message. */
+export function asGatewayError(error: unknown): GatewayError {
+  if (isGatewayError(error)) return error;
+  console.error("unhandled error", error);
+  return new GatewayError("internal_error", "Unexpected error; see logs.", { cause: error });
+}
+
+/** Renders any thrown value as a problem+json response. */
+export function problemResponse(error: unknown, instance?: string): Response {
+  const err = asGatewayError(error);
+  // The cause stays in the logs: a provider's raw answer or a stack never reaches the client.
+  if (err.cause !== undefined && err.code !== "internal_error")
+    console.warn(`${err.code}:`, err.message, err.cause);
+  return new Response(JSON.stringify(err.toProblem(instance)), {
+    status: err.status,
+    headers: { "content-type": "application/problem+json", ...err.headers },
+  });
+}

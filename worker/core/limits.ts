@@ -1,0 +1,68 @@
+// Every number the gateway enforces or waits for, in one place, each with why. Validation, the README
+// generator (scripts/docs.mjs) and specs/gateway.yaml (its maximum/maxLength/maxItems, checked by
+// test/limits.test.ts) read these. Provider limits live in each provider's folder (provider.ts).
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+const SECOND = 1000;
+const DAY_MS = 24 * 3600 * SECOND;
+
+export const LIMITS = {
+  // --- Requests ---------------------------------------------------------------------------------------
+  /** MAX_REQUEST_BYTES default: the Free/Pro plans' 100 MB request-body limit at Cloudflare's edge. */
+  defaultMaxRequestBytes: 100 * MiB,
+  /** PROVIDER_TIMEOUT_MS default: how long a provider may take to answer once it has every byte. */
+  defaultProviderTimeoutMs: 120 * SECOND,
+  /** JSON request bodies (POST /v1/uploads): a ticket request is a few hundred bytes. */
+  jsonBodyBytes: 16 * KiB,
+  /** Multipart text fields and part headers read before the file's data, at most. */
+  multipartHeadBytes: 64 * KiB,
+  /** Epilogue after a multipart body's closing boundary: clients send a CRLF; more is refused. */
+  multipartEpilogueBytes: 1 * KiB,
+  /** Headers of a part after the file, read only to name it in the refusal. */
+  multipartTrailingHeadBytes: 16 * KiB,
+  /** Option values (purpose, user, account): short identifiers. */
+  fieldValueLength: 256,
+  /** Filenames: the common filesystem limit (ext4, APFS, NTFS: 255). */
+  filenameLength: 255,
+  /** Reads of request/R2 bodies: at least this much per JS read (fewer, larger chunks; npm run bench). */
+  minReadBytes: 128 * KiB,
+  maxReadBytes: 256 * KiB,
+
+  // --- Signed upload URLs (POST /v1/uploads) ------------------------------------------------------------
+  /** Default ticket lifetime: long enough to pick a file on a phone, short enough to leak little. */
+  defaultTicketSeconds: 900,
+  /** Longest ticket lifetime: as long as a resumable upload lives. */
+  maxTicketSeconds: 7 * 24 * 3600,
+  /** The caller's metadata, as JSON: echoed in status documents and callbacks. */
+  metadataBytes: 4 * KiB,
+  /** Media types a ticket may list. */
+  contentTypes: 20,
+  /** Tokens are accepted this long after `exp`: clocks at different edge locations differ slightly. */
+  clockSkewSeconds: 30,
+
+  // --- Callbacks ----------------------------------------------------------------------------------------
+  /** Attempts before giving up: about 4 hours of backoff in all (1 s × 4ⁿ, capped at 1 h). */
+  callbackAttempts: 8,
+  callbackFirstBackoffMs: 1 * SECOND,
+  callbackMaxBackoffMs: 3600 * SECOND,
+  /** One attempt's wait for the backend's answer. */
+  callbackTimeoutMs: 10 * SECOND,
+
+  // --- Resumable uploads and staging (R2) -----------------------------------------------------------------
+  /**
+   * Largest resumable upload for providers that document no limit: 5 GB, useapi's, which keeps every
+   * staged object within R2's single-put ceiling (4.995 GiB) should it ever be re-put. Also Tus-Max-Size.
+   */
+  resumableMaxBytes: 5_000_000_000,
+  /** Unfinished resumable uploads are kept this long (Upload-Expires), as R2 keeps unfinished multipart uploads. */
+  tusExpiryMs: 7 * DAY_MS,
+  /** Staged files are kept as long as WaveSpeed keeps its own: 7 days. */
+  stagedRetentionMs: 7 * DAY_MS,
+  /** R2 multipart parts: 5 MiB–5 GiB, at most 10,000 (https://developers.cloudflare.com/r2/objects/multipart-objects/#limitations). */
+  minPartBytes: 5 * MiB,
+  maxPartBytes: 5 * 1024 * MiB,
+  maxParts: 10_000,
+  /** The daily sweep deletes staged objects older than any upload may live, plus this margin. */
+  sweepMarginMs: 1 * DAY_MS,
+} as const;

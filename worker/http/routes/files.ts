@@ -1,0 +1,29 @@
+// POST /v1/providers/:provider/files — one upload, streamed to the provider.
+import type { IRequest } from "itty-router";
+import type { Env } from "../../core/config";
+import { GatewayError } from "../../core/errors";
+import type { ProviderId } from "../../providers/capability";
+import { configured, type ProviderConfig } from "../../providers/config";
+import { isProviderId } from "../../providers/registry";
+import { receive } from "../../services/upload/receive";
+
+export interface ProviderRequest extends IRequest {
+  provider: ProviderId;
+  providerConfig: ProviderConfig;
+}
+
+/** withProvider: a known provider, for which the gateway holds a key. */
+export function withProvider(request: IRequest, env: Env): void {
+  const id = request.params.provider ?? "";
+  if (!isProviderId(id)) throw new GatewayError("unknown_provider", `No provider "${id}".`);
+  Object.assign(request, { provider: id, providerConfig: configured(env, id) });
+}
+
+export async function uploadFile(request: ProviderRequest, env: Env): Promise<Response> {
+  const result = await receive(request, env, {
+    id: crypto.randomUUID(),
+    provider: request.provider,
+    config: request.providerConfig,
+  });
+  return Response.json(result, { status: 201 });
+}

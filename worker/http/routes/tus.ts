@@ -1,0 +1,250 @@
+// tus 1.0.0 at /v1/tus (https://tus.io/protocols/resumable-upload): creation here, in the Worker, where
+// everything checkable is checked before a byte is stored; HEAD/PATCH/DELETE in the upload's Durable
+// Object, which owns its bytes. Authorized by a gateway key, or by a signed upload URL's token (its
+// constraints apply at creation; its expiry too, but not to the PATCHes of an upload already created).
+import type { IRequest } from "itty-router";
+import { type Env, maxRequestBytes } from "../../core/config";
+import { GatewayError, unwrap } from "../../core/errors";
+import { LIMITS } from "../../core/limits";
+import type { ProviderId } from "../../providers/capability";
+import { configured } from "../../providers/config";
+import { capability, isProviderId, resumableLimit } from "../../providers/registry";
+import { stagedKey } from "../../services/delivery/deliver";
+import {
+  claimRefused,
+  type TusUpload,
+  type UploadRecord,
+  uploadSession,
+} from "../../services/sessions/session";
+import { type Claims, claimedId, verify } from "../../services/sessions/token";
+import {
+  intHeader,
+  OFFSET_OCTET_STREAM,
+  parseMetadata,
+  TUS_CHECKSUMS,
+  TUS_EXTENSIONS,
+  TUS_VERSION,
+  tusHeaders,
+} from "../../services/tus/protocol";
+import { newStaging } from "../../services/tus/staging";
+import { applyPolicy, typeAllowed } from "../../services/upload/receive";
+import { type FileType, type Options, validateName, validateOptions } from "../../services/upload/validate";
+import { withAuth } from "../auth";
+
+/** OPTIONS: what this server speaks (also answers CORS preflights; see cors.ts). */
+export function tusOptions(): Response {
+  return new Response(null, {
+    status: 204,
+    headers: tusHeaders({
+      "tus-version": TUS_VERSION,
+      "tus-extension": TUS_EXTENSIONS,
+      "tus-max-size": String(LIMITS.resumableMaxBytes),
+      "tus-checksum-algorithm": TUS_CHECKSUMS,
+    }),
+  });
+}
+
+function requireTusVersion(request: Request): void {
+  if (request.headers.get("tus-resumable") !== TUS_VERSION) {
+    throw new GatewayError("unsupported_tus_version", `Send Tus-Resumable: ${TUS_VERSION}.`, {
+      headers: { "tus-version": TUS_VERSION },
+    });
+  }
+}
+
+/** A token's claims (from ?token=), or undefined after a gateway key has been checked. */
+async function authorize(request: IRequest, env: Env, id: string | undefined): Promise<Claims | undefined> {
+  const token = new URL(request.url).searchParams.get("token");
+  if (token === null) {
+    await withAuth(request, env);
+    return undefined;
+  }
+  if (!env.SIGNING_SECRET) throw new GatewayError("invalid_token", "This upload URL is not valid.");
+  // After creation the upload's own expiry governs, so a long upload outlives its token.
+  return verify(token, id ?? claimedId(token), env.SIGNING_SECRET, id === undefined ? Date.now() : null);
+}
+
+interface Plan {
+  providers: ProviderId[];
+  options: Options;
+  name: string;
+  type: FileType;
+}
+
+/** Reads and checks Upload-Metadata against every target provider (and the token's policy). */
+function plan(metadata: Record<string, string>, length: number, claims: Claims | undefined, env: Env): Plan {
+  const listed = (metadata.providers ?? metadata.provider ?? "")
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean);
+  if (claims && listed.some((p) => p !== claims.provider)) {
+    throw new GatewayError("invalid_field", `This upload URL is for ${claims.provider}.`);
+  }
+  const providers = claims ? [claims.provider] : [...new Set(listed)];
+  if (providers.length === 0)
+    throw new GatewayError(
+      "invalid_field",
+      'Name the provider in Upload-Metadata ("provider" or "providers").',
+    );
+  const given: Options = {};
+  for (const name of ["purpose", "user", "account"] as const)
+    if (metadata[name] !== undefined) given[name] = metadata[name];
+  const options = claims ? applyPolicy(given, { maxBytes: 0, contentTypes: [], fixed: claims.fixed }) : given;
+  const name = claims?.filename ?? metadata.filename ?? metadata.name;
+  if (claims?.filename && (metadata.filename ?? claims.filename) !== claims.filename) {
+    throw new GatewayError(
+      "invalid_field",
+      `The filename is fixed by this upload URL to "${claims.filename}".`,
+    );
+  }
+  if (!name) throw new GatewayError("filename_missing", 'Name the file in Upload-Metadata ("filename").');
+  const declared = (metadata.filetype ?? metadata.type)?.split(";")[0]?.trim().toLowerCase() || undefined;
+  let type: FileType | undefined;
+  const resolved: Options = {};
+  for (const id of providers) {
+    if (!isProviderId(id)) throw new GatewayError("unknown_provider", `No provider "${id}".`);
+    configured(env, id);
+    const cap = capability(id);
+    // Fan-out: each provider takes the options it has fields for (each adapter reads only its own).
+    const own = Object.fromEntries(
+      Object.entries(options).filter(([k]) => cap.fields.some((f) => f.name === k)),
+    );
+    Object.assign(resolved, validateOptions(cap, own));
+    type = validateName(cap, name, declared, resolved);
+    const limit = resumableLimit(cap);
+    if (length > limit) {
+      throw new GatewayError("file_too_large", `${cap.name} takes files up to ${limit} bytes.`, {
+        extras: {
+          max_bytes: limit,
+          provider: id,
+        },
+      });
+    }
+  }
+  if (claims && length > claims.max_bytes) {
+    throw new GatewayError("file_too_large", `This upload URL takes files up to ${claims.max_bytes} bytes.`, {
+      extras: {
+        max_bytes: claims.max_bytes,
+      },
+    });
+  }
+  const unused = Object.keys(options).find((k) => !(k in resolved));
+  if (unused) throw new GatewayError("invalid_field", `No provider named here takes "${unused}".`);
+  if (!type) throw new Error("unreachable: at least one provider");
+  if (claims && !typeAllowed(type.mimeType, claims.content_types)) {
+    throw new GatewayError("unsupported_file_type", `This upload URL does not take ${type.mimeType}.`, {
+      extras: {
+        accepted: [...claims.content_types],
+      },
+    });
+  }
+  return { providers: providers as ProviderId[], options: resolved, name, type };
+}
+
+/** Checks a PATCH-like body's headers before it reaches the Durable Object. */
+function checkBody(request: Request, env: Env): void {
+  if ((request.headers.get("content-type") ?? "").split(";")[0]?.trim() !== OFFSET_OCTET_STREAM) {
+    throw new GatewayError("wrong_content_type", `PATCH bodies are ${OFFSET_OCTET_STREAM}.`);
+  }
+  const length = intHeader(request.headers, "content-length");
+  if (length === undefined) throw new GatewayError("length_required", "Send Content-Length with each PATCH.");
+  const limit = maxRequestBytes(env);
+  if (length > limit) {
+    throw new GatewayError(
+      "file_too_large",
+      `One request carries at most ${limit} bytes; send smaller PATCHes (chunkSize).`,
+      {
+        extras: {
+          max_bytes: limit,
+        },
+      },
+    );
+  }
+}
+
+/** Forwards a tus request to the upload's Durable Object (body streamed through). */
+function toSession(
+  env: Env,
+  id: string,
+  request: Request,
+  method: string,
+  headers: Headers,
+): Promise<Response> {
+  const url = new URL(`/v1/tus/${id}`, request.url);
+  return uploadSession(env, id).fetch(url.href, {
+    method,
+    headers,
+    ...(request.body ? { body: request.body } : {}),
+  });
+}
+
+export async function tusCreate(request: IRequest, env: Env): Promise<Response> {
+  requireTusVersion(request);
+  const claims = await authorize(request, env, undefined);
+  if (request.headers.has("upload-defer-length")) {
+    throw new GatewayError("invalid_field", "Upload-Defer-Length is not supported: send Upload-Length.");
+  }
+  const length = intHeader(request.headers, "upload-length");
+  if (length === undefined) throw new GatewayError("invalid_field", "Send Upload-Length.");
+  if (length === 0) throw new GatewayError("no_file_uploaded", "The upload is empty.");
+  const withUpload = request.body !== null && (request.headers.get("content-type") ?? "") !== "";
+  if (withUpload) checkBody(request, env);
+  const p = plan(parseMetadata(request.headers.get("upload-metadata")), length, claims, env);
+
+  const id = claims?.id ?? crypto.randomUUID();
+  const now = Date.now();
+  const tus: TusUpload = {
+    staging: newStaging(stagedKey(id), length),
+    file: { name: p.name, ...p.type, size: length },
+    providers: p.providers,
+    options: p.options,
+    expiresAt: now + LIMITS.tusExpiryMs,
+    origin: new URL(request.url).origin,
+  };
+  const record: UploadRecord = {
+    id,
+    provider: p.providers[0] as ProviderId,
+    status: "receiving",
+    created_at: new Date(now).toISOString(),
+    expires_at: new Date(tus.expiresAt).toISOString(),
+    metadata: null,
+  };
+  const claim = await uploadSession(env, id).tusCreate(record, tus, claims !== undefined);
+  if (!claim.ok) {
+    await request.body?.cancel().catch(() => {});
+    throw claimRefused(claim.reason);
+  }
+  const location = new URL(`/v1/tus/${id}`, request.url);
+  const token = new URL(request.url).searchParams.get("token");
+  if (token) location.searchParams.set("token", token);
+  const headers = tusHeaders({
+    location: location.href,
+    "upload-expires": new Date(tus.expiresAt).toUTCString(),
+  });
+  if (!withUpload) return new Response(null, { status: 201, headers });
+  // creation-with-upload: the body is the first PATCH.
+  const patchHeaders = new Headers(request.headers);
+  patchHeaders.set("upload-offset", "0");
+  const patched = await toSession(env, id, request, "PATCH", patchHeaders);
+  if (patched.status !== 204) return patched;
+  return new Response(null, {
+    status: 201,
+    headers: { ...headers, "upload-offset": patched.headers.get("upload-offset") ?? "0" },
+  });
+}
+
+/** HEAD, PATCH, DELETE /v1/tus/:id. */
+export async function tusResource(request: IRequest, env: Env): Promise<Response> {
+  requireTusVersion(request);
+  const id = request.params.id ?? "";
+  const claims = await authorize(request, env, id);
+  if (claims && claims.id !== id) throw new GatewayError("invalid_token", "This upload URL is not valid.");
+  if (request.method === "PATCH") checkBody(request, env);
+  return toSession(env, id, request, request.method, request.headers);
+}
+
+/** POST /v1/uploads/:id/retry (gateway key): deliver a staged file again. */
+export async function retryUpload(request: IRequest, env: Env): Promise<Response> {
+  const id = request.params.id ?? "";
+  return Response.json(unwrap(await uploadSession(env, id).retry(new URL(request.url).pathname)));
+}

@@ -1,0 +1,16 @@
+// Each provider's adapter, by id. The compiler holds this table to the registry: a provider in
+// registry.ts without its adapter here fails `tsc`.
+import type { ProviderId } from "./capability";
+import { dify } from "./dify/adapter";
+import { jimmy } from "./jimmy/adapter";
+import { minimax } from "./minimax/adapter";
+import type { ProviderAdapter } from "./types";
+import { useapi } from "./useapi/adapter";
+import { wavespeed } from "./wavespeed/adapter";
+
+const ADAPTERS = { jimmy, dify, minimax, useapi, wavespeed } as const satisfies Record<
+  ProviderId,
+  ProviderAdapter
+>;
+
+export const adapter = (id: ProviderId): ProviderAdapter => ADAPTERS[id];

@@ -1,0 +1,45 @@
+// A provider's key, base URL and env-given defaults, read by the names the registry derives from its id.
+import type { Env } from "../core/config";
+import { envVar } from "../core/config";
+import { GatewayError } from "../core/errors";
+import { envNames, type FieldName, type ProviderId } from "./capability";
+import { capability } from "./registry";
+
+export interface ProviderConfig {
+  readonly apiKey: string;
+  readonly baseUrl: string;
+  /** Option defaults the deployment sets (a field's `defaultVar`, e.g. USEAPI_ACCOUNT). */
+  readonly defaults: Partial<Record<FieldName, string>>;
+}
+
+/** Defaults for fields that name an env var (and that var is set). */
+export function envDefaults(env: Env, id: ProviderId): Partial<Record<FieldName, string>> {
+  const out: Partial<Record<FieldName, string>> = {};
+  for (const field of capability(id).fields) {
+    const value = field.defaultVar ? envVar(env, field.defaultVar)?.trim() : undefined;
+    if (value) out[field.name] = value;
+  }
+  return out;
+}
+
+/** A provider's key and base URL, or undefined when the gateway holds no key for it. */
+export function providerConfig(env: Env, id: ProviderId): ProviderConfig | undefined {
+  const names = envNames(id);
+  const apiKey = envVar(env, names.apiKey)?.trim();
+  if (!apiKey) return undefined;
+  const baseUrl = envVar(env, names.baseUrl)?.trim() || capability(id).defaultBaseUrl;
+  return { apiKey, baseUrl, defaults: envDefaults(env, id) };
+}
+
+/** The provider's config, or 503 when the gateway holds no key for it. */
+export function configured(env: Env, id: ProviderId): ProviderConfig {
+  const config = providerConfig(env, id);
+  if (!config) {
+    throw new GatewayError(
+      "provider_not_configured",
+      `Set ${envNames(id).apiKey} to upload to ${capability(id).name}.`,
+      { extras: { provider: id } },
+    );
+  }
+  return config;
+}

@@ -1,0 +1,30 @@
+// The provider registry: every provider folder's facts (its provider.ts), one line each. Everything else
+// derives from it: validation, GET /v1/providers, config (env var names), the generator's spec list and the
+// gateway spec's ProviderId enum, the README tables, `npm start`'s and the tests' sandbox wiring. Data only,
+// with explicit .ts imports, so Node scripts import this file as it is. Adapters: ./adapters.ts.
+import { LIMITS } from "../core/limits.ts";
+import type { Capability, ProviderId } from "./capability.ts";
+import dify from "./dify/provider.ts";
+import jimmy from "./jimmy/provider.ts";
+import minimax from "./minimax/provider.ts";
+import useapi from "./useapi/provider.ts";
+import wavespeed from "./wavespeed/provider.ts";
+
+/** Adding a provider: its spec, its folder, and one line here (README "Adding a provider"). */
+export const CAPABILITIES = { jimmy, dify, minimax, useapi, wavespeed } as const satisfies Record<
+  ProviderId,
+  Capability
+>;
+
+export const PROVIDER_IDS = Object.keys(CAPABILITIES) as ProviderId[];
+
+export function isProviderId(id: string): id is ProviderId {
+  return Object.hasOwn(CAPABILITIES, id);
+}
+
+export function capability(id: ProviderId): Capability {
+  return CAPABILITIES[id];
+}
+
+/** The most a provider takes through the resumable API (its own limit, or the gateway's). */
+export const resumableLimit = (cap: Capability) => cap.maxBytes ?? LIMITS.resumableMaxBytes;

@@ -1,0 +1,55 @@
+// useapi.net (MiniMax proxy): the raw file as the body, Content-Type from its table (.webp goes as
+// image/jpeg), ?account= → { ossPath, fileID }. Spec: specs/useapi.yaml, written from
+// https://useapi.net/docs/api-minimax-v1/post-minimax-files.
+import createClient from "openapi-fetch";
+import type { paths } from "../../../generated/useapi";
+import { extensionOf } from "../../core/media";
+import { describe, httpFailure, rawInit, send } from "../http";
+import type { ProviderAdapter } from "../types";
+
+/** useapi's Content-Type table, by extension. */
+const CONTENT_TYPES: Record<string, string> = {
+  png: "image/png",
+  jpeg: "image/jpeg",
+  jpg: "image/jpeg",
+  webp: "image/jpeg",
+  mp3: "audio/mpeg",
+  wav: "audio/wav",
+  mp4: "video/mp4",
+};
+
+export const useapi: ProviderAdapter = {
+  id: "useapi",
+  async upload(ctx) {
+    const client = createClient<paths>({ baseUrl: ctx.config.baseUrl });
+    const contentType = CONTENT_TYPES[extensionOf(ctx.file.name)] ?? ctx.file.type;
+    const account = ctx.options.account ?? ctx.config.defaults.account;
+    const result = await send(ctx, () =>
+      client.POST("/v1/minimax/files/", {
+        ...rawInit(ctx, contentType),
+        params: { query: account === undefined ? {} : { account } },
+      }),
+    );
+    if ("failure" in result) return { error: result.failure };
+    const { data, error, response } = result;
+    if (!data?.fileID) {
+      // useapi's model makes every field optional: an error may come inside an HTTP 200 too.
+      const known = data ?? (typeof error === "object" && error !== null ? error : undefined);
+      return {
+        error: httpFailure(response, `HTTP ${response.status}: ${known?.error ?? describe(error ?? data)}`, {
+          ...(known?.code === undefined ? {} : { providerCode: known.code }),
+          ...(known?.error === undefined ? {} : { message: known.error }),
+          ...(response.ok ? { code: "provider_error" as const } : {}),
+        }),
+      };
+    }
+    return {
+      data: {
+        providerFileId: data.fileID,
+        url: data.ossPath ?? null,
+        reference: data.fileID,
+        response: data,
+      },
+    };
+  },
+};

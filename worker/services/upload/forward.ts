@@ -1,0 +1,109 @@
+// One upload, end to end: validated intake → metered stream → adapter → normalized result.
+// Precedence when things fail: the incoming body's failure (disconnect, malformed, mis-sized) over the
+// provider's answer, because a broken body is why the provider saw a broken request.
+
+import { GatewayError, isGatewayError } from "../../core/errors";
+import { adapter } from "../../providers/adapters";
+import type { ProviderId } from "../../providers/capability";
+import type { ProviderConfig } from "../../providers/config";
+import { toGatewayError } from "../../providers/failure";
+import { capability } from "../../providers/registry";
+import type { Delivered } from "../../providers/types";
+import { meter } from "./meter";
+import type { Options, ValidatedFile } from "./validate";
+
+export interface ForwardRequest {
+  readonly provider: ProviderId;
+  readonly config: ProviderConfig;
+  readonly file: ValidatedFile;
+  readonly options: Options;
+  /** The file's bytes. */
+  readonly stream: ReadableStream<Uint8Array>;
+  /** How long to wait for the provider's answer after the last byte is sent. */
+  readonly timeoutMs: number;
+  readonly fetch: typeof fetch;
+}
+
+export interface Forwarded {
+  readonly delivered: Delivered;
+  readonly sha256: string;
+  /** The file's exact size, counted. */
+  readonly size: number;
+}
+
+function bodyError(error: unknown): GatewayError {
+  if (isGatewayError(error)) return error;
+  return new GatewayError("malformed_body", `The upload body broke off before its end (${String(error)}).`);
+}
+
+export async function forward(req: ForwardRequest): Promise<Forwarded> {
+  const { size, slack } = req.file;
+  const name = capability(req.provider).name;
+  // A raw upstream body can't absorb a multipart upload's 2-byte uncertainty (encode.ts pads multipart
+  // ones), so it commits to the CRLF-terminated reading and refuses a body that turns out otherwise.
+  const exact = capability(req.provider).body === "raw";
+  const upper = exact ? size - slack : size;
+  const metered = meter(req.stream, {
+    min: size - slack,
+    max: upper,
+    ...(exact && slack
+      ? {
+          overflowHint:
+            "The multipart body must end with CRLF after its closing boundary; or send the file as a raw body.",
+        }
+      : {}),
+  });
+  const providerError = (code: "provider_timeout" | "provider_error", detail: string) =>
+    new GatewayError(code, `${name}: ${detail}`, { extras: { provider: req.provider } });
+  const controller = new AbortController();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  // The clock starts once the provider has every byte: upload time scales with size, answers should not.
+  metered.done.then(
+    () => {
+      const timeout = providerError(
+        "provider_timeout",
+        `no answer within ${req.timeoutMs} ms of the last byte.`,
+      );
+      timer = setTimeout(() => controller.abort(timeout), req.timeoutMs);
+    },
+    () => {
+      // Only the incoming body's own failures abort the call; a cancellation from the provider's side
+      // surfaces as the call's own failure.
+      const broken = metered.failure();
+      if (broken !== undefined) controller.abort(bodyError(broken));
+    },
+  );
+  try {
+    const result = await adapter(req.provider).upload({
+      file: {
+        name: req.file.name,
+        type: req.file.mimeType,
+        size: upper,
+        slack: upper - (size - slack),
+        stream: metered.stream,
+      },
+      options: req.options,
+      config: req.config,
+      fetch: req.fetch,
+      signal: controller.signal,
+    });
+    const broken = metered.failure();
+    if (broken !== undefined) throw bodyError(broken);
+    if (result.error) throw toGatewayError(req.provider, result.error);
+    // A provider that answers success before reading every byte has not received the file.
+    const early = () =>
+      Promise.reject(providerError("provider_error", "answered before receiving the whole file."));
+    await Promise.race([
+      metered.done.catch(early),
+      scheduler.wait(req.timeoutMs, { signal: controller.signal }).then(early),
+    ]);
+    return { delivered: result.data, sha256: await metered.sha256, size: metered.bytes() };
+  } catch (error) {
+    const broken = metered.failure();
+    throw broken !== undefined ? bodyError(broken) : error;
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+    // Stop reading the client if the provider answered early (an error before the body was done).
+    if (!controller.signal.aborted) controller.abort(new Error("upload finished"));
+  }
+}

@@ -1,0 +1,170 @@
+// Turns an upload request into one file stream plus options, reading nothing but the multipart head.
+// Two forms: multipart/form-data (text fields, then one `file` part) or the raw media with ?filename=.
+
+import { GatewayError } from "../../core/errors";
+import { LIMITS } from "../../core/limits";
+import type { FieldName } from "../../providers/capability";
+import { CLOSING_SLACK, closingLength, parseMultipart } from "./multipart-parser";
+
+export interface Intake {
+  readonly form: "multipart" | "raw";
+  readonly filename: string;
+  /** The media type the client declared (without parameters), if any. */
+  readonly declaredType: string | undefined;
+  /** File bytes the body carries, at most. */
+  readonly size: number;
+  /**
+   * How many bytes short of `size` the file may turn out: 0 for a raw body; 2 for multipart, whose
+   * size depends on whether the client ends the body with CRLF after the closing boundary (browsers,
+   * curl, undici, OkHttp and Go do; workerd's FormData does not) — unknowable until the last byte.
+   */
+  readonly slack: number;
+  readonly options: Partial<Record<FieldName, string>>;
+  /** The file's bytes only. */
+  readonly stream: ReadableStream<Uint8Array>;
+}
+
+const OPTION_NAMES: readonly string[] = ["purpose", "user", "account"] satisfies FieldName[];
+/** Bytes of text fields and part headers read before the file's data, at most. */
+export const MULTIPART_HEAD_BYTES = LIMITS.multipartHeadBytes;
+
+export interface IntakeLimits {
+  /** MAX_REQUEST_BYTES: largest request body. */
+  readonly maxRequestBytes: number;
+  /** A signed URL's max_bytes: a raw body declaring more is refused before it is read. */
+  readonly maxFileBytes?: number;
+  /** A signed URL's fixed filename: used when the request names none, refused when it names another. */
+  readonly filename?: string | undefined;
+}
+
+/** Content-Length, required: forwarded bodies carry an exact length and limits are checked before reading. */
+export function declaredLength(request: Request, limits: IntakeLimits): number {
+  const header = request.headers.get("content-length");
+  if (header === null) {
+    if (request.body === null) throw new GatewayError("no_file_uploaded", "The request has no body.");
+    throw new GatewayError(
+      "length_required",
+      "Send Content-Length with the upload; for streams of unknown length use the resumable upload API.",
+    );
+  }
+  const length = Number(header);
+  if (!/^\d+$/.test(header) || !Number.isSafeInteger(length)) {
+    throw new GatewayError("malformed_body", "Content-Length is not a number.");
+  }
+  if (length > limits.maxRequestBytes) {
+    throw new GatewayError(
+      "file_too_large",
+      `The request is ${length} bytes; one request carries at most ${limits.maxRequestBytes}. Use the resumable upload API for larger files.`,
+      { extras: { max_bytes: limits.maxRequestBytes } },
+    );
+  }
+  if (length === 0 || request.body === null)
+    throw new GatewayError("no_file_uploaded", "The request body is empty.");
+  return length;
+}
+
+function mediaType(header: string | null): string | undefined {
+  const type = header?.split(";")[0]?.trim().toLowerCase();
+  return type ? type : undefined;
+}
+
+function boundaryOf(contentType: string): string {
+  const match = /;\s*boundary=(?:"([^"]{1,70})"|([^\s;]{1,70}))/i.exec(contentType);
+  const boundary = match?.[1] ?? match?.[2];
+  if (!boundary)
+    throw new GatewayError("malformed_body", "multipart/form-data without a valid boundary parameter.");
+  return boundary;
+}
+
+/** Collects options from text fields and the query; a name given twice or unknown is refused. */
+function collectOptions(pairs: Iterable<readonly [string, string]>, ignore: readonly string[]) {
+  const options: Partial<Record<FieldName, string>> = {};
+  for (const [name, value] of pairs) {
+    if (ignore.includes(name)) continue;
+    if (!OPTION_NAMES.includes(name)) {
+      throw new GatewayError(
+        "invalid_field",
+        `Unknown field "${name}"; options are ${OPTION_NAMES.join(", ")}.`,
+      );
+    }
+    if (options[name as FieldName] !== undefined)
+      throw new GatewayError("invalid_field", `Field "${name}" is given twice.`);
+    options[name as FieldName] = value;
+  }
+  return options;
+}
+
+/** The filename a request gives, reconciled with the one a signed URL fixes. */
+function filenameFor(given: string | null | undefined, limits: IntakeLimits): string | undefined {
+  if (limits.filename === undefined) return given ?? undefined;
+  if (given && given !== limits.filename) {
+    throw new GatewayError(
+      "invalid_field",
+      `The filename is fixed by this upload URL to "${limits.filename}".`,
+    );
+  }
+  return limits.filename;
+}
+
+/** Query parameters that are not upload options. */
+const NOT_OPTIONS = ["filename", "token"];
+
+export async function readIntake(request: Request, limits: IntakeLimits): Promise<Intake> {
+  const length = declaredLength(request, limits);
+  const body = request.body as ReadableStream<Uint8Array>;
+  const url = new URL(request.url);
+  const contentType = request.headers.get("content-type") ?? "";
+  const type = mediaType(contentType);
+
+  if (type === "multipart/form-data") {
+    const boundary = boundaryOf(contentType);
+    const head = await parseMultipart(body, boundary, { headBytes: MULTIPART_HEAD_BYTES });
+    const file = head.file;
+    try {
+      const options = collectOptions([...head.fields, ...url.searchParams], NOT_OPTIONS);
+      if (!file) throw new GatewayError("no_file_uploaded", 'The form has no "file" part.');
+      if (file.field !== "file") {
+        throw new GatewayError("invalid_field", `The file part must be named "file", not "${file.field}".`);
+      }
+      const filename = filenameFor(file.filename, limits);
+      if (!filename) throw new GatewayError("filename_missing", 'The "file" part has no filename.');
+      // The file is the last part, so its size is known from Content-Length before any byte is forwarded:
+      // to within the CRLF some clients put after the closing boundary.
+      const size = length - file.offset - closingLength(boundary);
+      if (size < 0) throw new GatewayError("malformed_body", "Content-Length is shorter than the form.");
+      return {
+        form: "multipart",
+        filename,
+        declaredType: mediaType(file.contentType ?? null),
+        size,
+        slack: CLOSING_SLACK,
+        options,
+        stream: file.stream,
+      };
+    } catch (error) {
+      await file?.stream.cancel(error).catch(() => {});
+      throw error;
+    }
+  }
+
+  try {
+    if (limits.maxFileBytes !== undefined && length > limits.maxFileBytes) {
+      throw new GatewayError(
+        "file_too_large",
+        `This upload URL takes files up to ${limits.maxFileBytes} bytes.`,
+        {
+          extras: {
+            max_bytes: limits.maxFileBytes,
+          },
+        },
+      );
+    }
+    const filename = filenameFor(url.searchParams.get("filename"), limits);
+    const options = collectOptions(url.searchParams, NOT_OPTIONS);
+    if (!filename) throw new GatewayError("filename_missing", "Raw uploads name the file with ?filename=.");
+    return { form: "raw", filename, declaredType: type, size: length, slack: 0, options, stream: body };
+  } catch (error) {
+    await body.cancel().catch(() => {});
+    throw error;
+  }
+}

@@ -1,0 +1,95 @@
+// Counts and hashes the file's bytes on their way through and holds the body to its declared size: a body
+// that ends early, runs long or breaks errors the stream, which aborts the outgoing request.
+
+import { chunkReader } from "../../core/bytes";
+import { toHex } from "../../core/crypto";
+import { GatewayError } from "../../core/errors";
+
+export interface Meter {
+  /** The file's bytes, as read from the source. */
+  readonly stream: ReadableStream<Uint8Array>;
+  /** Hex SHA-256 of every byte, once the last one has passed. */
+  readonly sha256: Promise<string>;
+  /** Bytes passed so far (the file's size once `done`). */
+  bytes(): number;
+  /** Resolves once all `expected` bytes have passed; rejects when the body fails or is cancelled. */
+  readonly done: Promise<void>;
+  /**
+   * Why the incoming body failed (a disconnect, a malformed or mis-sized body), if it did. Recorded before
+   * the error reaches the outgoing request, so whoever sees that request fail can tell whose fault it was.
+   */
+  failure(): unknown;
+}
+
+/** The sizes a body may have: exact (min = max) or, for multipart, known to within the epilogue. */
+export interface SizeRange {
+  readonly min: number;
+  readonly max: number;
+  /** Why a body longer than `max` is refused, when there is more to say than the numbers. */
+  readonly overflowHint?: string;
+}
+
+export function meter(source: ReadableStream<Uint8Array>, size: SizeRange): Meter {
+  // DigestStream hashes natively in workerd (https://developers.cloudflare.com/workers/runtime-apis/web-crypto/).
+  const digest = new crypto.DigestStream("SHA-256");
+  const hasher = digest.getWriter();
+  const reader = chunkReader(source);
+  reader.closed.catch(() => {}); // a source failure is reported through `failure()` and `done`
+  const { promise: done, resolve, reject } = Promise.withResolvers<void>();
+  let seen = 0;
+  let failure: unknown;
+  const fail = (error: unknown, fromSource: boolean) => {
+    if (fromSource && failure === undefined) failure = error;
+    reject(error);
+    hasher.abort(error).catch(() => {});
+  };
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        let result: ReadableStreamReadResult<Uint8Array>;
+        try {
+          result = await reader.read();
+        } catch (error) {
+          fail(error, true);
+          throw error;
+        }
+        if (result.done) {
+          if (seen < size.min) {
+            const error = new GatewayError(
+              "malformed_body",
+              `The body ended after ${seen} of the declared ${size.min} file bytes.`,
+            );
+            fail(error, true);
+            throw error;
+          }
+          await hasher.close();
+          resolve();
+          controller.close();
+          return;
+        }
+        seen += result.value.byteLength;
+        if (seen > size.max) {
+          const error = new GatewayError(
+            "malformed_body",
+            `The body carries more than the declared ${size.max} file bytes.${size.overflowHint ? ` ${size.overflowHint}` : ""}`,
+          );
+          fail(error, true);
+          reader.cancel(error).catch(() => {});
+          throw error;
+        }
+        // Not awaited: DigestStream hashes as it is written, and close() below waits for every write.
+        hasher.write(result.value).catch(() => {});
+        controller.enqueue(result.value);
+      },
+      cancel(reason) {
+        fail(reason, false);
+        return reader.cancel(reason);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  const sha256 = digest.digest.then(toHex);
+  done.catch(() => {});
+  sha256.catch(() => {});
+  return { stream, sha256, done, bytes: () => seen, failure: () => failure };
+}

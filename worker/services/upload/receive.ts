@@ -1,0 +1,127 @@
+// Receiving one upload: the path shared by direct uploads (gateway key) and signed upload URLs (a token's
+// policy). Everything checkable is checked before the first byte is forwarded.
+import type { components } from "../../../generated/gateway";
+import { type Env, maxRequestBytes, providerTimeoutMs } from "../../core/config";
+import { GatewayError } from "../../core/errors";
+import type { ProviderId } from "../../providers/capability";
+import type { ProviderConfig } from "../../providers/config";
+import { capability } from "../../providers/registry";
+import { stageDirect, takesUrl } from "../delivery/deliver";
+import { forward } from "./forward";
+import { readIntake } from "./intake";
+import { meter } from "./meter";
+import { type Options, validateFile, validateOptions } from "./validate";
+
+export type UploadResult = components["schemas"]["UploadResult"];
+
+/** What a signed upload URL fixes and bounds. Direct uploads have no policy. */
+export interface UploadPolicy {
+  /** Largest file accepted (never above the provider's limit). */
+  readonly maxBytes: number;
+  /** Allowed media types: exact (`image/png`) or wildcard (`image/*`); empty = any the provider takes. */
+  readonly contentTypes: readonly string[];
+  /** Options the app may not override. */
+  readonly fixed: Options;
+  /** The filename, when fixed. */
+  readonly filename?: string;
+}
+
+export interface ReceiveRequest {
+  readonly id: string;
+  readonly provider: ProviderId;
+  readonly config: ProviderConfig;
+  readonly policy?: UploadPolicy;
+}
+
+export const typeAllowed = (type: string, allowed: readonly string[]) =>
+  allowed.length === 0 ||
+  allowed.some((a) => a === type || (a.endsWith("/*") && type.startsWith(a.slice(0, -1))));
+
+/** Merges what the app sent with what the policy fixes; a conflicting value is refused, not overridden. */
+export function applyPolicy(given: Options, policy: UploadPolicy | undefined): Options {
+  if (!policy) return given;
+  const merged: Options = { ...given };
+  for (const [name, value] of Object.entries(policy.fixed) as [keyof Options, string][]) {
+    if (given[name] !== undefined && given[name] !== value) {
+      throw new GatewayError("invalid_field", `"${name}" is fixed by this upload URL to "${value}".`);
+    }
+    merged[name] = value;
+  }
+  return merged;
+}
+
+export async function receive(request: Request, env: Env, req: ReceiveRequest): Promise<UploadResult> {
+  const cap = capability(req.provider);
+  const policy = req.policy;
+  const intake = await readIntake(request, {
+    maxRequestBytes: maxRequestBytes(env),
+    ...(policy ? { maxFileBytes: policy.maxBytes, filename: policy.filename } : {}),
+  });
+  let checked: { options: Options; file: ReturnType<typeof validateFile> };
+  try {
+    const options = validateOptions(cap, applyPolicy(intake.options, policy));
+    const file = validateFile(cap, intake, options);
+    if (policy && file.size - file.slack > policy.maxBytes) {
+      throw new GatewayError(
+        "file_too_large",
+        `This upload URL takes files up to ${policy.maxBytes} bytes.`,
+        {
+          extras: {
+            max_bytes: policy.maxBytes,
+          },
+        },
+      );
+    }
+    if (policy && !typeAllowed(file.mimeType, policy.contentTypes)) {
+      throw new GatewayError("unsupported_file_type", `This upload URL does not take ${file.mimeType}.`, {
+        extras: {
+          accepted: [...policy.contentTypes],
+        },
+      });
+    }
+    checked = { options, file };
+  } catch (error) {
+    // Refused before a byte was forwarded: stop reading the body.
+    await intake.stream.cancel(error).catch(() => {});
+    throw error;
+  }
+  if (takesUrl(req.provider, checked.file.size - checked.file.slack)) {
+    // An R2 object needs its exact size: commit to the CRLF-terminated reading, as a raw upstream does.
+    const exact = checked.file.size - checked.file.slack;
+    const metered = meter(intake.stream, { min: exact, max: exact });
+    const file = { ...checked.file, size: exact };
+    const staged = { id: req.id, file, origin: new URL(request.url).origin, stagedAt: Date.now() };
+    try {
+      return await stageDirect(env, staged, req.provider, metered.stream);
+    } catch (error) {
+      throw metered.failure() ?? error;
+    }
+  }
+  const { delivered, sha256, size } = await forward({
+    provider: req.provider,
+    config: req.config,
+    file: checked.file,
+    options: checked.options,
+    stream: intake.stream,
+    timeoutMs: providerTimeoutMs(env),
+    fetch: (input, init) => fetch(input, init),
+  });
+  return {
+    id: req.id,
+    provider: req.provider,
+    status: "uploaded",
+    file: {
+      name: checked.file.name,
+      size,
+      mime_type: checked.file.mimeType,
+      kind: checked.file.kind,
+      sha256,
+    },
+    provider_file_id: delivered.providerFileId,
+    url: delivered.url,
+    reference: delivered.reference,
+    expires_at:
+      cap.retentionSeconds === null ? null : new Date(Date.now() + cap.retentionSeconds * 1000).toISOString(),
+    provider_response: delivered.response,
+  };
+}

@@ -1,0 +1,132 @@
+// Checks an upload against its provider's row in the capability table before a byte is forwarded.
+
+import { GatewayError } from "../../core/errors";
+import { LIMITS } from "../../core/limits";
+import { extensionOf, type Kind, mediaTypeOf } from "../../core/media";
+import type { Capability, FieldName, Options } from "../../providers/capability";
+import type { Intake } from "./intake";
+
+export interface ValidatedFile {
+  readonly name: string;
+  readonly extension: string;
+  readonly mimeType: string;
+  readonly kind: Kind;
+  /** At most; see Intake.slack. */
+  readonly size: number;
+  readonly slack: number;
+}
+
+export type { Options };
+
+/** Generic types that say nothing about the media; the extension decides. */
+const UNINFORMATIVE = new Set([
+  "application/octet-stream",
+  "binary/octet-stream",
+  "application/x-www-form-urlencoded",
+]);
+const MAX_FIELD_LENGTH = LIMITS.fieldValueLength;
+
+function unsupported(detail: string, accepted: readonly string[]): GatewayError {
+  return new GatewayError("unsupported_file_type", detail, { extras: { accepted: [...accepted] } });
+}
+
+/** Field values: only the provider's fields, allowed values, no control characters; defaults filled. */
+export function validateOptions(cap: Capability, given: Options, complete = true): Options {
+  const out: Options = {};
+  for (const [name, value] of Object.entries(given) as [FieldName, string][]) {
+    const spec = cap.fields.find((f) => f.name === name);
+    if (!spec) {
+      const takes = cap.fields.map((f) => f.name).join(", ") || "none";
+      throw new GatewayError("invalid_field", `${cap.name} takes no "${name}" field (it takes: ${takes}).`);
+    }
+    // No control characters: values travel in multipart bodies and query strings.
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point.
+    if (value.length === 0 || value.length > MAX_FIELD_LENGTH || /[\u0000-\u001f\u007f]/.test(value)) {
+      throw new GatewayError(
+        "invalid_field",
+        `"${name}" must be 1–${MAX_FIELD_LENGTH} characters without control characters.`,
+      );
+    }
+    if (spec.values && !spec.values.some((v) => v.value === value)) {
+      throw new GatewayError(
+        "invalid_field",
+        `"${name}" must be one of ${spec.values.map((v) => v.value).join(", ")}; got "${value}".`,
+      );
+    }
+    out[name] = value;
+  }
+  // A signed URL may fix some options and leave the rest (required ones included) to the upload.
+  if (!complete) return out;
+  for (const spec of cap.fields) {
+    if (out[spec.name] !== undefined) continue;
+    if (spec.required)
+      throw new GatewayError(
+        "invalid_field",
+        `${cap.name} needs the "${spec.name}" field: a form field before the file part, or a query parameter.`,
+      );
+    if (spec.default !== undefined) out[spec.name] = spec.default;
+  }
+  return out;
+}
+
+export type FileType = Pick<ValidatedFile, "extension" | "mimeType" | "kind">;
+
+/** The file's name and declared type: extension in the provider's table (and the purpose's), type consistent. */
+export function validateName(
+  cap: Capability,
+  name: string,
+  declaredType: string | undefined,
+  options: Options,
+): FileType {
+  if (name.length > LIMITS.filenameLength)
+    throw new GatewayError(
+      "invalid_field",
+      `The filename is longer than ${LIMITS.filenameLength} characters.`,
+    );
+  const extension = extensionOf(name);
+  if (cap.accepted && !(cap.accepted as readonly string[]).includes(extension)) {
+    throw unsupported(`${cap.name} does not take ".${extension}" files.`, cap.accepted);
+  }
+  for (const spec of cap.fields) {
+    const chosen = spec.values?.find((v) => v.value === options[spec.name]);
+    if (chosen && !(chosen.extensions as readonly string[]).includes(extension)) {
+      throw unsupported(
+        `${cap.name} ${spec.name} "${chosen.value}" does not take ".${extension}" files.`,
+        chosen.extensions,
+      );
+    }
+  }
+  const known = mediaTypeOf(extension);
+  const declared = declaredType && !UNINFORMATIVE.has(declaredType) ? declaredType : undefined;
+  if (known && declared && !(known.mime as readonly string[]).includes(declared)) {
+    throw unsupported(
+      `The declared type ${declared} does not match ".${extension}" (${known.mime.join(", ")}).`,
+      [extension],
+    );
+  }
+  const mimeType = declared ?? known?.mime[0] ?? "application/octet-stream";
+  const top = mimeType.split("/")[0];
+  const kind: Kind =
+    top === "image" || top === "video" || top === "audio" ? top : (known?.kind ?? "document");
+  return { extension, mimeType, kind };
+}
+
+/** The whole file: name and type as above, size within the provider's limit. */
+export function validateFile(cap: Capability, intake: Intake, options: Options): ValidatedFile {
+  const type = validateName(cap, intake.filename, intake.declaredType, options);
+  // Limits apply to the smallest size the body allows (the usual CRLF-terminated form).
+  const least = intake.size - intake.slack;
+  if (least <= 0) throw new GatewayError("no_file_uploaded", "The file is empty.");
+  if (cap.maxBytes !== null && least > cap.maxBytes) {
+    throw new GatewayError(
+      "file_too_large",
+      `${cap.name} takes files up to ${cap.maxBytes} bytes; this one is ${least}.`,
+      {
+        extras: {
+          max_bytes: cap.maxBytes,
+        },
+      },
+    );
+  }
+  return { name: intake.filename, ...type, size: intake.size, slack: intake.slack };
+}
