@@ -11,7 +11,7 @@ import {
   newStaging,
   partSizeFor,
   type StagingState,
-} from "../worker/services/tus/staging";
+} from "../worker/services/staging/rechunk";
 import { randomBytes, sha256 } from "./helpers";
 
 const bucket = (env as unknown as Env).STAGING;

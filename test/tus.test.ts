@@ -6,9 +6,9 @@ import { describe, expect, it } from "vitest";
 import type { components } from "../generated/gateway";
 import type { Env } from "../worker/core/config";
 import worker from "../worker/index";
-import { SWEEP_AGE_MS } from "../worker/services/delivery/cleanup";
-import { stagedKey } from "../worker/services/delivery/deliver";
-import { signContentUrl } from "../worker/services/delivery/signed-url";
+import { SWEEP_AGE_MS } from "../worker/services/staging/cleanup";
+import { signContentUrl } from "../worker/services/staging/signed-url";
+import { stagedKey } from "../worker/services/staging/staged";
 import { call, KEY, marker, problemOf, randomBytes, receivedWith, SIGNING_SECRET, sha256 } from "./helpers";
 
 type Status = components["schemas"]["UploadStatus"];

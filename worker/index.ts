@@ -10,7 +10,7 @@ import { type ProviderRequest, uploadFile, withProvider } from "./http/routes/fi
 import { health, listProviders, openapi } from "./http/routes/meta";
 import { retryUpload, tusCreate, tusOptions, tusResource } from "./http/routes/tus";
 import { createUpload, getUpload, uploadWithToken } from "./http/routes/uploads";
-import { sweep } from "./services/delivery/cleanup";
+import { sweep } from "./services/staging/cleanup";
 import { TUS_VERSION } from "./services/tus/protocol";
 
 export { UploadSession } from "./services/sessions/session";

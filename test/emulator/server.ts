@@ -33,7 +33,8 @@ const callbacks = new Map<string, { headers: Record<string, string>; body: strin
 let attempts = new Map<string, number>();
 
 /**
- * POST /__callbacks/<name>[?fail=N] records a callback (failing the first N attempts with 500);
+ * POST /__callbacks/<name>[?fail=N][&delay=ms] records a callback (failing the first N attempts with 500,
+ * answering `delay` ms late);
  * GET /__callbacks/<name> lists the ones received.
  */
 function callbackSink(req: IncomingMessage, res: ServerResponse): boolean {
@@ -50,7 +51,9 @@ function callbackSink(req: IncomingMessage, res: ServerResponse): boolean {
   req.on("data", (chunk: string) => {
     body += chunk;
   });
-  req.on("end", () => {
+  req.on("end", async () => {
+    // ?delay=ms: a slow backend (the answer comes that much later).
+    await new Promise((r) => setTimeout(r, Number(url.searchParams.get("delay") ?? "0")));
     const attempt = (attempts.get(name) ?? 0) + 1;
     attempts.set(name, attempt);
     if (attempt <= Number(url.searchParams.get("fail") ?? "0")) {

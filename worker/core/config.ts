@@ -16,6 +16,8 @@ export interface Env extends ProviderVars {
   MAX_REQUEST_BYTES?: string;
   /** How long to wait for a provider's answer once the whole file is sent (default 120000 ms). */
   PROVIDER_TIMEOUT_MS?: string;
+  /** An incoming body with no bytes for this long is cut with upload_stalled (default 60000 ms). */
+  IDLE_TIMEOUT_MS?: string;
   /** Default useapi account when a request names none. */
   USEAPI_ACCOUNT?: string;
   /** Origins browsers may call signed upload URLs from: comma-separated, or *. Unset: none. */
@@ -41,6 +43,9 @@ export const maxRequestBytes = (env: Env) =>
   positiveInt(env.MAX_REQUEST_BYTES, LIMITS.defaultMaxRequestBytes, "MAX_REQUEST_BYTES");
 export const providerTimeoutMs = (env: Env) =>
   positiveInt(env.PROVIDER_TIMEOUT_MS, LIMITS.defaultProviderTimeoutMs, "PROVIDER_TIMEOUT_MS");
+
+export const idleTimeoutMs = (env: Env) =>
+  positiveInt(env.IDLE_TIMEOUT_MS, LIMITS.defaultIdleTimeoutMs, "IDLE_TIMEOUT_MS");
 
 export function gatewayKeys(env: Env): string[] {
   return (env.GATEWAY_API_KEYS ?? "")

@@ -41,6 +41,19 @@ export const LIMITS = {
   /** Tokens are accepted this long after `exp`: clocks at different edge locations differ slightly. */
   clockSkewSeconds: 30,
 
+  // --- Upload records (one Durable Object per signed or resumable upload) --------------------------------
+  /** IDLE_TIMEOUT_MS default: an incoming body with no bytes for this long is cut (a stalled client). */
+  defaultIdleTimeoutMs: 60 * SECOND,
+  /**
+   * A claim on a signed URL (a single-request upload in progress) is renewed as bytes arrive, at most this
+   * often; one not renewed for leaseMs is stale (its invocation died or stalled): it is failed and the URL
+   * can be used again. leaseMs exceeds the idle timeout, so a live upload is cut before its lease lapses.
+   */
+  heartbeatEveryMs: 10 * SECOND,
+  leaseMs: 90 * SECOND,
+  /** A finished record (its callbacks done) is kept this long for GET /v1/uploads/{id}, then deleted. */
+  recordRetentionMs: 1 * DAY_MS,
+
   // --- Callbacks ----------------------------------------------------------------------------------------
   /** Attempts before giving up: about 4 hours of backoff in all (1 s × 4ⁿ, capped at 1 h). */
   callbackAttempts: 8,

@@ -11,6 +11,15 @@ export interface MediaType {
   readonly mime: readonly [string, ...string[]];
 }
 
+/** A file as the gateway knows it once validated: name, type, kind and exact size. */
+export interface FileInfo {
+  readonly name: string;
+  readonly extension: string;
+  readonly mimeType: string;
+  readonly kind: Kind;
+  readonly size: number;
+}
+
 /** Extensions any provider takes. */
 export const MEDIA = {
   jpg: { kind: "image", mime: ["image/jpeg", "image/jpg", "image/pjpeg"] },

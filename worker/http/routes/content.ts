@@ -3,8 +3,8 @@
 import type { IRequest } from "itty-router";
 import type { Env } from "../../core/config";
 import { GatewayError } from "../../core/errors";
-import { stagedKey } from "../../services/delivery/deliver";
-import { verifyContentUrl } from "../../services/delivery/signed-url";
+import { verifyContentUrl } from "../../services/staging/signed-url";
+import { stagedKey } from "../../services/staging/staged";
 
 export async function serveContent(request: IRequest, env: Env): Promise<Response> {
   const id = request.params.id ?? "";

@@ -9,14 +9,10 @@ import { LIMITS } from "../../core/limits";
 import type { ProviderId } from "../../providers/capability";
 import { configured } from "../../providers/config";
 import { capability, isProviderId, resumableLimit } from "../../providers/registry";
-import { stagedKey } from "../../services/delivery/deliver";
-import {
-  claimRefused,
-  type TusUpload,
-  type UploadRecord,
-  uploadSession,
-} from "../../services/sessions/session";
+import { type TusUpload, type UploadRecord, uploadSession } from "../../services/sessions/session";
 import { type Claims, claimedId, verify } from "../../services/sessions/token";
+import { newStaging } from "../../services/staging/rechunk";
+import { stagedKey } from "../../services/staging/staged";
 import {
   intHeader,
   OFFSET_OCTET_STREAM,
@@ -26,7 +22,6 @@ import {
   TUS_VERSION,
   tusHeaders,
 } from "../../services/tus/protocol";
-import { newStaging } from "../../services/tus/staging";
 import { applyPolicy, typeAllowed } from "../../services/upload/receive";
 import { type FileType, type Options, validateName, validateOptions } from "../../services/upload/validate";
 import { withAuth } from "../auth";
@@ -209,10 +204,11 @@ export async function tusCreate(request: IRequest, env: Env): Promise<Response> 
     expires_at: new Date(tus.expiresAt).toISOString(),
     metadata: null,
   };
-  const claim = await uploadSession(env, id).tusCreate(record, tus, claims !== undefined);
-  if (!claim.ok) {
+  try {
+    unwrap(await uploadSession(env, id).tusCreate(record, tus, claims !== undefined));
+  } catch (error) {
     await request.body?.cancel().catch(() => {});
-    throw claimRefused(claim.reason);
+    throw error;
   }
   const location = new URL(`/v1/tus/${id}`, request.url);
   const token = new URL(request.url).searchParams.get("token");

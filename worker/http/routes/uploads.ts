@@ -5,11 +5,11 @@
 import type { IRequest } from "itty-router";
 import type { components } from "../../../generated/gateway";
 import type { Env } from "../../core/config";
-import { asGatewayError, GatewayError, isGatewayError } from "../../core/errors";
+import { asGatewayError, GatewayError, isGatewayError, unwrap } from "../../core/errors";
 import { LIMITS } from "../../core/limits";
 import { configured } from "../../providers/config";
 import { capability, isProviderId, resumableLimit } from "../../providers/registry";
-import { claimRefused, type UploadRecord, uploadSession } from "../../services/sessions/session";
+import { type UploadRecord, uploadSession } from "../../services/sessions/session";
 import { type Claims, sign, verify } from "../../services/sessions/token";
 import { receive } from "../../services/upload/receive";
 import { type Options, validateName, validateOptions } from "../../services/upload/validate";
@@ -152,7 +152,7 @@ export async function createUpload(request: IRequest, env: Env): Promise<Respons
     expires_at: expiresAt,
     metadata,
   };
-  await uploadSession(env, claims.id).create(record, callback);
+  unwrap(await uploadSession(env, claims.id).create(record, callback));
   const token = await sign(claims, key);
   const url = new URL(`/v1/uploads/${claims.id}/file`, request.url);
   url.searchParams.set("token", token);
@@ -186,11 +186,25 @@ export async function uploadWithToken(request: IRequest, env: Env): Promise<Resp
   const claims = await verify(token, id, env.SIGNING_SECRET);
   const config = configured(env, claims.provider);
   const upload = uploadSession(env, id);
-  const claim = await upload.begin();
-  if (!claim.ok) {
+  const lease = crypto.randomUUID();
+  try {
+    unwrap(await upload.begin(lease));
+  } catch (error) {
     await request.body?.cancel().catch(() => {});
-    throw claimRefused(claim.reason);
+    throw error;
   }
+  // The claim is renewed as bytes arrive; if it was lost meanwhile (it lapsed and the URL was used
+  // again), this upload is cut rather than delivered twice.
+  const lost = new AbortController();
+  let renewedAt = Date.now();
+  const onProgress = () => {
+    if (Date.now() - renewedAt < LIMITS.heartbeatEveryMs) return;
+    renewedAt = Date.now();
+    upload.renew(lease).then(
+      (r) => r.ok || lost.abort(new GatewayError("token_used", "This upload's claim on the URL lapsed.")),
+      () => {},
+    );
+  };
   try {
     const result = await receive(request, env, {
       id,
@@ -202,11 +216,12 @@ export async function uploadWithToken(request: IRequest, env: Env): Promise<Resp
         fixed: claims.fixed,
         ...(claims.filename === undefined ? {} : { filename: claims.filename }),
       },
+      watch: { onProgress, signal: lost.signal },
     });
-    await upload.finish({ result });
+    unwrap(await upload.finish(lease, { result }));
     return Response.json(result, { status: 201 });
   } catch (error) {
-    await upload.finish({ error: asGatewayError(error).toProblem(new URL(request.url).pathname) });
+    await upload.finish(lease, { error: asGatewayError(error).toProblem(new URL(request.url).pathname) });
     throw error;
   }
 }

@@ -9,7 +9,7 @@ import type { ProviderConfig } from "../../providers/config";
 import { toGatewayError } from "../../providers/failure";
 import { capability } from "../../providers/registry";
 import type { Delivered } from "../../providers/types";
-import { meter } from "./meter";
+import { meter, type Watch } from "./meter";
 import type { Options, ValidatedFile } from "./validate";
 
 export interface ForwardRequest {
@@ -22,6 +22,8 @@ export interface ForwardRequest {
   /** How long to wait for the provider's answer after the last byte is sent. */
   readonly timeoutMs: number;
   readonly fetch: typeof fetch;
+  /** Idle timeout, progress and cancellation of the incoming body. */
+  readonly watch?: Watch;
 }
 
 export interface Forwarded {
@@ -43,16 +45,20 @@ export async function forward(req: ForwardRequest): Promise<Forwarded> {
   // ones), so it commits to the CRLF-terminated reading and refuses a body that turns out otherwise.
   const exact = capability(req.provider).body === "raw";
   const upper = exact ? size - slack : size;
-  const metered = meter(req.stream, {
-    min: size - slack,
-    max: upper,
-    ...(exact && slack
-      ? {
-          overflowHint:
-            "The multipart body must end with CRLF after its closing boundary; or send the file as a raw body.",
-        }
-      : {}),
-  });
+  const metered = meter(
+    req.stream,
+    {
+      min: size - slack,
+      max: upper,
+      ...(exact && slack
+        ? {
+            overflowHint:
+              "The multipart body must end with CRLF after its closing boundary; or send the file as a raw body.",
+          }
+        : {}),
+    },
+    req.watch,
+  );
   const providerError = (code: "provider_timeout" | "provider_error", detail: string) =>
     new GatewayError(code, `${name}: ${detail}`, { extras: { provider: req.provider } });
   const controller = new AbortController();

@@ -29,7 +29,38 @@ export interface SizeRange {
   readonly overflowHint?: string;
 }
 
-export function meter(source: ReadableStream<Uint8Array>, size: SizeRange): Meter {
+/** How the incoming body is watched while it streams. */
+export interface Watch {
+  /** No byte for this long cuts the body with upload_stalled (a client that stopped sending). */
+  readonly idleMs?: number;
+  /** Called with the running count after each chunk (a signed upload renews its claim from here). */
+  readonly onProgress?: (bytes: number) => void;
+  /** Aborting it cuts the body with its reason (e.g. the claim was lost). */
+  readonly signal?: AbortSignal;
+}
+
+/** The next chunk, or upload_stalled when none arrives within `idleMs`. */
+async function readWithin(
+  reader: { read(): Promise<ReadableStreamReadResult<Uint8Array>> },
+  idleMs: number | undefined,
+): Promise<ReadableStreamReadResult<Uint8Array>> {
+  if (idleMs === undefined) return reader.read();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const idle = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(new GatewayError("upload_stalled", `No bytes arrived for ${idleMs} ms; the upload was cut.`)),
+      idleMs,
+    );
+  });
+  try {
+    return await Promise.race([reader.read(), idle]);
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+  }
+}
+
+export function meter(source: ReadableStream<Uint8Array>, size: SizeRange, watch: Watch = {}): Meter {
   // DigestStream hashes natively in workerd (https://developers.cloudflare.com/workers/runtime-apis/web-crypto/).
   const digest = new crypto.DigestStream("SHA-256");
   const hasher = digest.getWriter();
@@ -48,9 +79,11 @@ export function meter(source: ReadableStream<Uint8Array>, size: SizeRange): Mete
       async pull(controller) {
         let result: ReadableStreamReadResult<Uint8Array>;
         try {
-          result = await reader.read();
+          if (watch.signal?.aborted) throw watch.signal.reason;
+          result = await readWithin(reader, watch.idleMs);
         } catch (error) {
           fail(error, true);
+          reader.cancel(error).catch(() => {});
           throw error;
         }
         if (result.done) {
@@ -77,6 +110,7 @@ export function meter(source: ReadableStream<Uint8Array>, size: SizeRange): Mete
           reader.cancel(error).catch(() => {});
           throw error;
         }
+        watch.onProgress?.(seen);
         // Not awaited: DigestStream hashes as it is written, and close() below waits for every write.
         hasher.write(result.value).catch(() => {});
         controller.enqueue(result.value);

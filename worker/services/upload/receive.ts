@@ -1,15 +1,15 @@
 // Receiving one upload: the path shared by direct uploads (gateway key) and signed upload URLs (a token's
 // policy). Everything checkable is checked before the first byte is forwarded.
 import type { components } from "../../../generated/gateway";
-import { type Env, maxRequestBytes, providerTimeoutMs } from "../../core/config";
+import { type Env, idleTimeoutMs, maxRequestBytes, providerTimeoutMs } from "../../core/config";
 import { GatewayError } from "../../core/errors";
 import type { ProviderId } from "../../providers/capability";
 import type { ProviderConfig } from "../../providers/config";
 import { capability } from "../../providers/registry";
-import { stageDirect, takesUrl } from "../delivery/deliver";
+import { stageDirect, takesUrl } from "../staging/staged";
 import { forward } from "./forward";
 import { readIntake } from "./intake";
-import { meter } from "./meter";
+import { meter, type Watch } from "./meter";
 import { type Options, validateFile, validateOptions } from "./validate";
 
 export type UploadResult = components["schemas"]["UploadResult"];
@@ -31,6 +31,8 @@ export interface ReceiveRequest {
   readonly provider: ProviderId;
   readonly config: ProviderConfig;
   readonly policy?: UploadPolicy;
+  /** Progress and cancellation of the incoming body (a signed upload's claim); the idle timeout is added here. */
+  readonly watch?: Omit<Watch, "idleMs">;
 }
 
 export const typeAllowed = (type: string, allowed: readonly string[]) =>
@@ -85,10 +87,11 @@ export async function receive(request: Request, env: Env, req: ReceiveRequest): 
     await intake.stream.cancel(error).catch(() => {});
     throw error;
   }
+  const watch: Watch = { ...req.watch, idleMs: idleTimeoutMs(env) };
   if (takesUrl(req.provider, checked.file.size - checked.file.slack)) {
     // An R2 object needs its exact size: commit to the CRLF-terminated reading, as a raw upstream does.
     const exact = checked.file.size - checked.file.slack;
-    const metered = meter(intake.stream, { min: exact, max: exact });
+    const metered = meter(intake.stream, { min: exact, max: exact }, watch);
     const file = { ...checked.file, size: exact };
     const staged = { id: req.id, file, origin: new URL(request.url).origin, stagedAt: Date.now() };
     try {
@@ -104,6 +107,7 @@ export async function receive(request: Request, env: Env, req: ReceiveRequest): 
     options: checked.options,
     stream: intake.stream,
     timeoutMs: providerTimeoutMs(env),
+    watch,
     fetch: (input, init) => fetch(input, init),
   });
   return {

@@ -2,17 +2,12 @@
 
 import { GatewayError } from "../../core/errors";
 import { LIMITS } from "../../core/limits";
-import { extensionOf, type Kind, mediaTypeOf } from "../../core/media";
+import { extensionOf, type FileInfo, type Kind, mediaTypeOf } from "../../core/media";
 import type { Capability, FieldName, Options } from "../../providers/capability";
 import type { Intake } from "./intake";
 
-export interface ValidatedFile {
-  readonly name: string;
-  readonly extension: string;
-  readonly mimeType: string;
-  readonly kind: Kind;
-  /** At most; see Intake.slack. */
-  readonly size: number;
+/** A validated file; `size` is at most (see Intake.slack). */
+export interface ValidatedFile extends FileInfo {
   readonly slack: number;
 }
 

@@ -1,0 +1,311 @@
+// An upload's record and its state machine, as pure functions of (stored, now): no I/O, so each step is
+// tested on its own (record.test.ts) and the Durable Object applies it to a copy it has just loaded, with
+// no await between load and save (session.ts). That is the whole concurrency rule: a step never saves a
+// copy read before an await, and a completed record never goes back.
+//
+//   pending ──claim──▶ receiving ──finish──▶ completed (terminal)
+//      ▲                   │  └─lease lapses─▶ failed ──claim──▶ receiving …   (single-request signed URL)
+//      └─────── failed ◀───┘
+//   receiving (tus) ──all bytes + delivered──▶ completed | failed ──retry──▶ completed
+//   pending/failed/unfinished tus past expiry ──▶ expired;  finished + retention + callbacks done ──▶ purged
+import type { components } from "../../../generated/gateway";
+import { LIMITS } from "../../core/limits";
+import type { FileInfo } from "../../core/media";
+import type { Options, ProviderId } from "../../providers/capability";
+import type { StagingState } from "../staging/rechunk";
+
+export type UploadRecord = components["schemas"]["UploadStatus"];
+export type UploadStatus = UploadRecord["status"];
+type Problem = components["schemas"]["Problem"];
+type Delivery = components["schemas"]["Delivery"];
+
+/** A resumable upload's own state. */
+export interface TusUpload {
+  readonly staging: StagingState;
+  readonly file: FileInfo;
+  readonly providers: readonly ProviderId[];
+  readonly options: Options;
+  /** Unix ms: an unfinished upload is discarded after this (Upload-Expires). */
+  readonly expiresAt: number;
+  /** The gateway's public origin, for signed URLs in results. */
+  readonly origin: string;
+  /** Unix ms the last byte arrived; the staged file is deleted LIMITS.stagedRetentionMs later. */
+  readonly stagedAt?: number;
+  /** Its R2 bytes are gone (terminated, expired, or past retention). */
+  readonly terminated?: boolean;
+}
+
+/** The claim of a single-request upload in progress: renewed as bytes arrive, stale once it lapses. */
+export interface Lease {
+  readonly id: string;
+  readonly startedAt: number;
+  readonly heartbeatAt: number;
+}
+
+export interface CallbackState {
+  readonly attempts: number;
+  readonly delivered: boolean;
+  readonly last_error: string | null;
+  /** When the next attempt is due; null when nothing is owed. */
+  readonly next_at: number | null;
+  /** The record version this callback reports: an attempt for an older one never touches a newer state. */
+  readonly event: number;
+}
+
+export interface Stored {
+  /** Bumped by every outcome; guards callback bookkeeping against outcomes that happened meanwhile. */
+  readonly version: number;
+  readonly record: UploadRecord;
+  readonly callback_url: string | null;
+  readonly callback: CallbackState;
+  readonly tus?: TusUpload;
+  readonly lease?: Lease;
+}
+
+/** Why a step could not be taken; the Durable Object turns these into problems. */
+export type Refusal = "unknown" | "expired" | "used" | "in_use" | "complete" | "gone";
+
+export type Step<T> = { readonly next: Stored; readonly value: T } | { readonly refused: Refusal };
+
+const noCallback = (event: number): CallbackState => ({
+  attempts: 0,
+  delivered: false,
+  last_error: null,
+  next_at: null,
+  event,
+});
+
+export function fresh(record: UploadRecord, callbackUrl: string | null, tus?: TusUpload): Stored {
+  return { version: 0, record, callback_url: callbackUrl, callback: noCallback(0), ...(tus ? { tus } : {}) };
+}
+
+const skewMs = LIMITS.clockSkewSeconds * 1000;
+export const leaseLapsed = (lease: Lease, now: number) => now - lease.heartbeatAt > LIMITS.leaseMs;
+
+/** The record as of `now`: expiry applied, and a resumable upload's progress. */
+export function current(stored: Stored, now: number): UploadRecord {
+  const { record, tus } = stored;
+  const progress = tus ? { offset: tus.staging.offset, length: tus.staging.length } : {};
+  const unfinishedTus = tus && !tus.staging.complete && !tus.terminated && now > tus.expiresAt;
+  const open = record.status === "pending" || record.status === "failed";
+  const expired = unfinishedTus || (open && !tus && now > Date.parse(record.expires_at) + skewMs);
+  return { ...record, ...progress, ...(expired ? { status: "expired" as const } : {}) };
+}
+
+/**
+ * Records an outcome. A completed record is final: later outcomes are ignored. With a callback URL, a
+ * callback for this version is due now (the alarm sends it).
+ */
+export function settle(
+  stored: Stored,
+  now: number,
+  outcome: Partial<UploadRecord> & { status: UploadStatus },
+): Stored {
+  if (stored.record.status === "completed") return stored;
+  const { result: _r, error: _e, ...rest } = stored.record;
+  const version = stored.version + 1;
+  const { lease: _lease, ...withoutLease } = stored;
+  return {
+    ...withoutLease,
+    version,
+    record: { ...rest, ...outcome, finished_at: new Date(now).toISOString() },
+    callback: { ...noCallback(version), next_at: stored.callback_url ? now : null },
+  };
+}
+
+/**
+ * Claims a signed URL for one single-request upload. A failed upload may be tried again until the URL
+ * expires (a phone that lost its connection retries); a claim whose lease lapsed is failed first.
+ */
+export function claim(stored: Stored | undefined, now: number, leaseId: string): Step<void> {
+  if (!stored) return { refused: "unknown" };
+  let base = stored;
+  if (base.lease && leaseLapsed(base.lease, now)) base = failLapsed(base, now);
+  const record = current(base, now);
+  if (record.status === "expired") return { refused: "expired" };
+  if (record.status === "completed" || base.tus) return { refused: "used" };
+  if (record.status === "receiving") return { refused: "in_use" };
+  const { error: _previous, ...rest } = base.record;
+  const lease: Lease = { id: leaseId, startedAt: now, heartbeatAt: now };
+  return { next: { ...base, record: { ...rest, status: "receiving" }, lease }, value: undefined };
+}
+
+/** Renews a lease; refused when the lease is no longer this one (it lapsed and was failed or re-claimed). */
+export function renew(stored: Stored | undefined, now: number, leaseId: string): Step<void> {
+  if (!stored) return { refused: "unknown" };
+  if (stored.lease?.id !== leaseId) return { refused: "gone" };
+  return { next: { ...stored, lease: { ...stored.lease, heartbeatAt: now } }, value: undefined };
+}
+
+/** The outcome of a claimed upload; ignored (the record as it is) when the claim is no longer this one. */
+export function finish(
+  stored: Stored | undefined,
+  now: number,
+  leaseId: string,
+  outcome: { result: NonNullable<UploadRecord["result"]> } | { error: Problem },
+): Step<UploadRecord> {
+  if (!stored) return { refused: "unknown" };
+  if (stored.lease?.id !== leaseId) return { next: stored, value: current(stored, now) };
+  const next = settle(stored, now, { ...outcome, status: "result" in outcome ? "completed" : "failed" });
+  return { next, value: current(next, now) };
+}
+
+export const LAPSED_ERROR: Problem = {
+  type: "urn:mediagate:problem:upload_stalled",
+  title: "The upload stalled: no bytes arrived for too long",
+  status: 408,
+  code: "upload_stalled",
+  detail: "The upload stopped making progress (or the gateway lost it); try again with the same URL.",
+};
+
+/** A claim whose lease lapsed: the upload failed; the URL may be used again. */
+export function failLapsed(stored: Stored, now: number): Stored {
+  return settle(stored, now, { status: "failed", error: LAPSED_ERROR });
+}
+
+/** Starts a resumable upload: from a signed URL the record exists and must be unclaimed; with a key it is new. */
+export function startTus(
+  stored: Stored | undefined,
+  now: number,
+  record: UploadRecord,
+  tus: TusUpload,
+  fromToken: boolean,
+): Step<void> {
+  if (!fromToken) {
+    if (stored) return { refused: "used" };
+    return { next: fresh({ ...record, status: "receiving" }, null, tus), value: undefined };
+  }
+  if (!stored) return { refused: "unknown" };
+  const status = current(stored, now).status;
+  if (status === "expired") return { refused: "expired" };
+  if (stored.tus || status !== "pending") return { refused: "used" };
+  return { next: { ...stored, record: { ...stored.record, status: "receiving" }, tus }, value: undefined };
+}
+
+/** Why a tus request may not change the upload: gone (terminated/expired), or finished. */
+export function tusWritable(stored: Stored | undefined, now: number): Refusal | null {
+  if (!stored?.tus) return "unknown";
+  if (stored.tus.terminated || current(stored, now).status === "expired") return "gone";
+  if (stored.tus.staging.complete || stored.record.status === "completed") return "complete";
+  return null;
+}
+
+/** Progress of a resumable upload (a committed part, or the last byte: then it is staged). */
+export function progress(stored: Stored, now: number, staging: StagingState): Stored {
+  if (!stored.tus) return stored;
+  const stagedAt = staging.complete ? (stored.tus.stagedAt ?? now) : undefined;
+  return { ...stored, tus: { ...stored.tus, staging, ...(stagedAt === undefined ? {} : { stagedAt }) } };
+}
+
+/** Termination by the client (tus DELETE) of an unfinished upload: its bytes are already discarded. */
+export function terminated(stored: Stored, now: number, error: Problem): Stored {
+  if (!stored.tus) return stored;
+  return settle({ ...stored, tus: { ...stored.tus, terminated: true } }, now, { status: "failed", error });
+}
+
+/** Merges fresh delivery outcomes with earlier ones, and settles on the whole. */
+export function delivered(stored: Stored, now: number, fresh: readonly Delivery[]): Stored {
+  const tus = stored.tus;
+  if (!tus) return stored;
+  const deliveries = tus.providers.map(
+    (p) =>
+      fresh.find((d) => d.provider === p) ??
+      stored.record.deliveries?.find((d) => d.provider === p) ?? { provider: p },
+  );
+  const ok = deliveries.every((d) => d.result);
+  const single = deliveries.length === 1 ? deliveries[0] : undefined;
+  return settle(stored, now, {
+    status: ok ? "completed" : "failed",
+    deliveries,
+    ...(single?.result ? { result: single.result } : {}),
+    ...(single?.error ? { error: single.error } : {}),
+  });
+}
+
+/** Providers of a staged upload still without a result. */
+export const undelivered = (stored: Stored): ProviderId[] =>
+  (stored.tus?.providers ?? []).filter(
+    (p) => !stored.record.deliveries?.find((d) => d.provider === p)?.result,
+  );
+
+/** What the alarm has to do at `now`. */
+export interface Due {
+  /** The staged or partial bytes are to be discarded (unfinished past expiry, or staged past retention). */
+  readonly discard: boolean;
+  readonly lapsedLease: boolean;
+  readonly callback: boolean;
+  /** The record is finished, its bytes gone and its callbacks done: delete it. */
+  readonly purge: boolean;
+}
+
+const stagedUntil = (tus: TusUpload) => (tus.stagedAt ?? 0) + LIMITS.stagedRetentionMs;
+const callbackOwed = (s: Stored) =>
+  s.callback_url !== null && !s.callback.delivered && s.callback.next_at !== null;
+
+/** When a record may be deleted: after retention, once nothing (bytes, callbacks, a live URL) needs it. */
+export function purgeAt(stored: Stored): number | null {
+  const { record, tus } = stored;
+  if (tus && !tus.terminated) return null;
+  if (record.status === "receiving" && !tus) return null;
+  const finished = record.finished_at ? Date.parse(record.finished_at) : 0;
+  return Math.max(Date.parse(record.expires_at) + skewMs, finished) + LIMITS.recordRetentionMs;
+}
+
+export function due(stored: Stored, now: number): Due {
+  const tus = stored.tus;
+  const discard =
+    !!tus &&
+    !tus.terminated &&
+    ((!tus.staging.complete && now >= tus.expiresAt) || (tus.staging.complete && now >= stagedUntil(tus)));
+  const lapsedLease = !!stored.lease && leaseLapsed(stored.lease, now);
+  const purge = !discard && !lapsedLease && !callbackOwed(stored) && now >= (purgeAt(stored) ?? Infinity);
+  return { discard, lapsedLease, callback: callbackOwed(stored), purge };
+}
+
+/** The next time the alarm is needed, or null. */
+export function nextWake(stored: Stored): number | null {
+  const times: (number | null)[] = [stored.callback.next_at];
+  const tus = stored.tus;
+  if (tus && !tus.terminated) times.push(tus.staging.complete ? stagedUntil(tus) : tus.expiresAt);
+  if (stored.lease) times.push(stored.lease.heartbeatAt + LIMITS.leaseMs + 1);
+  if (!callbackOwed(stored)) times.push(purgeAt(stored));
+  const next = Math.min(...times.filter((t): t is number => t !== null));
+  return Number.isFinite(next) ? next : null;
+}
+
+/** After an unfinished upload's bytes are discarded at expiry: expired (and the callback told). */
+export function expiredTus(stored: Stored, now: number): Stored {
+  if (!stored.tus) return stored;
+  const next = { ...stored, tus: { ...stored.tus, terminated: true } };
+  return stored.tus.staging.complete ? next : settle(next, now, { status: "expired" });
+}
+
+/** Bookkeeping of one callback attempt for `event`; ignored when a newer outcome happened meanwhile. */
+export function callbackAttempt(stored: Stored, now: number, event: number, error: string | null): Stored {
+  if (stored.callback.event !== event || stored.callback.delivered) return stored;
+  const attempts = stored.callback.attempts + 1;
+  const retry = error !== null && attempts < LIMITS.callbackAttempts;
+  return {
+    ...stored,
+    callback: {
+      event,
+      attempts,
+      delivered: error === null,
+      last_error: error,
+      next_at: retry ? now + backoffMs(attempts) : null,
+    },
+  };
+}
+
+/** Statuses a callback reports: an outcome. A record back in `receiving` has a newer attempt under way. */
+export const isOutcome = (status: UploadStatus) =>
+  status === "completed" || status === "failed" || status === "expired";
+
+/** The callback for `event` is dropped: a newer attempt is under way and will be told when it ends. */
+export function supersedeCallback(stored: Stored, event: number): Stored {
+  if (stored.callback.event !== event) return stored;
+  return { ...stored, callback: { ...stored.callback, next_at: null } };
+}
+
+export const backoffMs = (attempt: number) =>
+  Math.min(LIMITS.callbackFirstBackoffMs * 4 ** (attempt - 1), LIMITS.callbackMaxBackoffMs);

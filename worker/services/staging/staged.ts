@@ -1,0 +1,89 @@
+// Staged copies in R2: their keys, the result a provider gets when it takes a signed URL to the staged copy
+// instead of an upload (WaveSpeed over 300 MB), and staging a single request's body (its exact length known).
+import type { components } from "../../../generated/gateway";
+import type { Env } from "../../core/config";
+import { toHex } from "../../core/crypto";
+import { LIMITS } from "../../core/limits";
+import type { FileInfo } from "../../core/media";
+import type { ProviderId } from "../../providers/capability";
+import { capability } from "../../providers/registry";
+import { signContentUrl } from "./signed-url";
+
+type UploadResult = components["schemas"]["UploadResult"];
+
+export const STAGED_RETENTION_MS = LIMITS.stagedRetentionMs;
+
+export const stagedKey = (id: string) => `uploads/${id}`;
+
+export interface StagedFile {
+  readonly id: string;
+  readonly file: FileInfo;
+  /** The gateway's public origin, for signed URLs. */
+  readonly origin: string;
+  readonly stagedAt: number;
+}
+
+/** Whether the provider gets a URL to the staged copy instead of an upload (WaveSpeed over 300 MiB). */
+export function takesUrl(provider: ProviderId, size: number): boolean {
+  const above = capability(provider).urlAboveBytes;
+  return above !== undefined && size > above;
+}
+
+/** SHA-256 of a stream, hashed natively (flat memory). */
+export async function sha256Of(stream: ReadableStream<Uint8Array>): Promise<string> {
+  const digest = new crypto.DigestStream("SHA-256");
+  await stream.pipeTo(digest);
+  return toHex(await digest.digest);
+}
+
+export function fileOf(staged: StagedFile, sha256: string): UploadResult["file"] {
+  const f = staged.file;
+  return { name: f.name, size: f.size, mime_type: f.mimeType, kind: f.kind, sha256 };
+}
+
+/** The result for a provider handed a signed URL to the staged copy. */
+export async function stagedResult(
+  env: Env,
+  staged: StagedFile,
+  provider: ProviderId,
+  sha256: string,
+): Promise<UploadResult> {
+  const expires = new Date(staged.stagedAt + STAGED_RETENTION_MS);
+  const url = await signContentUrl(staged.origin, staged.id, expires, env.SIGNING_SECRET ?? "");
+  return {
+    id: staged.id,
+    provider,
+    status: "staged",
+    file: fileOf(staged, sha256),
+    provider_file_id: null,
+    url,
+    reference: url,
+    expires_at: expires.toISOString(),
+    provider_response: {},
+  };
+}
+
+/**
+ * A single-request upload that the provider takes as a URL (MAX_REQUEST_BYTES let it through): the body is
+ * streamed into R2 with its exact length, hashed on the way, and the provider gets the signed URL. The daily
+ * sweep deletes it after retention.
+ */
+export async function stageDirect(
+  env: Env,
+  staged: StagedFile,
+  provider: ProviderId,
+  stream: ReadableStream<Uint8Array>,
+) {
+  const { readable, writable } = new FixedLengthStream(staged.file.size);
+  // Both branches are read at once, so the tee stays paced to the slower (flat memory).
+  const [toR2, toHash] = stream.tee();
+  const [, sha256] = await Promise.all([
+    env.STAGING.put(stagedKey(staged.id), readable, {
+      httpMetadata: { contentType: staged.file.mimeType },
+      customMetadata: { filename: staged.file.name },
+    }),
+    sha256Of(toHash),
+    toR2.pipeTo(writable),
+  ]);
+  return stagedResult(env, staged, provider, sha256);
+}

@@ -1,0 +1,136 @@
+// tus HEAD, PATCH and DELETE of one upload (https://tus.io/protocols/resumable-upload), over a small store:
+// the upload's Durable Object provides it (sessions/session.ts), tests can provide another. Creation is in
+// the Worker (http/routes/tus.ts), where everything checkable is checked before a byte is stored.
+import { GatewayError } from "../../core/errors";
+import type { ProviderId } from "../../providers/capability";
+import {
+  progress,
+  type Refusal,
+  type Stored,
+  terminated,
+  tusWritable,
+  type UploadRecord,
+} from "../records/record";
+import { append, discard } from "../staging/rechunk";
+import { intHeader, parseChecksum, tusHeaders } from "./protocol";
+
+export interface TusStore {
+  readonly bucket: R2Bucket;
+  load(): Promise<Stored | undefined>;
+  /** Applies a step to the record as stored now (reloaded), saves and returns it. */
+  update(step: (stored: Stored, now: number) => Stored): Promise<Stored>;
+  /** The single-writer rule: false when another PATCH or a delivery holds the upload. */
+  lock(): boolean;
+  unlock(): void;
+  /** Delivers the staged file to `providers` and records the outcome. */
+  deliver(providers: readonly ProviderId[], instance: string): Promise<UploadRecord>;
+}
+
+const REFUSED: Record<Refusal, () => GatewayError> = {
+  unknown: () => new GatewayError("not_found", "No such upload."),
+  gone: () => new GatewayError("upload_gone", "This upload was terminated or has expired."),
+  complete: () =>
+    new GatewayError(
+      "upload_complete",
+      "This upload has all its bytes; it can no longer be changed or deleted.",
+    ),
+  expired: () => new GatewayError("upload_gone", "This upload has expired."),
+  used: () => new GatewayError("upload_complete", "This upload has finished."),
+  in_use: () => new GatewayError("upload_locked", "Another request is writing to this upload."),
+};
+
+export const refusal = (reason: Refusal) => REFUSED[reason]();
+
+export async function tusRequest(request: Request, store: TusStore, instance: string): Promise<Response> {
+  const stored = await store.load();
+  const now = Date.now();
+  if (request.method === "HEAD") {
+    const why = tusWritable(stored, now);
+    if (why === "unknown" || why === "gone") throw refusal(why);
+    return head(stored as Stored & { tus: NonNullable<Stored["tus"]> });
+  }
+  const why = tusWritable(stored, now);
+  if (why) throw refusal(why);
+  if (request.method === "DELETE") return terminate(store);
+  if (request.method === "PATCH") return patch(request, store, instance);
+  throw new GatewayError("method_not_allowed", `${request.method} is not a tus method here.`);
+}
+
+function head(stored: Stored & { tus: NonNullable<Stored["tus"]> }): Response {
+  return new Response(null, {
+    headers: tusHeaders({
+      "upload-offset": String(stored.tus.staging.offset),
+      "upload-length": String(stored.tus.staging.length),
+      "upload-expires": new Date(stored.tus.expiresAt).toUTCString(),
+      "cache-control": "no-store",
+    }),
+  });
+}
+
+async function terminate(store: TusStore): Promise<Response> {
+  if (!store.lock())
+    throw new GatewayError("upload_locked", "A PATCH is in progress; try again when it ends.");
+  try {
+    const stored = await store.load();
+    const why = tusWritable(stored, Date.now());
+    if (why || !stored?.tus) throw refusal(why ?? "unknown");
+    await discard(store.bucket, stored.tus.staging);
+    const gone = new GatewayError("upload_gone", "The upload was terminated by the client.").toProblem();
+    await store.update((s, now) => terminated(s, now, gone));
+    return new Response(null, { status: 204, headers: tusHeaders() });
+  } finally {
+    store.unlock();
+  }
+}
+
+async function patch(request: Request, store: TusStore, instance: string): Promise<Response> {
+  if (!store.lock()) throw new GatewayError("upload_locked", "Another PATCH is writing to this upload.");
+  try {
+    // Reloaded under the lock: what another request did before it is seen.
+    const stored = await store.load();
+    const why = tusWritable(stored, Date.now());
+    if (why || !stored?.tus) throw refusal(why ?? "unknown");
+    const tus = stored.tus;
+    const offset = intHeader(request.headers, "upload-offset");
+    if (offset !== tus.staging.offset) {
+      throw new GatewayError(
+        "upload_offset_mismatch",
+        `The upload is at offset ${tus.staging.offset}, not ${offset ?? "(none)"}.`,
+      );
+    }
+    const declared = intHeader(request.headers, "content-length") ?? 0;
+    const checksum = parseChecksum(request.headers.get("upload-checksum"));
+    let staging = tus.staging;
+    if (declared > 0 && request.body) {
+      staging = await append(store.bucket, tus.staging, request.body, {
+        declared,
+        ...(checksum ? { checksum } : {}),
+        contentType: tus.file.mimeType,
+        commit: async (next) => {
+          await store.update((s, now) => progress(s, now, next));
+        },
+      });
+    }
+    if (staging.complete) {
+      // Answer only after delivery, so a client's onSuccess means the providers have the file.
+      const record = await store.deliver(tus.providers, instance);
+      const failed = record.deliveries?.find((d) => d.error)?.error;
+      if (failed && tus.providers.length === 1) {
+        const response = Response.json(failed, { status: failed.status });
+        response.headers.set("content-type", "application/problem+json");
+        for (const [k, v] of Object.entries(tusHeaders({ "upload-offset": String(staging.offset) })))
+          response.headers.set(k, v);
+        return response;
+      }
+    }
+    return new Response(null, {
+      status: 204,
+      headers: tusHeaders({
+        "upload-offset": String(staging.offset),
+        "upload-expires": new Date(tus.expiresAt).toUTCString(),
+      }),
+    });
+  } finally {
+    store.unlock();
+  }
+}
