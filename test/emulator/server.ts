@@ -1,9 +1,11 @@
 // The provider emulator for tests: the sandbox handler (sandbox/providers.ts) behind a real Node HTTP
 // server, so the gateway under test talks HTTP to something that can also drop a connection mid-upload.
+// It reads multipart bodies with busboy (./busboy.ts), not with the gateway's parser nor the sandbox's.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
 import { handleSandbox, SandboxReset } from "../../sandbox/providers";
+import { readMultipartWithBusboy } from "./busboy";
 
 function toRequest(req: IncomingMessage, origin: string): Request {
   const headers = new Headers();
@@ -72,7 +74,7 @@ export async function startEmulator(port = 0): Promise<{ url: string; server: Se
   const server = createServer((req, res) => {
     if (callbackSink(req, res)) return;
     const origin = `http://${req.headers.host ?? "localhost"}`;
-    handleSandbox(toRequest(req, origin)).then(
+    handleSandbox(toRequest(req, origin), { readMultipart: readMultipartWithBusboy }).then(
       (response) => respond(req, res, response),
       (error) => {
         // A SandboxReset (or any crash) drops the connection: the gateway sees a reset, not an answer.

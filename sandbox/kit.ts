@@ -1,0 +1,62 @@
+// What one provider's sandbox declares (worker/providers/<id>/sandbox.ts), and the small helpers it answers
+// with. The shared handler (./providers.ts) does the HTTP, the body reading and the scenarios; a provider's
+// sandbox.ts holds its route, its error dialect and its own accept logic and format tables, transcribed
+// from the vendor's document, never imported from the gateway's provider.ts: a mistake in the gateway's
+// table must show up as a disagreement.
+import type { ProviderId } from "../worker/providers/capability";
+
+export const MB = 1024 * 1024;
+
+/** A filename's extension, lower case ("" when it has none). */
+export const ext = (name: string) => name.slice(name.lastIndexOf(".") + 1).toLowerCase();
+
+export const json = (body: unknown, status = 200, headers: Record<string, string> = {}) =>
+  Response.json(body, { status, headers });
+
+/** The file the sandbox read, to its end. */
+export interface Upload {
+  filename: string | null;
+  /** The file part's own Content-Type (multipart) or the body's (raw). */
+  type: string | null;
+  fields: Record<string, string>;
+  bytes: number;
+  sha256: string;
+}
+
+/** Where the sandbox pretends to keep a file it accepted. */
+export const fileUrl = (provider: ProviderId, url: URL, upload: Upload) =>
+  `${url.origin}/${provider}/files/${upload.sha256.slice(0, 16)}/${encodeURIComponent(upload.filename || "file")}`;
+
+/** A provider's own error code: Dify's are strings, the others' numbers. */
+export type Code = string | number;
+
+/** How a provider says no. The optional answers default to the common HTTP ones (see ./providers.ts). */
+export interface Dialect {
+  error(status: number, message: string, code?: Code): Response;
+  /** A failure inside a success status, where the provider has them. */
+  inBand(): Response;
+  /** A wrong or missing API key (default: 401). */
+  unauthorized?(): Response;
+  /** Too many requests (default: 429 with Retry-After). */
+  rateLimited?(): Response;
+  /** Out of credit (default: 402). */
+  noBalance?(): Response;
+}
+
+export interface SandboxProvider {
+  readonly id: ProviderId;
+  /** The API key it accepts: the provider folder's dev wiring (provider.ts `dev.sandboxKey`). */
+  readonly key: string;
+  /** The sandbox paths its upload API answers at (POST only). */
+  readonly paths: readonly string[];
+  /** How the file arrives: the `file` part of a multipart body, or the raw body. */
+  readonly body: "multipart" | "raw";
+  /**
+   * Where a `sandbox-<scenario>` is named before the body is read, for a provider that gets no filename
+   * (useapi: its account). Otherwise the scenario is read from the filename.
+   */
+  scenarioSource?(url: URL): string;
+  readonly dialect: Dialect;
+  /** The provider's answer to a well-formed upload: its own checks, then its success shape. */
+  accept(upload: Upload, url: URL): Response;
+}
