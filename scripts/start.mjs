@@ -6,8 +6,10 @@ import { sandboxVars } from "./providers.mjs";
 
 const SANDBOX = process.env.SANDBOX_PORT ?? "8788";
 const GATEWAY = process.env.PORT ?? "8787";
-// DevTools ports; the end-to-end test moves them so a second copy can run beside yours.
+// DevTools ports (the gateway's, and the sandbox's: the next one unless set); the end-to-end tests move
+// them, with the others, so a second copy can run beside yours.
 const INSPECT = Number(process.env.INSPECTOR_PORT ?? "9229");
+const SANDBOX_INSPECT = Number(process.env.SANDBOX_INSPECTOR_PORT ?? INSPECT + 1);
 const sandboxUrl = `http://localhost:${SANDBOX}`;
 
 /** What the gateway is started with: its own dev key, and each provider pointed at the sandbox. */
@@ -32,7 +34,7 @@ const wrangler = (args, name) => {
 
 const children = [
   wrangler(
-    ["-c", "sandbox/wrangler.toml", "--port", SANDBOX, "--inspector-port", String(INSPECT + 1)],
+    ["-c", "sandbox/wrangler.toml", "--port", SANDBOX, "--inspector-port", String(SANDBOX_INSPECT)],
     "sandbox",
   ),
   wrangler(

@@ -12,9 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startGateway } from "./start";
 
 const run = promisify(execFile);
-const GATEWAY = 18787;
-const SANDBOX = 18788;
-const base = `http://127.0.0.1:${GATEWAY}`;
+/** The gateway's and the sandbox's origins: ports `startGateway` found free. */
+let base = "";
+let sandbox = "";
 const dir = mkdtempSync(join(tmpdir(), "mediagate-e2e-"));
 
 function file(name: string, size: number) {
@@ -32,7 +32,7 @@ async function curl(...args: string[]) {
 
 let stop: () => void = () => {};
 beforeAll(async () => {
-  ({ stop } = await startGateway({ gateway: GATEWAY, sandbox: SANDBOX, inspector: 19229 }));
+  ({ base, sandbox, stop } = await startGateway());
 }, 90_000);
 
 afterAll(() => stop());
@@ -83,7 +83,7 @@ describe("the README's quick start", () => {
       expect(body).toMatchObject({ provider, status: "uploaded", file: { sha256: sample.sha256 } });
       expect(body.reference).toBeTypeOf("string");
     }
-    const received = (await (await fetch(`http://127.0.0.1:${SANDBOX}/__sandbox/received`)).json()) as {
+    const received = (await (await fetch(`${sandbox}/__sandbox/received`)).json()) as {
       provider: string;
       sha256: string;
       complete: boolean;

@@ -1,10 +1,32 @@
-// `npm start` for end-to-end tests: the gateway and the sandbox under wrangler dev on ports of their own,
-// stopped (the whole process group) when the test file ends.
+// `npm start` for end-to-end tests: the gateway and the sandbox under wrangler dev on ports chosen free at
+// run time (so a user's own `npm start` on 8787/8788 and its DevTools ports, or another test run, is never
+// hit), stopped (the whole process group) when the test file ends.
 import { spawn } from "node:child_process";
+import { type AddressInfo, createServer, type Server } from "node:net";
 
-async function waitFor(url: string, ms: number): Promise<void> {
+/** `n` distinct ports free right now: each bound to port 0 (all at once, so they differ), read, released. */
+export async function freePorts(n: number): Promise<number[]> {
+  const servers: Server[] = [];
+  try {
+    for (let i = 0; i < n; i++) {
+      const server = createServer();
+      servers.push(server);
+      await new Promise<void>((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(0, "127.0.0.1", resolve);
+      });
+    }
+    return servers.map((s) => (s.address() as AddressInfo).port);
+  } finally {
+    await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  }
+}
+
+async function waitFor(url: string, ms: number, exited: () => string | null): Promise<void> {
   const until = Date.now() + ms;
   for (;;) {
+    const why = exited();
+    if (why) throw new Error(`npm start exited (${why}) before ${url} came up`);
     try {
       if ((await fetch(url)).ok) return;
     } catch {}
@@ -13,27 +35,42 @@ async function waitFor(url: string, ms: number): Promise<void> {
   }
 }
 
-export async function startGateway(ports: { gateway: number; sandbox: number; inspector: number }) {
+export async function startGateway() {
+  const [gateway, sandbox, inspector, sandboxInspector] = (await freePorts(4)) as [
+    number,
+    number,
+    number,
+    number,
+  ];
   const child = spawn("npm", ["start"], {
     env: {
       ...process.env,
-      PORT: String(ports.gateway),
-      SANDBOX_PORT: String(ports.sandbox),
-      INSPECTOR_PORT: String(ports.inspector),
+      PORT: String(gateway),
+      SANDBOX_PORT: String(sandbox),
+      INSPECTOR_PORT: String(inspector),
+      SANDBOX_INSPECTOR_PORT: String(sandboxInspector),
     },
     stdio: "ignore",
     detached: true,
   });
-  const base = `http://127.0.0.1:${ports.gateway}`;
-  const sandbox = `http://127.0.0.1:${ports.sandbox}`;
-  await waitFor(`${base}/healthz`, 60_000);
-  await waitFor(`${sandbox}/__sandbox/received`, 30_000);
-  return {
-    base,
-    sandbox,
-    stop: () => {
-      // npm, start.mjs and both wrangler dev processes.
+  let exit: string | null = null;
+  child.on("exit", (code, signal) => {
+    exit = signal ?? `code ${code}`;
+  });
+  const stop = () => {
+    // npm, start.mjs and both wrangler dev processes (the group outlives npm if npm exited first).
+    try {
       if (child.pid) process.kill(-child.pid, "SIGTERM");
-    },
+    } catch {}
   };
+  const base = `http://127.0.0.1:${gateway}`;
+  const sandboxUrl = `http://127.0.0.1:${sandbox}`;
+  try {
+    await waitFor(`${base}/healthz`, 60_000, () => exit);
+    await waitFor(`${sandboxUrl}/__sandbox/received`, 30_000, () => exit);
+  } catch (error) {
+    stop();
+    throw error;
+  }
+  return { base, sandbox: sandboxUrl, ports: { gateway, sandbox, inspector, sandboxInspector }, stop };
 }

@@ -8,14 +8,17 @@ import { Upload } from "tus-js-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startGateway } from "./start";
 
-const GATEWAY = 18797;
-const SANDBOX = 18798;
-const base = `http://127.0.0.1:${GATEWAY}`;
+/** Where `startGateway` put the gateway and the sandbox: ports it found free. */
+let gatewayPort = 0;
+let base = "";
+let sandbox = "";
 const MiB = 1024 * 1024;
 
 let stop: () => void = () => {};
 beforeAll(async () => {
-  ({ stop } = await startGateway({ gateway: GATEWAY, sandbox: SANDBOX, inspector: 19239 }));
+  const started = await startGateway();
+  ({ base, sandbox, stop } = started);
+  gatewayPort = started.ports.gateway;
 }, 90_000);
 
 afterAll(() => stop());
@@ -29,7 +32,7 @@ async function cuttingProxy(cutAfter: number) {
   let sent = 0;
   let cut = false;
   const server = createServer((client) => {
-    const upstream = connect(GATEWAY, "127.0.0.1");
+    const upstream = connect(gatewayPort, "127.0.0.1");
     client.on("data", (chunk: Buffer) => {
       const text = chunk.subarray(0, 2048).toString("latin1");
       const line = /^(HEAD|PATCH|POST|GET|DELETE|OPTIONS) \S+/.exec(text)?.[0];
@@ -76,7 +79,7 @@ describe("tus-js-client", () => {
     // The app talks to the gateway through a network that drops 1 MiB into the second PATCH (6–12 MiB).
     const proxy = await cuttingProxy(7 * MiB);
     try {
-      const endpoint = ticket.tus_url.replace(`:${GATEWAY}`, `:${proxy.port}`);
+      const endpoint = ticket.tus_url.replace(`:${gatewayPort}`, `:${proxy.port}`);
       const upload = new Upload(file, {
         endpoint,
         chunkSize: 6 * MiB,
@@ -114,7 +117,7 @@ describe("tus-js-client", () => {
       status: "completed",
       result: { provider: "useapi", file: { sha256, size: file.length } },
     });
-    const received = (await (await fetch(`http://127.0.0.1:${SANDBOX}/__sandbox/received`)).json()) as {
+    const received = (await (await fetch(`${sandbox}/__sandbox/received`)).json()) as {
       provider: string;
       sha256: string;
       complete: boolean;
