@@ -1,0 +1,173 @@
+// Delivering a finished tus upload: signed tus_url uploads, fan-out to several providers and retry, and
+// WaveSpeed's files over 300 MiB handed over as signed URLs to the staged copy.
+
+import { describe, expect, it } from "vitest";
+import type { components } from "../../generated/gateway";
+import { call, marker, problemOf, randomBytes, receivedWith, sha256 } from "../helpers";
+import {
+  auth,
+  created,
+  MiB,
+  metadata,
+  patch,
+  pattern,
+  patternSha,
+  type Status,
+  status,
+  TUS,
+  uploadPattern,
+} from "./helpers";
+
+describe("signed upload URLs (tus_url)", () => {
+  const ticket = async (body: Record<string, unknown>) => {
+    const res = await call(
+      new Request("http://gw/v1/uploads", {
+        method: "POST",
+        headers: { ...auth, "content-type": "application/json" },
+        body: JSON.stringify(body),
+      }),
+    );
+    return (await res.json()) as components["schemas"]["UploadTicket"];
+  };
+  const noKey = (url: string, init: RequestInit) => call(new Request(url, init));
+
+  it("creation applies the token's constraints; the app uploads without a key; single use", async () => {
+    const t = await ticket({ provider: "wavespeed", max_bytes: 3000, content_type: "image/*" });
+    const post = (length: number, meta: Record<string, string>) =>
+      noKey(t.tus_url ?? "", {
+        method: "POST",
+        headers: { ...TUS, "upload-length": String(length), "upload-metadata": metadata(meta) },
+      });
+    await problemOf(await post(3001, { filename: "a.png" }), 413, "file_too_large");
+    await problemOf(await post(100, { filename: "a.mp4" }), 415, "unsupported_file_type");
+    await problemOf(await post(100, { filename: "a.png", provider: "jimmy" }), 400, "invalid_field");
+    const res = await post(2000, { filename: "a.png", filetype: "image/png" });
+    expect(res.status).toBe(201);
+    const location = res.headers.get("location") ?? "";
+    expect(location).toBe(
+      `http://gw/v1/tus/${t.id}?token=${new URL(t.tus_url ?? "").searchParams.get("token")}`,
+    );
+    const bytes = randomBytes(2000);
+    const done = await noKey(location, {
+      method: "PATCH",
+      headers: {
+        ...TUS,
+        "content-type": "application/offset+octet-stream",
+        "upload-offset": "0",
+        "content-length": "2000",
+      },
+      body: bytes,
+    });
+    expect(done.status).toBe(204);
+    expect(await status(t.id)).toMatchObject({
+      status: "completed",
+      result: { file: { sha256: await sha256(bytes) } },
+    });
+    await problemOf(await post(2000, { filename: "a.png" }), 409, "token_used");
+    // The token does not open anyone else's upload.
+    const other = await created({ provider: "useapi", filename: "a.png" }, 10);
+    const forged = `${other.location}?token=${new URL(location).searchParams.get("token")}`;
+    await problemOf(await noKey(forged, { method: "HEAD", headers: TUS }), 401, "invalid_token");
+  });
+});
+
+describe("fan-out and retry", () => {
+  it("one staged file goes to several providers, each with its own outcome; retry redelivers the failures", async () => {
+    const name = `${marker("fan")}-sandbox-flaky.png`;
+    const bytes = randomBytes(3000);
+    const { location, id } = await created(
+      { providers: "useapi,jimmy,wavespeed", filename: name, filetype: "image/png" },
+      bytes.length,
+    );
+    // Jimmy and WaveSpeed see the flaky filename and fail once; useapi gets no filename and succeeds.
+    const res = await patch(location, 0, bytes, bytes.length);
+    expect(res.status).toBe(204);
+    const first = await status(id);
+    expect(first.status).toBe("failed");
+    expect(first.deliveries?.map((d) => [d.provider, d.result ? "ok" : d.error?.code])).toEqual([
+      ["useapi", "ok"],
+      ["jimmy", "provider_error"],
+      ["wavespeed", "provider_error"],
+    ]);
+    const retried = await call(
+      new Request(`http://gw/v1/uploads/${id}/retry`, { method: "POST", headers: auth }),
+    );
+    const after = (await retried.json()) as Status;
+    expect(after.status).toBe("completed");
+    expect(
+      after.deliveries?.every((d) => d.result?.file.sha256 === first.deliveries?.[0]?.result?.file.sha256),
+    ).toBe(true);
+    // useapi was not sent the file twice.
+    expect((await receivedWith(name)).filter((r) => r.provider === "useapi")).toHaveLength(0);
+  });
+
+  it("retry is refused for an upload that is still receiving", async () => {
+    const { id } = await created({ provider: "useapi", filename: "a.png" }, 100);
+    const res = await call(
+      new Request(`http://gw/v1/uploads/${id}/retry`, { method: "POST", headers: auth }),
+    );
+    await problemOf(res, 400, "invalid_field");
+  });
+});
+
+describe("WaveSpeed over 300 MiB: a signed URL instead of an upload", () => {
+  const LIMIT = 300 * MiB;
+
+  it("exactly 300 MiB is uploaded; 300 MiB + 1 byte is staged and its URL serves the file", {
+    timeout: 120_000,
+  }, async () => {
+    const exact = marker("ws300");
+    const a = await created(
+      { provider: "wavespeed", filename: `${exact}.mp4`, filetype: "video/mp4" },
+      LIMIT,
+    );
+    expect((await uploadPattern(a.location, 3, LIMIT, 100 * MiB)).status).toBe(204);
+    const uploaded = await status(a.id);
+    expect(uploaded.result).toMatchObject({ status: "uploaded", provider: "wavespeed" });
+    expect((await receivedWith(exact))[0]).toMatchObject({ complete: true, bytes: LIMIT });
+
+    const over = marker("ws301");
+    const b = await created(
+      { provider: "wavespeed", filename: `${over}.mp4`, filetype: "video/mp4" },
+      LIMIT + 1,
+    );
+    expect((await uploadPattern(b.location, 4, LIMIT + 1, 100 * MiB)).status).toBe(204);
+    const staged = await status(b.id);
+    expect(staged.result).toMatchObject({ status: "staged", provider: "wavespeed", provider_file_id: null });
+    expect(staged.result?.reference).toBe(staged.result?.url);
+    expect(staged.result?.file.sha256).toBe(await patternSha(4, LIMIT + 1));
+    expect(Date.parse(staged.result?.expires_at ?? "") - Date.now()).toBeGreaterThan(6.9 * 86400_000);
+    expect(await receivedWith(over)).toEqual([]);
+    // The URL serves the staged bytes: the last ones, and their length.
+    const url = staged.result?.url ?? "";
+    const h = await call(new Request(url, { method: "HEAD" }));
+    expect(h.headers.get("content-length")).toBe(String(LIMIT + 1));
+    const tail = await call(new Request(url, { headers: { range: `bytes=${LIMIT - 9}-` } }));
+    const expectedTail = new Uint8Array(await new Response(pattern(4, LIMIT - 9, 10)).arrayBuffer());
+    expect(new Uint8Array(await tail.arrayBuffer())).toEqual(expectedTail);
+  });
+});
+
+describe("WaveSpeed over 300 MiB in a single request (MAX_REQUEST_BYTES raised)", () => {
+  it("is staged in R2 and handed over as a signed URL, never uploaded", { timeout: 120_000 }, async () => {
+    const length = 300 * MiB + 1;
+    const name = `${marker("direct")}.mp4`;
+    const request = new Request(`http://gw/v1/providers/wavespeed/files?filename=${name}`, {
+      method: "POST",
+      headers: { ...auth, "content-type": "video/mp4", "content-length": String(length) },
+      body: pattern(6, 0, length),
+    });
+    const res = await call(request, { MAX_REQUEST_BYTES: String(400 * MiB) });
+    const result = (await res.json()) as components["schemas"]["UploadResult"];
+    expect(res.status, JSON.stringify(result)).toBe(201);
+    expect(result).toMatchObject({
+      status: "staged",
+      provider: "wavespeed",
+      file: { size: length, sha256: await patternSha(6, length) },
+    });
+    expect(await receivedWith(name)).toEqual([]);
+    const h = await call(new Request(result.url ?? "", { method: "HEAD" }));
+    expect(h.status).toBe(200);
+    expect(h.headers.get("content-length")).toBe(String(length));
+  });
+});
