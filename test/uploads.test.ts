@@ -299,33 +299,23 @@ describe("single use", () => {
   });
 
   it("of two concurrent uploads to one URL exactly one proceeds", async () => {
-    const t = await ticket({ provider: "useapi", filename: "a.png" });
-    let release!: () => void;
-    const gate = new Promise<void>((r) => {
-      release = r;
-    });
-    const slow = new ReadableStream<Uint8Array>({
-      async start(c) {
-        c.enqueue(randomBytes(1000));
-        await gate;
-        c.enqueue(randomBytes(1000));
-        c.close();
-      },
-    });
-    const first = call(
-      new Request(t.upload_url, {
-        method: "PUT",
-        headers: { "content-type": "image/png", "content-length": "2000" },
-        body: slow,
-      }),
-    );
-    // Wait until the first has claimed the URL.
-    for (let i = 0; i < 100 && (await status(t.id)).status !== "receiving"; i++) await scheduler.wait(10);
-    const second = await call(put(t.upload_url, randomBytes(2000)));
-    await problemOf(second, 409, "token_used");
-    release();
-    expect((await first).status).toBe(201);
-    expect((await status(t.id)).status).toBe("completed");
+    const mark = marker("race");
+    const t = await ticket({ provider: "useapi", filename: "a.png", account: mark });
+    const bytes = [randomBytes(2000), randomBytes(2000)] as const;
+    // Both sent at once: neither waits for the other to claim the URL.
+    const answers = await Promise.all(bytes.map((b) => call(put(t.upload_url, b))));
+    const statuses = answers.map((r) => r.status);
+    expect(statuses.toSorted()).toEqual([201, 409]);
+    const winner = statuses.indexOf(201);
+    const loser = answers[1 - winner] as Response;
+    await problemOf(loser, 409, "token_used");
+    const done = await status(t.id);
+    expect(done.status).toBe("completed");
+    // The provider got exactly one file: the winner's.
+    const received = await receivedWith(mark);
+    expect(received).toHaveLength(1);
+    expect(received[0]?.sha256).toBe(await sha256(bytes[winner] as Uint8Array));
+    expect(done.result?.file.sha256).toBe(await sha256(bytes[winner] as Uint8Array));
   });
 
   it("a failed upload can be retried on the same URL; the failure is recorded meanwhile", async () => {
