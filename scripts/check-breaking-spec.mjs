@@ -38,14 +38,14 @@ try {
   } catch (error) {
     output = String(error.stdout);
   }
-  if (!/worker\/providers\/minimax\.ts.*purpose_v2/s.test(output)) {
+  if (!/worker\/providers\/minimax\/adapter\.ts.*purpose_v2/s.test(output)) {
     console.error(
       "A breaking spec change (MiniMax purpose → purpose_v2) did not fail tsc in the adapter:\n",
       output,
     );
     process.exit(1);
   }
-  console.log("breaking spec change caught: tsc fails in worker/providers/minimax.ts");
+  console.log("breaking spec change caught: tsc fails in worker/providers/minimax/adapter.ts");
 } finally {
   rmSync(scratch, { recursive: true, force: true });
 }
