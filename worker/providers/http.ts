@@ -22,11 +22,31 @@ function uploadInit<B>(ctx: AdapterContext, body: B, encoded: EncodedBody) {
   };
 }
 
-/** Options for a multipart upload of `body` (text fields, then its one file). */
-export const multipartInit = <B extends Readonly<Record<string, string | StreamedFile | undefined>>>(
-  ctx: AdapterContext,
-  body: B,
-) => uploadInit(ctx, body, encodeMultipart(body, ctx.signal));
+/** The multipart/form-data request body of `Path`'s POST in a generated `paths` type. */
+export type MultipartBody<Paths, Path extends keyof Paths> = Paths[Path] extends {
+  post: { requestBody: { content: { "multipart/form-data": infer Body } } };
+}
+  ? Body
+  : never;
+
+/** Keys of `S` that `T` lacks; of every member when `S` is a union (what a conditional spread yields). */
+type ExtraKeys<T, S> = S extends unknown ? Exclude<keyof S, keyof T> : never;
+
+type MultipartFields = Readonly<Record<string, string | StreamedFile | undefined>>;
+
+/**
+ * Options for a multipart upload of `body` (text fields, then its one file), checked against `T`, the
+ * generated body type of the call (`multipartInit<MultipartBody<paths, "/files/upload">>()(ctx, {...})`).
+ *
+ * The check is exact: a key `T` does not have fails to compile, also where TypeScript's own excess-property
+ * check never runs (a body built elsewhere, or an optional field added by a conditional spread). Without
+ * it, a field renamed in the spec compiles and is silently dropped by the provider. Curried because `T` is
+ * named while `S`, the body's own type, is inferred; without `T`, no body compiles.
+ */
+export const multipartInit =
+  <T extends MultipartFields = never>() =>
+  <S extends T>(ctx: AdapterContext, body: S & NoInfer<Record<ExtraKeys<T, S>, never>>) =>
+    uploadInit(ctx, body as S, encodeMultipart(body, ctx.signal));
 
 /** Options for a raw-body upload of the file, sent as `contentType`. */
 export const rawInit = (ctx: AdapterContext, contentType: string) =>

@@ -2,8 +2,10 @@
 // Spec: specs/dify.yaml (https://docs.dify.ai/en/api-reference/files/upload-file).
 import createClient from "openapi-fetch";
 import type { paths } from "../../../generated/dify";
-import { describe, httpFailure, multipartInit, send } from "../http";
+import { describe, httpFailure, type MultipartBody, multipartInit, send } from "../http";
 import type { ProviderAdapter } from "../types";
+
+type Upload = MultipartBody<paths, "/files/upload">;
 
 export const dify: ProviderAdapter = {
   id: "dify",
@@ -12,7 +14,7 @@ export const dify: ProviderAdapter = {
     const result = await send(ctx, () =>
       client.POST(
         "/files/upload",
-        multipartInit(ctx, {
+        multipartInit<Upload>()(ctx, {
           ...(ctx.options.user === undefined ? {} : { user: ctx.options.user }),
           file: ctx.file,
         }),

@@ -2,17 +2,19 @@
 // another `code`. Spec: specs/jimmy.yaml (https://docs.jimmyai.cn/en/api-reference/files/upload).
 import createClient from "openapi-fetch";
 import type { paths } from "../../../generated/jimmy";
-import { describe, httpFailure, multipartInit, send } from "../http";
+import { describe, httpFailure, type MultipartBody, multipartInit, send } from "../http";
 import type { ProviderAdapter } from "../types";
 
 const SUCCESS = 20000;
+
+type Upload = MultipartBody<paths, "/api/open-api/v1/files/upload">;
 
 export const jimmy: ProviderAdapter = {
   id: "jimmy",
   async upload(ctx) {
     const client = createClient<paths>({ baseUrl: ctx.config.baseUrl });
     const result = await send(ctx, () =>
-      client.POST("/api/open-api/v1/files/upload", multipartInit(ctx, { file: ctx.file })),
+      client.POST("/api/open-api/v1/files/upload", multipartInit<Upload>()(ctx, { file: ctx.file })),
     );
     if ("failure" in result) return { error: result.failure };
     const { data, error, response } = result;

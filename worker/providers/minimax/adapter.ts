@@ -3,10 +3,11 @@
 // (https://platform.minimax.io/docs/api-reference/file-management-upload).
 import createClient from "openapi-fetch";
 import type { components, paths } from "../../../generated/minimax";
-import { describe, httpFailure, multipartInit, send } from "../http";
+import { describe, httpFailure, type MultipartBody, multipartInit, send } from "../http";
 import type { ProviderAdapter, ProviderFailureCode } from "../types";
 
 type Purpose = components["schemas"]["Purpose"];
+type Upload = MultipartBody<paths, "/v1/files/upload">;
 
 /** base_resp.status_code → our code, from the status table in the spec. */
 const STATUS_CODES: Record<number, { code: ProviderFailureCode; meaning: string }> = {
@@ -26,7 +27,7 @@ export const minimax: ProviderAdapter = {
     const result = await send(ctx, () =>
       client.POST(
         "/v1/files/upload",
-        multipartInit(ctx, { purpose: ctx.options.purpose as Purpose, file: ctx.file }),
+        multipartInit<Upload>()(ctx, { purpose: ctx.options.purpose as Purpose, file: ctx.file }),
       ),
     );
     if ("failure" in result) return { error: result.failure };

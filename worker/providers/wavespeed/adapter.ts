@@ -3,15 +3,17 @@
 // https://wavespeed.ai/docs/how-to-upload-files-api.
 import createClient from "openapi-fetch";
 import type { paths } from "../../../generated/wavespeed";
-import { codeForStatus, describe, httpFailure, multipartInit, send } from "../http";
+import { codeForStatus, describe, httpFailure, type MultipartBody, multipartInit, send } from "../http";
 import type { ProviderAdapter } from "../types";
+
+type Upload = MultipartBody<paths, "/api/v3/media/upload/binary">;
 
 export const wavespeed: ProviderAdapter = {
   id: "wavespeed",
   async upload(ctx) {
     const client = createClient<paths>({ baseUrl: ctx.config.baseUrl });
     const result = await send(ctx, () =>
-      client.POST("/api/v3/media/upload/binary", multipartInit(ctx, { file: ctx.file })),
+      client.POST("/api/v3/media/upload/binary", multipartInit<Upload>()(ctx, { file: ctx.file })),
     );
     if ("failure" in result) return { error: result.failure };
     const { data, error, response } = result;
