@@ -1,5 +1,6 @@
 // What every adapter shares at the provider boundary: the request options for a streamed upload, the call
-// itself (network failures and unreadable answers become data), and HTTP-status → problem-code mapping.
+// itself (network failures and unreadable answers become data), and failed answers as ProviderFailure
+// data: HTTP status → problem code, and a detail in our own words (the provider's text only to the logs).
 import type { ProviderConfig } from "./config";
 import { type EncodedBody, encodeMultipart, encodeRaw, type StreamedFile } from "./encode";
 import type { AdapterContext, ProviderFailure, ProviderFailureCode } from "./types";
@@ -65,8 +66,9 @@ export function codeForStatus(status: number): ProviderFailureCode {
 type Outcome<D, E> = { data?: D; error?: E; response: Response };
 
 /**
- * Runs one openapi-fetch call. Connection failures and unparseable answers come back as a failure; an
- * abort by our own signal rethrows its reason (the caller decides what it means).
+ * Runs one openapi-fetch call. Connection failures and unparseable answers come back as a failure (what
+ * was thrown goes to the logs only: a parse error quotes the provider's body); an abort by our own signal
+ * rethrows its reason (the caller decides what it means).
  */
 export async function send<D, E>(
   ctx: AdapterContext,
@@ -76,28 +78,78 @@ export async function send<D, E>(
     return await call();
   } catch (error) {
     if (ctx.signal.aborted) throw ctx.signal.reason;
-    const reason =
-      error instanceof SyntaxError ? "answered with a body that is not JSON" : "connection failed";
-    return { failure: { code: "provider_error", detail: `${reason}: ${String(error)}` } };
+    return { failure: unreadable(error) };
   }
 }
 
-/** A failure from an HTTP answer with a JSON (or text) error body. */
-export function httpFailure(
-  response: Response,
-  detail: string,
-  extra: Partial<Pick<ProviderFailure, "providerCode" | "message" | "code">> = {},
-): ProviderFailure {
-  const retryAfter = response.headers.get("retry-after");
-  return {
-    code: codeForStatus(response.status),
-    detail,
-    status: response.status,
-    ...(retryAfter ? { retryAfter } : {}),
-    ...extra,
-  };
+/** A call that threw: the provider could not be reached, or answered with something that is not JSON. */
+export function unreadable(error: unknown): ProviderFailure {
+  const detail = error instanceof SyntaxError ? "answered with a body that is not JSON" : "connection failed";
+  return { code: "provider_error", detail, raw: error };
 }
 
-/** A short printable form of an unstructured error body. */
-export const describe = (body: unknown) =>
-  typeof body === "string" ? body.slice(0, 200) : JSON.stringify(body ?? null).slice(0, 200);
+/** Our words for an HTTP status, where the provider's answer gives no code of its own. */
+function statusMeaning(status: number): string | undefined {
+  if (status === 401 || status === 403) return "the gateway's key was refused";
+  if (status === 429) return "rate limited";
+  if (status === 413) return "file too large";
+  if (status === 415) return "file type not accepted";
+  if (status === 408 || status === 504) return "timed out";
+  if (status >= 500) return "server error";
+  return undefined;
+}
+
+/** A provider code's meaning, from an adapter's table of the codes its spec documents. */
+export interface Meaning {
+  readonly meaning: string;
+  /** Our code for it, where the HTTP status would mislead (a failure inside an HTTP 200). */
+  readonly code?: ProviderFailureCode;
+}
+
+/** What an adapter found in a failed answer. Values come off the wire: their types are checked here. */
+export interface Found {
+  /** What the provider's dialect calls its code, for our sentence ("base_resp", "code"). */
+  readonly label: string;
+  /** The provider's own code, where the answer carried one. */
+  readonly providerCode?: unknown;
+  /** Our meanings of the provider's codes (from its spec); a code outside it is named only if a number. */
+  readonly meanings?: Readonly<Record<string, Meaning>>;
+  /** The answer's message, read from the field the provider's spec defines for one (and only there). */
+  readonly message?: unknown;
+  /** Our code, overriding the one the HTTP status maps to. */
+  readonly code?: ProviderFailureCode | undefined;
+}
+
+/**
+ * A failure from an HTTP answer that is not the success the spec describes. `detail` is our own account
+ * (status, the provider's code and our meaning of it), never text from the answer; `raw`, the parsed
+ * answer or its text, goes to the logs only.
+ */
+export function httpFailure(response: Response, found: Found, raw: unknown): ProviderFailure {
+  const { status } = response;
+  const providerCode =
+    typeof found.providerCode === "number" || typeof found.providerCode === "string"
+      ? found.providerCode
+      : undefined;
+  const known = providerCode === undefined ? undefined : found.meanings?.[String(providerCode)];
+  const parts: string[] = [];
+  if (!response.ok) parts.push(`HTTP ${status}`);
+  if (providerCode !== undefined && (known || typeof providerCode === "number")) {
+    parts.push(`${found.label} ${providerCode}${known ? `: ${known.meaning}` : ""}`);
+  } else if (!response.ok) {
+    const meaning = statusMeaning(status);
+    if (meaning) parts[0] = `HTTP ${status}: ${meaning}`;
+  } else {
+    parts.push(`HTTP ${status} without the answer its spec describes`);
+  }
+  const retryAfter = response.headers.get("retry-after");
+  return {
+    code: known?.code ?? found.code ?? codeForStatus(status),
+    detail: parts.join(", "),
+    status,
+    ...(providerCode === undefined ? {} : { providerCode }),
+    ...(typeof found.message === "string" ? { message: found.message } : {}),
+    ...(retryAfter ? { retryAfter } : {}),
+    raw,
+  };
+}

@@ -3,14 +3,14 @@
 // (https://platform.minimax.io/docs/api-reference/file-management-upload).
 import createClient from "openapi-fetch";
 import type { components, paths } from "../../../generated/minimax";
-import { describe, httpFailure, type MultipartBody, multipartInit, send } from "../http";
-import type { ProviderAdapter, ProviderFailureCode } from "../types";
+import { httpFailure, type Meaning, type MultipartBody, multipartInit, send } from "../http";
+import type { ProviderAdapter } from "../types";
 
 type Purpose = components["schemas"]["Purpose"];
 type Upload = MultipartBody<paths, "/v1/files/upload">;
 
 /** base_resp.status_code → our code, from the status table in the spec. */
-const STATUS_CODES: Record<number, { code: ProviderFailureCode; meaning: string }> = {
+const STATUS_CODES: Record<string, Required<Meaning>> = {
   1002: { code: "provider_rate_limited", meaning: "rate limit triggered" },
   1004: { code: "provider_auth_failed", meaning: "account authentication failed" },
   1008: { code: "provider_error", meaning: "insufficient account balance" },
@@ -35,19 +35,15 @@ export const minimax: ProviderAdapter = {
     const answer = data ?? (typeof error === "object" ? error : undefined);
     const status = answer?.base_resp?.status_code;
     if (!data?.file || status !== 0) {
-      const known = status === undefined ? undefined : STATUS_CODES[status];
-      const message = answer?.base_resp?.status_msg;
-      return {
-        error: httpFailure(
-          response,
-          `base_resp ${status ?? "missing"} (HTTP ${response.status}): ${known?.meaning ?? message ?? describe(error)}`,
-          {
-            ...(status === undefined ? {} : { providerCode: status }),
-            ...(message === undefined ? {} : { message }),
-            ...(known ? { code: known.code } : response.ok ? { code: "provider_error" as const } : {}),
-          },
-        ),
+      const found = {
+        label: "base_resp",
+        providerCode: status,
+        message: answer?.base_resp?.status_msg,
+        meanings: STATUS_CODES,
+        // A failure inside HTTP 200: never let that read as success.
+        code: response.ok ? ("provider_error" as const) : undefined,
       };
+      return { error: httpFailure(response, found, error ?? data) };
     }
     const fileId = String(data.file.file_id);
     return { data: { providerFileId: fileId, url: null, reference: fileId, response: data } };

@@ -3,7 +3,7 @@
 // https://wavespeed.ai/docs/how-to-upload-files-api.
 import createClient from "openapi-fetch";
 import type { paths } from "../../../generated/wavespeed";
-import { codeForStatus, describe, httpFailure, type MultipartBody, multipartInit, send } from "../http";
+import { codeForStatus, httpFailure, type MultipartBody, multipartInit, send } from "../http";
 import type { ProviderAdapter } from "../types";
 
 type Upload = MultipartBody<paths, "/api/v3/media/upload/binary">;
@@ -21,17 +21,13 @@ export const wavespeed: ProviderAdapter = {
     if (!data?.data?.download_url || data.code !== 200) {
       // The body's `code` repeats an HTTP status; inside an HTTP 200 it is the real one.
       const inner = typeof answer?.code === "number" && answer.code !== 200 ? answer.code : response.status;
-      return {
-        error: httpFailure(
-          response,
-          `code ${answer?.code ?? "none"} (HTTP ${response.status}): ${answer?.message ?? describe(error)}`,
-          {
-            ...(answer?.code === undefined ? {} : { providerCode: answer.code }),
-            ...(answer?.message === undefined ? {} : { message: answer.message }),
-            code: inner === 200 ? "provider_error" : codeForStatus(inner),
-          },
-        ),
+      const found = {
+        label: "code",
+        providerCode: answer?.code,
+        message: answer?.message,
+        code: inner === 200 ? ("provider_error" as const) : codeForStatus(inner),
       };
+      return { error: httpFailure(response, found, error ?? data) };
     }
     const url = data.data.download_url;
     return { data: { providerFileId: null, url, reference: url, response: data } };
