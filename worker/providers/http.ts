@@ -82,6 +82,23 @@ export async function send<D, E>(
   }
 }
 
+/**
+ * Parses a JSON answer with the `int64` members named in `keys` kept as the digits that were sent: a JSON
+ * number above 2^53 does not survive a JavaScript number (9007199254740993123 reads as
+ * 9007199254740993000). The reviver reads each number's source text (JSON.parse source text access, in
+ * workerd's V8). Where that is missing, a safe integer still reads exactly and an unsafe one stays a number,
+ * which the caller refuses as an unexpected answer rather than rounding an id. Throws SyntaxError on an
+ * answer that is not JSON.
+ */
+export function parseWithInt64(text: string, keys: readonly string[]): unknown {
+  return JSON.parse(text, (key: string, value: unknown, context?: { source?: string }) => {
+    if (typeof value !== "number" || !keys.includes(key)) return value;
+    const source = context?.source;
+    if (source !== undefined) return /^-?\d+$/.test(source) ? source : value;
+    return Number.isSafeInteger(value) ? String(value) : value;
+  });
+}
+
 /** A call that threw: the provider could not be reached, or answered with something that is not JSON. */
 export function unreadable(error: unknown): ProviderFailure {
   const detail = error instanceof SyntaxError ? "answered with a body that is not JSON" : "connection failed";
