@@ -3,6 +3,9 @@
 // everything, and no import cycle at all, also within a layer. Type-only imports count: a cycle or an
 // upward import through types is the same coupling, whatever the bundle keeps.
 const layer = (name) => `^worker/${name}/`;
+const TOOLS = "^(test|sandbox|scripts|bench)/";
+/** Modules inside worker/ that are dev-only: a provider folder's sandbox.ts. */
+const DEV_ONLY = "^worker/providers/[^/]+/sandbox\\.ts$";
 
 /**
  * Violations that exist and are owned elsewhere, each to be fixed by its owner: scripts/check-deps.mjs
@@ -39,9 +42,9 @@ export default {
       name: "no-circular-folders",
       severity: "error",
       scope: "folder",
-      comment: "No cycle between folders either (services/upload ↔ services/delivery).",
+      comment: "No cycle between worker/'s folders either (services/upload ↔ services/delivery).",
       from: { path: "^worker/" },
-      to: { circular: true },
+      to: { path: "^worker/", circular: true },
     },
     {
       name: "core-imports-nothing-above",
@@ -81,9 +84,18 @@ export default {
     {
       name: "no-tests-or-tools-in-worker",
       severity: "error",
-      comment: "The Worker does not import the tests, the sandbox or the scripts.",
-      from: { path: "^worker/" },
-      to: { path: "^(test|sandbox|scripts|bench)/" },
+      comment:
+        "worker/ does not import the tests, the sandbox or the scripts; a provider folder's sandbox.ts " +
+        "(its rendition in the provider emulator, dev only) may use sandbox/.",
+      from: { path: "^worker/", pathNot: DEV_ONLY },
+      to: { path: TOOLS },
+    },
+    {
+      name: "entry-reaches-no-dev-code",
+      severity: "error",
+      comment: "Nothing the deployed Worker loads (all the entry reaches) is test, sandbox or script code.",
+      from: { path: "^worker/index\\.ts$" },
+      to: { path: [TOOLS, DEV_ONLY], reachable: true },
     },
   ],
   options: {

@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // The dependency rule (.dependency-cruiser.mjs), checked by dependency-cruiser over worker/: dependencies
 // point one way (http → services → providers → core), worker/index.ts alone wires everything, no cycles.
-// First proves the rules bite: in a scratch copy of worker/, one planted import per rule must be caught.
+// First proves the rules bite: in a scratch copy of worker/, planted modules must be caught by every rule.
 // Then checks the real tree: any violation not in KNOWN fails, and so does a KNOWN one that is gone.
 import { execFileSync } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { KNOWN } from "../.dependency-cruiser.mjs";
@@ -34,18 +34,29 @@ function cruise(cwd) {
 
 const key = (v) => `${v.rule.name ?? v.rule}: ${v.from} → ${v.to}`;
 
-/** One planted import per rule, into a scratch copy: file, import line, the rule that must catch it. */
+/**
+ * Planted modules, new files only (so the proof does not depend on today's files): path, source, and the
+ * rule that must catch it.
+ */
 const PLANTED = [
-  ["worker/core/errors.ts", 'import "../providers/registry";', "core-imports-nothing-above"],
-  ["worker/providers/failure.ts", 'import "../services/upload/forward";', "providers-not-up"],
-  ["worker/services/tus/protocol.ts", 'import "../../http/auth";', "services-not-up"],
-  ["worker/core/limits.ts", 'import "./bytes";', "no-circular"],
-  ["worker/services/sessions/token.ts", 'import "../tus/staging";', "no-circular-folders"],
-  ["worker/services/tus/staging.ts", 'import "../sessions/token";', "no-circular-folders"],
-  ["worker/http/cors.ts", 'import "../index";', "entry-imported-by-nobody"],
-  ["worker/core/media.ts", 'import "./no-such-module";', "not-to-unresolvable"],
-  ["worker/core/config.ts", 'import "../../scripts/providers.mjs";', "no-tests-or-tools-in-worker"],
+  ["worker/core/planted-up.ts", 'import "../providers/planted-up";', "core-imports-nothing-above"],
+  ["worker/providers/planted-up.ts", 'import "../services/planted-up";', "providers-not-up"],
+  ["worker/services/planted-up.ts", 'import "../http/planted-up";', "services-not-up"],
+  ["worker/http/planted-up.ts", 'import "../index";', "entry-imported-by-nobody"],
+  ["worker/core/planted-a.ts", 'import "./planted-b";', "no-circular"],
+  ["worker/core/planted-b.ts", 'import "./planted-a";', "no-circular"],
+  ["worker/services/planted-x/one.ts", 'import "../planted-y/two";', "no-circular-folders"],
+  ["worker/services/planted-y/three.ts", 'import "../planted-x/four";', "no-circular-folders"],
+  ["worker/services/planted-x/four.ts", "export {};", "no-circular-folders"],
+  ["worker/services/planted-y/two.ts", "export {};", "no-circular-folders"],
+  ["worker/core/planted-missing.ts", 'import "./no-such-module";', "not-to-unresolvable"],
+  ["worker/core/planted-tool.ts", 'import "../../scripts/check-deps.mjs";', "no-tests-or-tools-in-worker"],
+  ["worker/http/planted-route.ts", 'import "../providers/planted/sandbox";', "entry-reaches-no-dev-code"],
+  ["worker/providers/planted/sandbox.ts", "export {};", "entry-reaches-no-dev-code"],
 ];
+
+/** The one existing file planting touches: the entry, which must reach the planted dev-only module. */
+const ENTRY = ["worker/index.ts", 'import "./http/planted-route";'];
 
 function selfTest() {
   const scratch = mkdtempSync(join(tmpdir(), "mediagate-deps-"));
@@ -53,17 +64,23 @@ function selfTest() {
     for (const entry of ["worker", "generated", "scripts", "tsconfig.json", "package.json"])
       cpSync(join(root, entry), join(scratch, entry), { recursive: true });
     symlinkSync(join(root, "node_modules"), join(scratch, "node_modules"), "dir");
-    for (const [file, line] of PLANTED) {
-      const path = join(scratch, file);
-      writeFileSync(path, `${line}\n${readFileSync(path, "utf8")}`);
+    for (const [file, source] of PLANTED) {
+      mkdirSync(dirname(join(scratch, file)), { recursive: true });
+      writeFileSync(join(scratch, file), `${source}\n`);
     }
-    const caught = new Set(cruise(scratch).summary.violations.map((v) => v.rule.name));
+    const entry = join(scratch, ENTRY[0]);
+    writeFileSync(entry, `${ENTRY[1]}\n${readFileSync(entry, "utf8")}`);
+    const caught = new Set(
+      cruise(scratch)
+        .summary.violations.filter((v) => /planted/.test(`${v.from} ${v.to}`))
+        .map((v) => v.rule.name),
+    );
     const missed = [...new Set(PLANTED.map(([, , rule]) => rule))].filter((rule) => !caught.has(rule));
     if (missed.length) {
       console.error(`check:deps: planted violations went unnoticed by rule(s): ${missed.join(", ")}`);
       process.exit(1);
     }
-    console.log(`the rules bite: ${PLANTED.length} planted imports caught by ${caught.size} rules`);
+    console.log(`the rules bite: planted modules caught by all ${caught.size} rules`);
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
