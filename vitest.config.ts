@@ -17,6 +17,13 @@ const port = Number(process.env.EMULATOR_PORT ?? (await freePort()));
 process.env.EMULATOR_PORT = String(port);
 const emulator = `http://127.0.0.1:${port}`;
 
+/**
+ * The order projects run in: the suite first, the catalogue check after it (its ledger must be complete).
+ * Not group 0: with a single worker (2 cores), vitest runs group-0 projects last, after every numbered group.
+ */
+const SUITE = { groupOrder: 1 };
+const AFTER_SUITE = { groupOrder: 2 };
+
 /** What the Worker and its Durable Objects see: every provider pointed at the emulator. */
 const bindings = {
   SIGNING_SECRET: "test-signing-secret",
@@ -45,10 +52,12 @@ export default defineConfig({
         test: {
           name: "workers",
           include: ["test/**/*.test.ts"],
-          exclude: ["test/e2e/**"],
-          // The provider emulator: a real HTTP server in Node, reachable from the Worker under test.
-          globalSetup: ["test/emulator/global-setup.ts"],
+          exclude: ["test/e2e/**", "test/catalogue/**"],
+          // The provider emulator: a real HTTP server in Node, reachable from the Worker under test; and
+          // the error catalogue's ledger of problem codes the tests produced.
+          globalSetup: ["test/emulator/global-setup.ts", "test/catalogue/collector.ts"],
           testTimeout: 20_000,
+          sequence: SUITE,
         },
       },
       {
@@ -58,6 +67,16 @@ export default defineConfig({
           include: ["test/e2e/**/*.e2e.test.ts"],
           environment: "node",
           testTimeout: 60_000,
+          sequence: SUITE,
+        },
+      },
+      {
+        // After every other project: each error code in the catalogue was produced by some test.
+        test: {
+          name: "catalogue",
+          include: ["test/catalogue/*.test.ts"],
+          environment: "node",
+          sequence: AFTER_SUITE,
         },
       },
     ],

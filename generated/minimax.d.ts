@@ -37,7 +37,7 @@ export interface components {
         FileObject: {
             /**
              * Format: int64
-             * @description The unique identifier for the file.
+             * @description The unique identifier for the file. gateway: an int64, which above 2^53 does not survive a JavaScript number; the adapter reads its digits from the JSON text and carries them as a string (provider_file_id, reference, provider_response).
              */
             file_id: number;
             /** Format: int64 */

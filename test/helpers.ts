@@ -8,6 +8,7 @@ import type { Env } from "../worker/core/config";
 import worker from "../worker/index";
 import type { ProviderId } from "../worker/providers/capability";
 import { capability, PROVIDER_IDS } from "../worker/providers/registry";
+import { recordProblemCode } from "./catalogue/record";
 
 export type Problem = components["schemas"]["Problem"];
 export type UploadResult = components["schemas"]["UploadResult"];
@@ -152,6 +153,8 @@ export async function problemOf(response: Response, status: number, code: Proble
   expect(body.type).toBe(`urn:mediagate:problem:${code}`);
   expect(body.title).toBeTypeOf("string");
   expect(body.detail).toBeTypeOf("string");
+  // For the catalogue check (test/catalogue): this code was produced, as a problem, by a test.
+  await recordProblemCode(body.code);
   return body;
 }
 

@@ -40,13 +40,21 @@ export type ProviderFailureCode = Extract<
 /** A provider's failure, as data; converted to a GatewayError at the adapter boundary (failure.ts). */
 export interface ProviderFailure {
   readonly code: ProviderFailureCode;
+  /**
+   * What went wrong, in our own words: the status, the provider's code and our meaning of it
+   * ("base_resp 1026: content flagged as sensitive", "HTTP 500: server error", "connection failed").
+   * Never text from the provider's answer: the problem's detail is built from it.
+   */
   readonly detail: string;
   /** The provider's HTTP status, when it answered. */
   readonly status?: number;
   /** The provider's own code (Dify string code, MiniMax status_code, Jimmy/WaveSpeed code). */
   readonly providerCode?: string | number;
+  /** The provider's message, only from the field its spec defines for one; failure.ts cleans and caps it. */
   readonly message?: string;
   readonly retryAfter?: string;
+  /** What the provider answered (parsed or as text) or what was thrown: for the logs only. */
+  readonly raw?: unknown;
 }
 
 export type AdapterResult =

@@ -2,8 +2,20 @@
 // Spec: specs/dify.yaml (https://docs.dify.ai/en/api-reference/files/upload-file).
 import createClient from "openapi-fetch";
 import type { paths } from "../../../generated/dify";
-import { describe, httpFailure, multipartInit, send } from "../http";
+import { httpFailure, type Meaning, type MultipartBody, multipartInit, send } from "../http";
 import type { ProviderAdapter } from "../types";
+
+type Upload = MultipartBody<paths, "/files/upload">;
+
+/** Dify's error codes, as its spec documents them, in our words. */
+const CODES: Record<string, Meaning> = {
+  no_file_uploaded: { meaning: "no file in the request" },
+  too_many_files: { meaning: "more than one file in the request" },
+  filename_not_exists_error: { meaning: "the file has no filename" },
+  file_too_large: { meaning: "file size exceeded" },
+  unsupported_file_type: { meaning: "file type not allowed" },
+  unauthorized: { meaning: "API key refused" },
+};
 
 export const dify: ProviderAdapter = {
   id: "dify",
@@ -12,7 +24,7 @@ export const dify: ProviderAdapter = {
     const result = await send(ctx, () =>
       client.POST(
         "/files/upload",
-        multipartInit(ctx, {
+        multipartInit<Upload>()(ctx, {
           ...(ctx.options.user === undefined ? {} : { user: ctx.options.user }),
           file: ctx.file,
         }),
@@ -22,16 +34,8 @@ export const dify: ProviderAdapter = {
     const { data, error, response } = result;
     if (!data?.id) {
       const known = typeof error === "object" && error !== null ? error : undefined;
-      return {
-        error: httpFailure(
-          response,
-          `HTTP ${response.status} ${known?.code ?? ""}: ${known?.message ?? describe(error)}`,
-          {
-            ...(known?.code === undefined ? {} : { providerCode: known.code }),
-            ...(known?.message === undefined ? {} : { message: known.message }),
-          },
-        ),
-      };
+      const found = { providerCode: known?.code, message: known?.message, meanings: CODES };
+      return { error: httpFailure(response, { label: "code", ...found }, error ?? data) };
     }
     return {
       data: {

@@ -1,15 +1,28 @@
 // MiniMax: multipart `purpose` + `file` → { file: { file_id }, base_resp: { status_code: 0 } }. Failures
-// arrive as HTTP 200 with a non-zero base_resp.status_code. Spec: specs/minimax.yaml
+// arrive as HTTP 200 with a non-zero base_resp.status_code. file_id is an int64: read as its digits and
+// carried as a string (a JavaScript number rounds it above 2^53). Spec: specs/minimax.yaml
 // (https://platform.minimax.io/docs/api-reference/file-management-upload).
 import createClient from "openapi-fetch";
 import type { components, paths } from "../../../generated/minimax";
-import { describe, httpFailure, multipartInit, send } from "../http";
-import type { ProviderAdapter, ProviderFailureCode } from "../types";
+import { httpFailure, type Meaning, type MultipartBody, multipartInit, parseWithInt64, send } from "../http";
+import type { ProviderAdapter } from "../types";
 
 type Purpose = components["schemas"]["Purpose"];
+type Upload = MultipartBody<paths, "/v1/files/upload">;
+
+/** `K`, an int64 member of `T` in the spec, as the decimal digits MiniMax sent. */
+type Int64Digits<T, K extends keyof T> = Omit<T, K> & { [P in K]: string };
+
+/** MiniMax's answer as this adapter reads it: the spec's UploadFileResp with file_id as digits. */
+type Answer = Omit<components["schemas"]["UploadFileResp"], "file"> & {
+  file?: Int64Digits<components["schemas"]["FileObject"], "file_id">;
+};
+
+/** The spec's int64 ids, read as digits wherever they appear in an answer. */
+const INT64_IDS = ["file_id"] satisfies (keyof components["schemas"]["FileObject"])[];
 
 /** base_resp.status_code → our code, from the status table in the spec. */
-const STATUS_CODES: Record<number, { code: ProviderFailureCode; meaning: string }> = {
+const STATUS_CODES: Record<string, Required<Meaning>> = {
   1002: { code: "provider_rate_limited", meaning: "rate limit triggered" },
   1004: { code: "provider_auth_failed", meaning: "account authentication failed" },
   1008: { code: "provider_error", meaning: "insufficient account balance" },
@@ -23,32 +36,30 @@ export const minimax: ProviderAdapter = {
   async upload(ctx) {
     const client = createClient<paths>({ baseUrl: ctx.config.baseUrl });
     // Validation guarantees a purpose from the spec's enum (capabilities.ts lists the same values).
-    const result = await send(ctx, () =>
-      client.POST(
-        "/v1/files/upload",
-        multipartInit(ctx, { purpose: ctx.options.purpose as Purpose, file: ctx.file }),
-      ),
-    );
+    const result = await send(ctx, async () => {
+      // The success body as text, so file_id's digits are read before anything rounds them.
+      const { data, ...rest } = await client.POST("/v1/files/upload", {
+        ...multipartInit<Upload>()(ctx, { purpose: ctx.options.purpose as Purpose, file: ctx.file }),
+        parseAs: "text",
+      });
+      return { ...rest, ...(data === undefined ? {} : { data: parseWithInt64(data, INT64_IDS) as Answer }) };
+    });
     if ("failure" in result) return { error: result.failure };
     const { data, error, response } = result;
     const answer = data ?? (typeof error === "object" ? error : undefined);
     const status = answer?.base_resp?.status_code;
-    if (!data?.file || status !== 0) {
-      const known = status === undefined ? undefined : STATUS_CODES[status];
-      const message = answer?.base_resp?.status_msg;
-      return {
-        error: httpFailure(
-          response,
-          `base_resp ${status ?? "missing"} (HTTP ${response.status}): ${known?.meaning ?? message ?? describe(error)}`,
-          {
-            ...(status === undefined ? {} : { providerCode: status }),
-            ...(message === undefined ? {} : { message }),
-            ...(known ? { code: known.code } : response.ok ? { code: "provider_error" as const } : {}),
-          },
-        ),
+    const fileId = data?.file?.file_id;
+    if (!data || typeof fileId !== "string" || !/^\d+$/.test(fileId) || status !== 0) {
+      const found = {
+        label: "base_resp",
+        providerCode: status,
+        message: answer?.base_resp?.status_msg,
+        meanings: STATUS_CODES,
+        // A failure inside HTTP 200: never let that read as success.
+        code: response.ok ? ("provider_error" as const) : undefined,
       };
+      return { error: httpFailure(response, found, error ?? data) };
     }
-    const fileId = String(data.file.file_id);
     return { data: { providerFileId: fileId, url: null, reference: fileId, response: data } };
   },
 };

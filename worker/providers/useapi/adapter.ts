@@ -4,7 +4,7 @@
 import createClient from "openapi-fetch";
 import type { paths } from "../../../generated/useapi";
 import { extensionOf } from "../../core/media";
-import { describe, httpFailure, rawInit, send } from "../http";
+import { httpFailure, rawInit, send } from "../http";
 import type { ProviderAdapter } from "../types";
 
 /** useapi's Content-Type table, by extension. */
@@ -35,13 +35,13 @@ export const useapi: ProviderAdapter = {
     if (!data?.fileID) {
       // useapi's model makes every field optional: an error may come inside an HTTP 200 too.
       const known = data ?? (typeof error === "object" && error !== null ? error : undefined);
-      return {
-        error: httpFailure(response, `HTTP ${response.status}: ${known?.error ?? describe(error ?? data)}`, {
-          ...(known?.code === undefined ? {} : { providerCode: known.code }),
-          ...(known?.error === undefined ? {} : { message: known.error }),
-          ...(response.ok ? { code: "provider_error" as const } : {}),
-        }),
+      const found = {
+        label: "code",
+        providerCode: known?.code,
+        message: known?.error,
+        code: response.ok ? ("provider_error" as const) : undefined,
       };
+      return { error: httpFailure(response, found, error ?? data) };
     }
     return {
       data: {

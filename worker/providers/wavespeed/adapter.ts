@@ -3,15 +3,17 @@
 // https://wavespeed.ai/docs/how-to-upload-files-api.
 import createClient from "openapi-fetch";
 import type { paths } from "../../../generated/wavespeed";
-import { codeForStatus, describe, httpFailure, multipartInit, send } from "../http";
+import { codeForStatus, httpFailure, type MultipartBody, multipartInit, send } from "../http";
 import type { ProviderAdapter } from "../types";
+
+type Upload = MultipartBody<paths, "/api/v3/media/upload/binary">;
 
 export const wavespeed: ProviderAdapter = {
   id: "wavespeed",
   async upload(ctx) {
     const client = createClient<paths>({ baseUrl: ctx.config.baseUrl });
     const result = await send(ctx, () =>
-      client.POST("/api/v3/media/upload/binary", multipartInit(ctx, { file: ctx.file })),
+      client.POST("/api/v3/media/upload/binary", multipartInit<Upload>()(ctx, { file: ctx.file })),
     );
     if ("failure" in result) return { error: result.failure };
     const { data, error, response } = result;
@@ -19,17 +21,13 @@ export const wavespeed: ProviderAdapter = {
     if (!data?.data?.download_url || data.code !== 200) {
       // The body's `code` repeats an HTTP status; inside an HTTP 200 it is the real one.
       const inner = typeof answer?.code === "number" && answer.code !== 200 ? answer.code : response.status;
-      return {
-        error: httpFailure(
-          response,
-          `code ${answer?.code ?? "none"} (HTTP ${response.status}): ${answer?.message ?? describe(error)}`,
-          {
-            ...(answer?.code === undefined ? {} : { providerCode: answer.code }),
-            ...(answer?.message === undefined ? {} : { message: answer.message }),
-            code: inner === 200 ? "provider_error" : codeForStatus(inner),
-          },
-        ),
+      const found = {
+        label: "code",
+        providerCode: answer?.code,
+        message: answer?.message,
+        code: inner === 200 ? ("provider_error" as const) : codeForStatus(inner),
       };
+      return { error: httpFailure(response, found, error ?? data) };
     }
     const url = data.data.download_url;
     return { data: { providerFileId: null, url, reference: url, response: data } };
