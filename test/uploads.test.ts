@@ -418,11 +418,20 @@ describe("constraints", () => {
 describe("callbacks", () => {
   const sink = (name: string, fail = 0) =>
     `${emulatorUrl()}/__callbacks/${name}${fail ? `?fail=${fail}` : ""}`;
-  const received = async (name: string) =>
-    (await (await fetch(`${emulatorUrl()}/__callbacks/${name}`)).json()) as {
-      headers: Record<string, string>;
-      body: string;
-    }[];
+  /**
+   * The callbacks the sink has received, once it has any (for up to 2 s): miniflare also fires a due alarm on
+   * its own clock, so a callback may still be in flight when runDurableObjectAlarm returns.
+   */
+  const received = async (name: string) => {
+    for (let waited = 0; ; waited += 50) {
+      const got = (await (await fetch(`${emulatorUrl()}/__callbacks/${name}`)).json()) as {
+        headers: Record<string, string>;
+        body: string;
+      }[];
+      if (got.length > 0 || waited >= 2000) return got;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
 
   it("POSTs the status document with a signature the backend can verify", async () => {
     const name = marker("cb");
