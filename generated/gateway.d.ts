@@ -400,7 +400,7 @@ export interface components {
             account?: string;
             /** @description Seconds; default 900, at most 604800 (7 days). */
             expires_in?: number;
-            /** @description https (or http to localhost); receives the UploadStatus on completion or failure. */
+            /** @description https to a public host, without credentials (private, loopback, link-local and metadata addresses are refused; ALLOW_PRIVATE_NETWORK admits them, for development). Receives the UploadStatus on completion or failure; redirects are not followed. */
             callback_url?: string;
             /** @description Yours, returned in the status and callback (at most 4 KiB as JSON). */
             metadata?: {

@@ -4,12 +4,13 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { components } from "../generated/gateway";
 import type { Env } from "../worker/core/config";
-import { signature } from "../worker/services/sessions/callback";
+import { deliverCallback, signature } from "../worker/services/sessions/callback";
 import { backoffMs, CALLBACK_ATTEMPTS, uploadSession } from "../worker/services/sessions/session";
 import { CLOCK_SKEW_SECONDS, type Claims, sign, verify } from "../worker/services/sessions/token";
 import {
   call,
   emulatorUrl,
+  gatewayEnv,
   KEY,
   marker,
   problemOf,
@@ -488,6 +489,77 @@ describe("callbacks", () => {
     expect(await runDurableObjectAlarm(upload)).toBe(false);
     expect(backoffMs(1)).toBe(1000);
     expect(backoffMs(CALLBACK_ATTEMPTS)).toBeLessThanOrEqual(3_600_000);
+  });
+});
+
+describe("callback_url: the outbound-URL guard (core/url-guard.ts)", () => {
+  // Production: ALLOW_PRIVATE_NETWORK unset. Only tickets are created here: nothing is ever sent to these.
+  const production = { ALLOW_PRIVATE_NETWORK: undefined };
+  const refused: [string, string][] = [
+    ["https://169.254.169.254/latest/meta-data/", "private_address"],
+    ["https://10.0.0.5/hook", "private_address"],
+    ["https://127.0.0.1/hook", "private_address"],
+    ["https://2130706433/hook", "private_address"],
+    ["https://[::ffff:127.0.0.1]/hook", "private_address"],
+    ["https://[fd00:ec2::254]/hook", "private_address"],
+    ["https://localhost/hook", "local_name"],
+    ["https://user:pw@api.example.com/hook", "credentials"],
+    ["http://127.0.0.1/hook", "scheme"],
+    ["http://[::1]/hook", "scheme"],
+    ["http://127.1/hook", "scheme"],
+    ["http://0x7f000001/hook", "scheme"],
+    ["https://api.example.com:25/hook", "port"],
+  ];
+  it.each(refused)("400 invalid_field for %s, naming the rule (%s)", async (url, rule) => {
+    const res = await call(create({ provider: "jimmy", callback_url: url }), production);
+    const problem = await problemOf(res, 400, "invalid_field");
+    expect(problem.detail).toContain('"callback_url"');
+    expect(problem.detail).toContain(`rule: ${rule}`);
+  });
+
+  it("accepts https to a public host, stored as parsed", async () => {
+    await ticket({ provider: "jimmy", callback_url: "https://API.example.com/hooks/mediagate" }, production);
+  });
+
+  it("ALLOW_PRIVATE_NETWORK=true (development) admits the local sink, never credentials", async () => {
+    await ticket({ provider: "jimmy", callback_url: "http://127.0.0.1:8787/hook" });
+    const res = await call(create({ provider: "jimmy", callback_url: "http://u:p@127.0.0.1:8787/hook" }));
+    expect((await problemOf(res, 400, "invalid_field")).detail).toContain("rule: credentials");
+  });
+
+  it("is checked again before each delivery: a stored URL the policy now refuses is not POSTed", async () => {
+    const name = marker("cb");
+    const url = `${emulatorUrl()}/__callbacks/${name}`;
+    const record: Status = {
+      id: crypto.randomUUID(),
+      provider: "jimmy",
+      status: "completed",
+      created_at: new Date().toISOString(),
+      expires_at: new Date().toISOString(),
+      metadata: null,
+    };
+    const error = await deliverCallback(url, record, SIGNING_SECRET, gatewayEnv(production));
+    expect(error).toBe("refused (scheme): callback_url must use https");
+    const sent = (await (await fetch(`${emulatorUrl()}/__callbacks/${name}`)).json()) as unknown[];
+    expect(sent).toEqual([]);
+    // The same URL in development is delivered.
+    expect(await deliverCallback(url, record, SIGNING_SECRET, gatewayEnv())).toBeNull();
+  });
+
+  it("redirects are not followed: a 302 is a failed attempt and its target hears nothing", async () => {
+    const [first, target] = [marker("cb"), marker("cb")];
+    const targetUrl = `${emulatorUrl()}/__callbacks/${target}`;
+    const callback = `${emulatorUrl()}/__callbacks/${first}?redirect=${encodeURIComponent(targetUrl)}`;
+    const t = await ticket({ provider: "jimmy", filename: "a.png", callback_url: callback });
+    await resultOf(await call(put(t.upload_url, randomBytes(100))));
+    const upload = stub(t.id);
+    await runDurableObjectAlarm(upload);
+    expect(await upload.callbackState()).toMatchObject({
+      attempts: 1,
+      delivered: false,
+      last_error: "HTTP 302",
+    });
+    expect(await (await fetch(targetUrl)).json()).toEqual([]);
   });
 });
 

@@ -33,8 +33,8 @@ const callbacks = new Map<string, { headers: Record<string, string>; body: strin
 let attempts = new Map<string, number>();
 
 /**
- * POST /__callbacks/<name>[?fail=N] records a callback (failing the first N attempts with 500);
- * GET /__callbacks/<name> lists the ones received.
+ * POST /__callbacks/<name>[?fail=N][&redirect=URL] records a callback (failing the first N attempts with
+ * 500; with redirect, answering 302 to URL instead); GET /__callbacks/<name> lists the ones received.
  */
 function callbackSink(req: IncomingMessage, res: ServerResponse): boolean {
   const url = new URL(req.url ?? "/", "http://x");
@@ -59,7 +59,9 @@ function callbackSink(req: IncomingMessage, res: ServerResponse): boolean {
     }
     const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
     callbacks.set(name, [...(callbacks.get(name) ?? []), { headers, body }]);
-    res.writeHead(204).end();
+    const redirect = url.searchParams.get("redirect");
+    if (redirect) res.writeHead(302, { location: redirect }).end();
+    else res.writeHead(204).end();
   });
   return true;
 }

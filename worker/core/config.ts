@@ -20,6 +20,11 @@ export interface Env extends ProviderVars {
   USEAPI_ACCOUNT?: string;
   /** Origins browsers may call signed upload URLs from: comma-separated, or *. Unset: none. */
   ALLOWED_ORIGINS?: string;
+  /**
+   * Development only: "true" lets callbacks reach localhost and private addresses, over plain http too
+   * (npm start and the tests set it; production never should). Anything else: refused (core/url-guard.ts).
+   */
+  ALLOW_PRIVATE_NETWORK?: string;
   /** R2 bucket for resumable uploads and URL hand-off. */
   STAGING: R2Bucket;
   /**
@@ -41,6 +46,8 @@ export const maxRequestBytes = (env: Env) =>
   positiveInt(env.MAX_REQUEST_BYTES, LIMITS.defaultMaxRequestBytes, "MAX_REQUEST_BYTES");
 export const providerTimeoutMs = (env: Env) =>
   positiveInt(env.PROVIDER_TIMEOUT_MS, LIMITS.defaultProviderTimeoutMs, "PROVIDER_TIMEOUT_MS");
+
+export const allowPrivateNetwork = (env: Env) => env.ALLOW_PRIVATE_NETWORK === "true";
 
 export function gatewayKeys(env: Env): string[] {
   return (env.GATEWAY_API_KEYS ?? "")

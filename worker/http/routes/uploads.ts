@@ -9,6 +9,7 @@ import { asGatewayError, GatewayError, isGatewayError } from "../../core/errors"
 import { LIMITS } from "../../core/limits";
 import { configured } from "../../providers/config";
 import { capability, isProviderId, resumableLimit } from "../../providers/registry";
+import { checkCallbackUrl } from "../../services/sessions/callback";
 import { claimRefused, type UploadRecord, uploadSession } from "../../services/sessions/session";
 import { type Claims, sign, verify } from "../../services/sessions/token";
 import { receive } from "../../services/upload/receive";
@@ -55,23 +56,16 @@ function positive(value: unknown, name: string, max: number, fallback: number): 
   return value;
 }
 
-function callbackUrl(value: unknown): string | null {
+/** The callback URL, normalized, if the outbound-URL guard lets it through (core/url-guard.ts). */
+function callbackUrl(value: unknown, env: Env): string | null {
   if (value === undefined) return null;
-  let url: URL;
-  try {
-    url = new URL(String(value));
-  } catch {
-    throw bad('"callback_url" is not a URL.');
-  }
-  const local = ["localhost", "127.0.0.1", "[::1]"].includes(url.hostname);
-  if (url.protocol !== "https:" && !(url.protocol === "http:" && local)) {
-    throw bad('"callback_url" must be https (or http to localhost, for development).');
-  }
-  return url.href;
+  const check = checkCallbackUrl(String(value), env);
+  if (!check.ok) throw bad(`"callback_url" ${check.reason} (rule: ${check.rule}).`);
+  return check.url.href;
 }
 
 /** Reads and checks a CreateUpload body into token claims and what the status document keeps. */
-async function readCreate(request: Request) {
+async function readCreate(request: Request, env: Env) {
   const length = Number(request.headers.get("content-length") ?? "0");
   if (length > MAX_CREATE_BYTES)
     throw new GatewayError("malformed_body", "The request is larger than 16 KiB.");
@@ -135,13 +129,13 @@ async function readCreate(request: Request) {
   return {
     claims,
     metadata: metadata as Record<string, unknown> | null,
-    callback: callbackUrl(body.callback_url),
+    callback: callbackUrl(body.callback_url, env),
   };
 }
 
 export async function createUpload(request: IRequest, env: Env): Promise<Response> {
   const key = secret(env);
-  const { claims, metadata, callback } = await readCreate(request);
+  const { claims, metadata, callback } = await readCreate(request, env);
   configured(env, claims.provider);
   const expiresAt = new Date(claims.exp * 1000).toISOString();
   const record: UploadRecord = {

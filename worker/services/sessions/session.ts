@@ -368,6 +368,7 @@ export class UploadSession extends DurableObject<Env> {
         stored.callback_url,
         current(stored),
         this.env.SIGNING_SECRET ?? "",
+        this.env,
       );
       const retry = error !== null && attempt < CALLBACK_ATTEMPTS;
       stored = {
