@@ -198,6 +198,34 @@ describe("discovery and creation", () => {
   });
 });
 
+describe("PUBLIC_URL", () => {
+  it("Location and the origin kept for staged URLs come from PUBLIC_URL, not a forged Host", async () => {
+    const PUBLIC_URL = "https://uploads.example.com";
+    // The runtime builds request.url from the Host header: a forged Host arrives as this URL.
+    const res = await call(
+      new Request("http://evil.example/v1/tus", {
+        method: "POST",
+        headers: {
+          ...TUS,
+          ...auth,
+          "upload-length": "10",
+          "upload-metadata": metadata({ provider: "wavespeed", filename: "a.png" }),
+        },
+      }),
+      { PUBLIC_URL },
+    );
+    expect(res.status, await res.clone().text()).toBe(201);
+    const location = res.headers.get("location") ?? "";
+    expect(location).toMatch(new RegExp(`^${PUBLIC_URL}/v1/tus/[0-9a-f-]{36}$`));
+    const id = location.split("/").pop() ?? "";
+    const upload = (env as unknown as Env).UPLOADS.get((env as unknown as Env).UPLOADS.idFromName(id));
+    await runInDurableObject(upload, async (_instance, state) => {
+      const stored = (await state.storage.get("upload")) as { tus: { origin: string } };
+      expect(stored.tus.origin).toBe(PUBLIC_URL);
+    });
+  });
+});
+
 describe("CORS for browser tus clients", () => {
   it("preflight allows the tus methods and headers; answers expose Location, Upload-Offset and Tus-*", async () => {
     const origin = "https://app.example";
@@ -564,9 +592,14 @@ describe("WaveSpeed over 300 MiB in a single request (MAX_REQUEST_BYTES raised)"
       headers: { ...auth, "content-type": "video/mp4", "content-length": String(length) },
       body: pattern(6, 0, length),
     });
-    const res = await call(request, { MAX_REQUEST_BYTES: String(400 * MiB) });
+    const res = await call(request, {
+      MAX_REQUEST_BYTES: String(400 * MiB),
+      PUBLIC_URL: "https://uploads.example.com",
+    });
     const result = (await res.json()) as components["schemas"]["UploadResult"];
     expect(res.status, JSON.stringify(result)).toBe(201);
+    // The signed URL starts with PUBLIC_URL, not the request's host (gw).
+    expect(result.url).toMatch(/^https:\/\/uploads\.example\.com\/v1\/files\/[^/]+\/content\?/);
     expect(result).toMatchObject({
       status: "staged",
       provider: "wavespeed",

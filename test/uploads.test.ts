@@ -563,6 +563,41 @@ describe("callback_url: the outbound-URL guard (core/url-guard.ts)", () => {
   });
 });
 
+describe("PUBLIC_URL: every URL the gateway mints", () => {
+  // The runtime builds request.url from the Host header: a forged Host arrives as this URL.
+  const forged = (body: unknown) =>
+    new Request("http://evil.example/v1/uploads", {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${KEY}` },
+      body: JSON.stringify(body),
+    });
+  const PUBLIC_URL = "https://uploads.example.com";
+
+  it("a forged Host does not reach upload_url or tus_url", async () => {
+    const res = await call(forged({ provider: "jimmy" }), { PUBLIC_URL });
+    const t = (await res.json()) as Ticket;
+    expect(res.status, JSON.stringify(t)).toBe(201);
+    expect(t.upload_url).toMatch(new RegExp(`^${PUBLIC_URL}/v1/uploads/${t.id}/file\\?token=`));
+    expect(t.tus_url).toBe(`${PUBLIC_URL}/v1/tus?token=${tokenOf(t.upload_url)}`);
+    // A trailing slash is the same origin.
+    const slash = (await (
+      await call(forged({ provider: "jimmy" }), { PUBLIC_URL: `${PUBLIC_URL}/` })
+    ).json()) as Ticket;
+    expect(slash.upload_url.startsWith(`${PUBLIC_URL}/v1/uploads/`)).toBe(true);
+  });
+
+  it.each([
+    "uploads.example.com",
+    "https://uploads.example.com/base",
+    "https://uploads.example.com/?x=1",
+    "ftp://uploads.example.com",
+    "https://user:pw@uploads.example.com",
+  ])("an invalid PUBLIC_URL (%s) is a 500, and no URL is issued", async (value) => {
+    const res = await call(forged({ provider: "jimmy" }), { PUBLIC_URL: value });
+    await problemOf(res, 500, "internal_error");
+  });
+});
+
 describe("CORS on upload URLs", () => {
   const origin = "https://app.example";
   it("answers a browser preflight for an allowed origin", async () => {

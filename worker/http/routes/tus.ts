@@ -3,7 +3,7 @@
 // Object, which owns its bytes. Authorized by a gateway key, or by a signed upload URL's token (its
 // constraints apply at creation; its expiry too, but not to the PATCHes of an upload already created).
 import type { IRequest } from "itty-router";
-import { type Env, maxRequestBytes } from "../../core/config";
+import { type Env, maxRequestBytes, publicOrigin } from "../../core/config";
 import { GatewayError, unwrap } from "../../core/errors";
 import { LIMITS } from "../../core/limits";
 import type { ProviderId } from "../../providers/capability";
@@ -180,6 +180,7 @@ function toSession(
 
 export async function tusCreate(request: IRequest, env: Env): Promise<Response> {
   requireTusVersion(request);
+  const origin = publicOrigin(request, env);
   const claims = await authorize(request, env, undefined);
   if (request.headers.has("upload-defer-length")) {
     throw new GatewayError("invalid_field", "Upload-Defer-Length is not supported: send Upload-Length.");
@@ -199,7 +200,7 @@ export async function tusCreate(request: IRequest, env: Env): Promise<Response> 
     providers: p.providers,
     options: p.options,
     expiresAt: now + LIMITS.tusExpiryMs,
-    origin: new URL(request.url).origin,
+    origin,
   };
   const record: UploadRecord = {
     id,
@@ -214,7 +215,7 @@ export async function tusCreate(request: IRequest, env: Env): Promise<Response> 
     await request.body?.cancel().catch(() => {});
     throw claimRefused(claim.reason);
   }
-  const location = new URL(`/v1/tus/${id}`, request.url);
+  const location = new URL(`/v1/tus/${id}`, origin);
   const token = new URL(request.url).searchParams.get("token");
   if (token) location.searchParams.set("token", token);
   const headers = tusHeaders({

@@ -4,7 +4,7 @@
 //   GET /v1/uploads/:id         (gateway key)  → status, result or error
 import type { IRequest } from "itty-router";
 import type { components } from "../../../generated/gateway";
-import type { Env } from "../../core/config";
+import { type Env, publicOrigin } from "../../core/config";
 import { asGatewayError, GatewayError, isGatewayError } from "../../core/errors";
 import { LIMITS } from "../../core/limits";
 import { configured } from "../../providers/config";
@@ -135,6 +135,7 @@ async function readCreate(request: Request, env: Env) {
 
 export async function createUpload(request: IRequest, env: Env): Promise<Response> {
   const key = secret(env);
+  const origin = publicOrigin(request, env);
   const { claims, metadata, callback } = await readCreate(request, env);
   configured(env, claims.provider);
   const expiresAt = new Date(claims.exp * 1000).toISOString();
@@ -148,9 +149,9 @@ export async function createUpload(request: IRequest, env: Env): Promise<Respons
   };
   await uploadSession(env, claims.id).create(record, callback);
   const token = await sign(claims, key);
-  const url = new URL(`/v1/uploads/${claims.id}/file`, request.url);
+  const url = new URL(`/v1/uploads/${claims.id}/file`, origin);
   url.searchParams.set("token", token);
-  const tusUrl = new URL("/v1/tus", request.url);
+  const tusUrl = new URL("/v1/tus", origin);
   tusUrl.searchParams.set("token", token);
   const single = claims.content_types.length === 1 && !claims.content_types[0]?.endsWith("/*");
   const ticket: UploadTicket = {
