@@ -4,6 +4,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { components } from "../generated/gateway";
 import type { Env } from "../worker/core/config";
+import { LIMITS } from "../worker/core/limits";
 import { deliverCallback, signature } from "../worker/services/sessions/callback";
 import { backoffMs, CALLBACK_ATTEMPTS, uploadSession } from "../worker/services/sessions/session";
 import { CLOCK_SKEW_SECONDS, type Claims, sign, verify } from "../worker/services/sessions/token";
@@ -174,6 +175,66 @@ describe("POST /v1/uploads", () => {
     );
     await problemOf(res, 400, "malformed_body");
     await problemOf(await call(create({ provider: "jimmy" }, null)), 401, "unauthorized");
+  });
+
+  it("a chunked body over the JSON limit is refused without reading past the limit and one chunk", async () => {
+    const CHUNK = 4096;
+    const TOTAL = 60 * 1024 * 1024;
+    let pulled = 0;
+    let cancelled = false;
+    // No Content-Length: the size is known only by reading.
+    const body = new ReadableStream<Uint8Array>(
+      {
+        pull(controller) {
+          if (pulled >= TOTAL) return controller.close();
+          const chunk = new Uint8Array(CHUNK).fill(0x20);
+          if (pulled === 0) chunk.set(new TextEncoder().encode('{"provider":"jimmy"'));
+          pulled += CHUNK;
+          controller.enqueue(chunk);
+        },
+        cancel() {
+          cancelled = true;
+        },
+      },
+      { highWaterMark: 0 },
+    );
+    const res = await call(
+      new Request("http://gw/v1/uploads", {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${KEY}` },
+        body,
+      }),
+    );
+    expect(pulled).toBeLessThanOrEqual(LIMITS.jsonBodyBytes + CHUNK);
+    expect(cancelled).toBe(true);
+    const problem = await problemOf(res, 400, "malformed_body");
+    expect(problem.max_bytes).toBe(LIMITS.jsonBodyBytes);
+  });
+
+  it("a declared Content-Length over the JSON limit is refused before reading", async () => {
+    const res = await call(
+      new Request("http://gw/v1/uploads", {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          authorization: `Bearer ${KEY}`,
+          "content-length": String(LIMITS.jsonBodyBytes + 1),
+        },
+        body: `{"provider":"jimmy"${" ".repeat(LIMITS.jsonBodyBytes - 19)}}`,
+      }),
+    );
+    expect((await problemOf(res, 400, "malformed_body")).max_bytes).toBe(LIMITS.jsonBodyBytes);
+  });
+
+  it("a body that is not UTF-8 is malformed", async () => {
+    const res = await call(
+      new Request("http://gw/v1/uploads", {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${KEY}` },
+        body: new Uint8Array([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d]),
+      }),
+    );
+    await problemOf(res, 400, "malformed_body");
   });
 
   it("503 without SIGNING_SECRET or without the provider's key", async () => {

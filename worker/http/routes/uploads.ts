@@ -14,6 +14,7 @@ import { claimRefused, type UploadRecord, uploadSession } from "../../services/s
 import { type Claims, sign, verify } from "../../services/sessions/token";
 import { receive } from "../../services/upload/receive";
 import { type Options, validateName, validateOptions } from "../../services/upload/validate";
+import { readJsonObject } from "../json";
 
 type CreateUpload = components["schemas"]["CreateUpload"];
 type UploadTicket = components["schemas"]["UploadTicket"];
@@ -21,7 +22,6 @@ type UploadTicket = components["schemas"]["UploadTicket"];
 const DEFAULT_EXPIRES_IN = LIMITS.defaultTicketSeconds;
 const MAX_EXPIRES_IN = LIMITS.maxTicketSeconds;
 const MAX_METADATA_BYTES = LIMITS.metadataBytes;
-const MAX_CREATE_BYTES = LIMITS.jsonBodyBytes;
 const MEDIA_RANGE = /^[a-z0-9][a-z0-9!#$&^_.+-]*\/(\*|[a-z0-9][a-z0-9!#$&^_.+-]*)$/i;
 const FIELDS = new Set<string>([
   "provider",
@@ -66,17 +66,7 @@ function callbackUrl(value: unknown, env: Env): string | null {
 
 /** Reads and checks a CreateUpload body into token claims and what the status document keeps. */
 async function readCreate(request: Request, env: Env) {
-  const length = Number(request.headers.get("content-length") ?? "0");
-  if (length > MAX_CREATE_BYTES)
-    throw new GatewayError("malformed_body", "The request is larger than 16 KiB.");
-  let body: Record<string, unknown>;
-  try {
-    body = await request.json();
-  } catch {
-    throw new GatewayError("malformed_body", "Send a JSON object.");
-  }
-  if (typeof body !== "object" || body === null || Array.isArray(body))
-    throw new GatewayError("malformed_body", "Send a JSON object.");
+  const body = await readJsonObject(request);
   for (const key of Object.keys(body)) if (!FIELDS.has(key)) throw bad(`Unknown field "${key}".`);
 
   const provider = String(body.provider ?? "");
