@@ -165,6 +165,39 @@ describe("POST /v1/uploads", () => {
     await problemOf(await call(create(body)), 400, "invalid_field");
   });
 
+  // What specs/gateway.yaml's CreateUpload states is what is enforced (http/schema.ts): types are not
+  // coerced, and every bound is the schema's (its numbers are core/limits.ts's).
+  const offSchema: [string, Record<string, unknown>][] = [
+    ["provider", { provider: ["jimmy"] }],
+    ["purpose", { provider: "minimax", purpose: ["voice_clone"] }],
+    ["user", { provider: "dify", user: { id: 1 } }],
+    ["filename", { provider: "jimmy", filename: ["a.png"] }],
+    ["callback_url", { provider: "jimmy", callback_url: `https://api.example.com/${"a".repeat(2048)}` }],
+    ["content_type", { provider: "jimmy", content_type: Array(LIMITS.contentTypes + 1).fill("image/png") }],
+    ["max_bytes", { provider: "jimmy", max_bytes: "1000" }],
+    ["expires_in", { provider: "jimmy", expires_in: 1.5 }],
+    ["colour", { provider: "jimmy", colour: "red" }],
+  ];
+  it.each(offSchema)("400 invalid_field naming %s for a body off the schema", async (field, body) => {
+    const problem = await problemOf(await call(create(body)), 400, "invalid_field");
+    expect(problem.detail).toContain(`"${field}"`);
+  });
+
+  it("the messages of the original checks still name their field", async () => {
+    for (const [field, body] of [
+      ["provider", {}],
+      ["provider", { provider: "openai" }],
+      ["max_bytes", { provider: "jimmy", max_bytes: 0 }],
+      ["max_bytes", { provider: "jimmy", max_bytes: 100 * 1024 * 1024 + 1 }],
+      ["expires_in", { provider: "jimmy", expires_in: LIMITS.maxTicketSeconds + 1 }],
+      ["content_type", { provider: "jimmy", content_type: "png" }],
+      ["metadata", { provider: "jimmy", metadata: [1, 2] }],
+    ] as const) {
+      const problem = await problemOf(await call(create(body)), 400, "invalid_field");
+      expect(problem.detail, JSON.stringify(body)).toContain(`"${field}"`);
+    }
+  });
+
   it("400 malformed_body for a body that is not a JSON object; 401 without the gateway key", async () => {
     const res = await call(
       new Request("http://gw/v1/uploads", {
