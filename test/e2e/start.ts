@@ -1,5 +1,5 @@
 // `npm start` for end-to-end tests: the gateway and the sandbox under wrangler dev on ports of their own,
-// stopped (the whole process group) when the test file ends.
+// stopped (the whole process group) when the test file ends. What they print is kept for logs().
 import { spawn } from "node:child_process";
 
 async function waitFor(url: string, ms: number): Promise<void> {
@@ -21,9 +21,17 @@ export async function startGateway(ports: { gateway: number; sandbox: number; in
       SANDBOX_PORT: String(ports.sandbox),
       INSPECTOR_PORT: String(ports.inspector),
     },
-    stdio: "ignore",
+    stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   });
+  let output = "";
+  for (const stream of [child.stdout, child.stderr]) {
+    stream?.setEncoding("utf8");
+    stream?.on("data", (chunk: string) => {
+      // The last 4 MB is plenty for what a test looks for.
+      output = (output + chunk).slice(-4_000_000);
+    });
+  }
   const base = `http://127.0.0.1:${ports.gateway}`;
   const sandbox = `http://127.0.0.1:${ports.sandbox}`;
   await waitFor(`${base}/healthz`, 60_000);
@@ -31,6 +39,8 @@ export async function startGateway(ports: { gateway: number; sandbox: number; in
   return {
     base,
     sandbox,
+    /** Everything npm start, wrangler and both Workers have printed so far. */
+    logs: () => output,
     stop: () => {
       // npm, start.mjs and both wrangler dev processes.
       if (child.pid) process.kill(-child.pid, "SIGTERM");
