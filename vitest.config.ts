@@ -29,6 +29,9 @@ const bindings = {
   SIGNING_SECRET: "test-signing-secret",
   GATEWAY_API_KEYS: "test-gateway-key",
   PROVIDER_TIMEOUT_MS: "1500",
+  // Callbacks go to the emulator's sinks on 127.0.0.1 (a development setting; tests that need the
+  // production refusal override it per call).
+  ALLOW_PRIVATE_NETWORK: "true",
   // The same provider wiring as `npm start`, derived from the provider folders (scripts/providers.mjs).
   ...(sandboxVars(emulator) as Record<string, string>),
 };

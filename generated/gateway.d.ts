@@ -387,26 +387,32 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description Validated as stated here (the numbers are core/limits.ts's, written in by `npm run generate`); what depends on the provider (its fields, extensions and size limit) is checked against its capability table. */
         CreateUpload: {
             provider: components["schemas"]["ProviderId"];
             /** @description Fixes the filename; otherwise the app names the file. */
             filename?: string;
             /** @description One type, a list, or a wildcard such as image/*. */
-            content_type?: string | string[];
-            /** @description Defaults to, and may not exceed, the provider's limit (capped by MAX_REQUEST_BYTES). */
+            content_type?: components["schemas"]["MediaRange"] | components["schemas"]["MediaRange"][];
+            /** @description Defaults to, and may not exceed, the provider's limit (a single PUT is also capped by MAX_REQUEST_BYTES; larger files go through tus_url). */
             max_bytes?: number;
             purpose?: components["schemas"]["Purpose"];
             user?: string;
             account?: string;
-            /** @description Seconds; default 900, at most 604800 (7 days). */
-            expires_in?: number;
-            /** @description https (or http to localhost); receives the UploadStatus on completion or failure. */
+            /**
+             * @description Seconds the upload URL stays valid.
+             * @default 900
+             */
+            expires_in: number;
+            /** @description https to a public host, without credentials (private, loopback, link-local and metadata addresses are refused; ALLOW_PRIVATE_NETWORK admits them, for development). Receives the UploadStatus on completion or failure; redirects are not followed. */
             callback_url?: string;
-            /** @description Yours, returned in the status and callback (at most 4 KiB as JSON). */
+            /** @description Yours, returned in the status and callback (at most x-max-json-bytes as JSON). */
             metadata?: {
                 [key: string]: unknown;
-            };
+            } | null;
         };
+        /** @description A media type (image/png) or a wildcard for its family (image/*). */
+        MediaRange: string;
         UploadTicket: {
             id: string;
             upload_url: string;

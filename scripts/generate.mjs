@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import yaml from "js-yaml";
 import openapiTS, { astToString } from "openapi-typescript";
 import ts from "typescript";
+import { LIMITS } from "../worker/core/limits.ts";
 import { CAPABILITIES, PROVIDER_IDS } from "./providers.mjs";
 
 const root = new URL("../", import.meta.url);
@@ -69,14 +70,21 @@ const gatewaySpec = new URL("specs/gateway.yaml", root);
 const specText = await readFile(gatewaySpec, "utf8");
 const enumLine = /(\n {4}ProviderId:\n {6}type: string\n {6}enum: )\[[^\]]*\]/;
 if (!enumLine.test(specText)) throw new Error("specs/gateway.yaml: ProviderId enum not found");
-const synced = specText.replace(enumLine, `$1[${PROVIDER_IDS.join(", ")}]`);
+// Its bounds are core/limits.ts's: every `key: value  # LIMITS.<name>` line takes the value from LIMITS.
+const limitLine = /^(\s*[\w-]+:\s*)(\S+)(\s+#\s*LIMITS\.(\w+))\s*$/gm;
+const synced = specText
+  .replace(enumLine, `$1[${PROVIDER_IDS.join(", ")}]`)
+  .replace(limitLine, (_, key, _value, comment, name) => {
+    if (typeof LIMITS[name] !== "number") throw new Error(`specs/gateway.yaml: no number LIMITS.${name}`);
+    return `${key}${LIMITS[name]}${comment}`;
+  });
 if (synced !== specText) {
   if (check) {
-    console.error("stale: specs/gateway.yaml ProviderId enum (run `npm run generate`)");
+    console.error("stale: specs/gateway.yaml ProviderId enum or LIMITS values (run `npm run generate`)");
     process.exit(1);
   }
   await writeFile(gatewaySpec, synced);
-  console.log("wrote specs/gateway.yaml ProviderId enum");
+  console.log("wrote specs/gateway.yaml ProviderId enum and LIMITS values");
 }
 
 const files = Object.assign({}, ...(await Promise.all(SPECS.map(render))));

@@ -17,6 +17,8 @@ const DEV_VARS = {
   GATEWAY_API_KEYS: "dev-key",
   SIGNING_SECRET: "dev-signing-secret",
   ALLOWED_ORIGINS: "*",
+  // Local callbacks (http://localhost:…) are allowed here only; production leaves this unset.
+  ALLOW_PRIVATE_NETWORK: "true",
   ...sandboxVars(sandboxUrl),
 };
 

@@ -4,12 +4,14 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { components } from "../generated/gateway";
 import type { Env } from "../worker/core/config";
-import { signature } from "../worker/services/sessions/callback";
+import { LIMITS } from "../worker/core/limits";
+import { deliverCallback, signature } from "../worker/services/sessions/callback";
 import { backoffMs, CALLBACK_ATTEMPTS, uploadSession } from "../worker/services/sessions/session";
 import { CLOCK_SKEW_SECONDS, type Claims, sign, verify } from "../worker/services/sessions/token";
 import {
   call,
   emulatorUrl,
+  gatewayEnv,
   KEY,
   marker,
   problemOf,
@@ -163,6 +165,39 @@ describe("POST /v1/uploads", () => {
     await problemOf(await call(create(body)), 400, "invalid_field");
   });
 
+  // What specs/gateway.yaml's CreateUpload states is what is enforced (http/schema.ts): types are not
+  // coerced, and every bound is the schema's (its numbers are core/limits.ts's).
+  const offSchema: [string, Record<string, unknown>][] = [
+    ["provider", { provider: ["jimmy"] }],
+    ["purpose", { provider: "minimax", purpose: ["voice_clone"] }],
+    ["user", { provider: "dify", user: { id: 1 } }],
+    ["filename", { provider: "jimmy", filename: ["a.png"] }],
+    ["callback_url", { provider: "jimmy", callback_url: `https://api.example.com/${"a".repeat(2048)}` }],
+    ["content_type", { provider: "jimmy", content_type: Array(LIMITS.contentTypes + 1).fill("image/png") }],
+    ["max_bytes", { provider: "jimmy", max_bytes: "1000" }],
+    ["expires_in", { provider: "jimmy", expires_in: 1.5 }],
+    ["colour", { provider: "jimmy", colour: "red" }],
+  ];
+  it.each(offSchema)("400 invalid_field naming %s for a body off the schema", async (field, body) => {
+    const problem = await problemOf(await call(create(body)), 400, "invalid_field");
+    expect(problem.detail).toContain(`"${field}"`);
+  });
+
+  it("the messages of the original checks still name their field", async () => {
+    for (const [field, body] of [
+      ["provider", {}],
+      ["provider", { provider: "openai" }],
+      ["max_bytes", { provider: "jimmy", max_bytes: 0 }],
+      ["max_bytes", { provider: "jimmy", max_bytes: 100 * 1024 * 1024 + 1 }],
+      ["expires_in", { provider: "jimmy", expires_in: LIMITS.maxTicketSeconds + 1 }],
+      ["content_type", { provider: "jimmy", content_type: "png" }],
+      ["metadata", { provider: "jimmy", metadata: [1, 2] }],
+    ] as const) {
+      const problem = await problemOf(await call(create(body)), 400, "invalid_field");
+      expect(problem.detail, JSON.stringify(body)).toContain(`"${field}"`);
+    }
+  });
+
   it("400 malformed_body for a body that is not a JSON object; 401 without the gateway key", async () => {
     const res = await call(
       new Request("http://gw/v1/uploads", {
@@ -173,6 +208,66 @@ describe("POST /v1/uploads", () => {
     );
     await problemOf(res, 400, "malformed_body");
     await problemOf(await call(create({ provider: "jimmy" }, null)), 401, "unauthorized");
+  });
+
+  it("a chunked body over the JSON limit is refused without reading past the limit and one chunk", async () => {
+    const CHUNK = 4096;
+    const TOTAL = 60 * 1024 * 1024;
+    let pulled = 0;
+    let cancelled = false;
+    // No Content-Length: the size is known only by reading.
+    const body = new ReadableStream<Uint8Array>(
+      {
+        pull(controller) {
+          if (pulled >= TOTAL) return controller.close();
+          const chunk = new Uint8Array(CHUNK).fill(0x20);
+          if (pulled === 0) chunk.set(new TextEncoder().encode('{"provider":"jimmy"'));
+          pulled += CHUNK;
+          controller.enqueue(chunk);
+        },
+        cancel() {
+          cancelled = true;
+        },
+      },
+      { highWaterMark: 0 },
+    );
+    const res = await call(
+      new Request("http://gw/v1/uploads", {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${KEY}` },
+        body,
+      }),
+    );
+    expect(pulled).toBeLessThanOrEqual(LIMITS.jsonBodyBytes + CHUNK);
+    expect(cancelled).toBe(true);
+    const problem = await problemOf(res, 400, "malformed_body");
+    expect(problem.max_bytes).toBe(LIMITS.jsonBodyBytes);
+  });
+
+  it("a declared Content-Length over the JSON limit is refused before reading", async () => {
+    const res = await call(
+      new Request("http://gw/v1/uploads", {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          authorization: `Bearer ${KEY}`,
+          "content-length": String(LIMITS.jsonBodyBytes + 1),
+        },
+        body: `{"provider":"jimmy"${" ".repeat(LIMITS.jsonBodyBytes - 19)}}`,
+      }),
+    );
+    expect((await problemOf(res, 400, "malformed_body")).max_bytes).toBe(LIMITS.jsonBodyBytes);
+  });
+
+  it("a body that is not UTF-8 is malformed", async () => {
+    const res = await call(
+      new Request("http://gw/v1/uploads", {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${KEY}` },
+        body: new Uint8Array([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d]),
+      }),
+    );
+    await problemOf(res, 400, "malformed_body");
   });
 
   it("503 without SIGNING_SECRET or without the provider's key", async () => {
@@ -490,6 +585,112 @@ describe("callbacks", () => {
     expect(await upload.callbackState()).toMatchObject({ attempts: 3, delivered: true });
     expect(backoffMs(1)).toBe(1000);
     expect(backoffMs(CALLBACK_ATTEMPTS)).toBeLessThanOrEqual(3_600_000);
+  });
+});
+
+describe("callback_url: the outbound-URL guard (core/url-guard.ts)", () => {
+  // Production: ALLOW_PRIVATE_NETWORK unset. Only tickets are created here: nothing is ever sent to these.
+  const production = { ALLOW_PRIVATE_NETWORK: undefined };
+  const refused: [string, string][] = [
+    ["https://169.254.169.254/latest/meta-data/", "private_address"],
+    ["https://10.0.0.5/hook", "private_address"],
+    ["https://127.0.0.1/hook", "private_address"],
+    ["https://2130706433/hook", "private_address"],
+    ["https://[::ffff:127.0.0.1]/hook", "private_address"],
+    ["https://[fd00:ec2::254]/hook", "private_address"],
+    ["https://localhost/hook", "local_name"],
+    ["https://user:pw@api.example.com/hook", "credentials"],
+    ["http://127.0.0.1/hook", "scheme"],
+    ["http://[::1]/hook", "scheme"],
+    ["http://127.1/hook", "scheme"],
+    ["http://0x7f000001/hook", "scheme"],
+    ["https://api.example.com:25/hook", "port"],
+  ];
+  it.each(refused)("400 invalid_field for %s, naming the rule (%s)", async (url, rule) => {
+    const res = await call(create({ provider: "jimmy", callback_url: url }), production);
+    const problem = await problemOf(res, 400, "invalid_field");
+    expect(problem.detail).toContain('"callback_url"');
+    expect(problem.detail).toContain(`rule: ${rule}`);
+  });
+
+  it("accepts https to a public host, stored as parsed", async () => {
+    await ticket({ provider: "jimmy", callback_url: "https://API.example.com/hooks/mediagate" }, production);
+  });
+
+  it("ALLOW_PRIVATE_NETWORK=true (development) admits the local sink, never credentials", async () => {
+    await ticket({ provider: "jimmy", callback_url: "http://127.0.0.1:8787/hook" });
+    const res = await call(create({ provider: "jimmy", callback_url: "http://u:p@127.0.0.1:8787/hook" }));
+    expect((await problemOf(res, 400, "invalid_field")).detail).toContain("rule: credentials");
+  });
+
+  it("is checked again before each delivery: a stored URL the policy now refuses is not POSTed", async () => {
+    const name = marker("cb");
+    const url = `${emulatorUrl()}/__callbacks/${name}`;
+    const record: Status = {
+      id: crypto.randomUUID(),
+      provider: "jimmy",
+      status: "completed",
+      created_at: new Date().toISOString(),
+      expires_at: new Date().toISOString(),
+      metadata: null,
+    };
+    const error = await deliverCallback(url, record, SIGNING_SECRET, gatewayEnv(production));
+    expect(error).toBe("refused (scheme): callback_url must use https");
+    const sent = (await (await fetch(`${emulatorUrl()}/__callbacks/${name}`)).json()) as unknown[];
+    expect(sent).toEqual([]);
+    // The same URL in development is delivered.
+    expect(await deliverCallback(url, record, SIGNING_SECRET, gatewayEnv())).toBeNull();
+  });
+
+  it("redirects are not followed: a 302 is a failed attempt and its target hears nothing", async () => {
+    const [first, target] = [marker("cb"), marker("cb")];
+    const targetUrl = `${emulatorUrl()}/__callbacks/${target}`;
+    const callback = `${emulatorUrl()}/__callbacks/${first}?redirect=${encodeURIComponent(targetUrl)}`;
+    const t = await ticket({ provider: "jimmy", filename: "a.png", callback_url: callback });
+    await resultOf(await call(put(t.upload_url, randomBytes(100))));
+    const upload = stub(t.id);
+    await runDurableObjectAlarm(upload);
+    expect(await upload.callbackState()).toMatchObject({
+      attempts: 1,
+      delivered: false,
+      last_error: "HTTP 302",
+    });
+    expect(await (await fetch(targetUrl)).json()).toEqual([]);
+  });
+});
+
+describe("PUBLIC_URL: every URL the gateway mints", () => {
+  // The runtime builds request.url from the Host header: a forged Host arrives as this URL.
+  const forged = (body: unknown) =>
+    new Request("http://evil.example/v1/uploads", {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${KEY}` },
+      body: JSON.stringify(body),
+    });
+  const PUBLIC_URL = "https://uploads.example.com";
+
+  it("a forged Host does not reach upload_url or tus_url", async () => {
+    const res = await call(forged({ provider: "jimmy" }), { PUBLIC_URL });
+    const t = (await res.json()) as Ticket;
+    expect(res.status, JSON.stringify(t)).toBe(201);
+    expect(t.upload_url).toMatch(new RegExp(`^${PUBLIC_URL}/v1/uploads/${t.id}/file\\?token=`));
+    expect(t.tus_url).toBe(`${PUBLIC_URL}/v1/tus?token=${tokenOf(t.upload_url)}`);
+    // A trailing slash is the same origin.
+    const slash = (await (
+      await call(forged({ provider: "jimmy" }), { PUBLIC_URL: `${PUBLIC_URL}/` })
+    ).json()) as Ticket;
+    expect(slash.upload_url.startsWith(`${PUBLIC_URL}/v1/uploads/`)).toBe(true);
+  });
+
+  it.each([
+    "uploads.example.com",
+    "https://uploads.example.com/base",
+    "https://uploads.example.com/?x=1",
+    "ftp://uploads.example.com",
+    "https://user:pw@uploads.example.com",
+  ])("an invalid PUBLIC_URL (%s) is a 500, and no URL is issued", async (value) => {
+    const res = await call(forged({ provider: "jimmy" }), { PUBLIC_URL: value });
+    await problemOf(res, 500, "internal_error");
   });
 });
 

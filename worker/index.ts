@@ -8,7 +8,7 @@ import { corsify, preflight, withPreflight } from "./http/cors";
 import { serveContent } from "./http/routes/content";
 import { type ProviderRequest, uploadFile, withProvider } from "./http/routes/files";
 import { health, listProviders, openapi } from "./http/routes/meta";
-import { retryUpload, tusCreate, tusOptions, tusResource } from "./http/routes/tus";
+import { retryUpload, tusCreate, tusOptions, tusOverride, tusResource } from "./http/routes/tus";
 import { createUpload, getUpload, uploadWithToken } from "./http/routes/uploads";
 import { sweep } from "./services/staging/cleanup";
 import { TUS_VERSION } from "./services/tus/protocol";
@@ -56,6 +56,7 @@ router
   .head("/v1/tus/:id", tusResource)
   .patch("/v1/tus/:id", tusResource)
   .delete("/v1/tus/:id", tusResource)
+  .post("/v1/tus/:id", tusOverride)
   // Staged files, for whoever holds a signed URL (WaveSpeed over 300 MB).
   .get("/v1/files/:id/content", serveContent)
   .head("/v1/files/:id/content", serveContent)

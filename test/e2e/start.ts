@@ -1,6 +1,6 @@
 // `npm start` for end-to-end tests: the gateway and the sandbox under wrangler dev on ports chosen free at
 // run time (so a user's own `npm start` on 8787/8788 and its DevTools ports, or another test run, is never
-// hit), stopped (the whole process group) when the test file ends.
+// hit), stopped (the whole process group) when the test file ends. What they print is kept for logs().
 import { spawn } from "node:child_process";
 import { type AddressInfo, createServer, type Server } from "node:net";
 
@@ -50,9 +50,17 @@ export async function startGateway() {
       INSPECTOR_PORT: String(inspector),
       SANDBOX_INSPECTOR_PORT: String(sandboxInspector),
     },
-    stdio: "ignore",
+    stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   });
+  let output = "";
+  for (const stream of [child.stdout, child.stderr]) {
+    stream?.setEncoding("utf8");
+    stream?.on("data", (chunk: string) => {
+      // The last 4 MB is plenty for what a test looks for.
+      output = (output + chunk).slice(-4_000_000);
+    });
+  }
   let exit: string | null = null;
   child.on("exit", (code, signal) => {
     exit = signal ?? `code ${code}`;
@@ -72,5 +80,12 @@ export async function startGateway() {
     stop();
     throw error;
   }
-  return { base, sandbox: sandboxUrl, ports: { gateway, sandbox, inspector, sandboxInspector }, stop };
+  return {
+    base,
+    sandbox: sandboxUrl,
+    ports: { gateway, sandbox, inspector, sandboxInspector },
+    /** Everything npm start, wrangler and both Workers have printed so far. */
+    logs: () => output,
+    stop,
+  };
 }

@@ -15,9 +15,10 @@ let sandbox = "";
 const MiB = 1024 * 1024;
 
 let stop: () => void = () => {};
+let logs: () => string = () => "";
 beforeAll(async () => {
   const started = await startGateway();
-  ({ base, sandbox, stop } = started);
+  ({ base, sandbox, stop, logs } = started);
   gatewayPort = started.ports.gateway;
 }, 90_000);
 
@@ -175,5 +176,75 @@ describe("tus-js-client", () => {
     // A full 5 MiB part and the remainder after it: more than a part, never more than was sent.
     expect(offset).toBeGreaterThan(5 * MiB);
     expect(offset).toBeLessThanOrEqual(6 * MiB);
+  });
+
+  it("uploads with overridePatchMethod: PATCHes sent as POST with X-HTTP-Method-Override", async () => {
+    const file = Buffer.alloc(7 * MiB + 5, 3);
+    const sha256 = createHash("sha256").update(file).digest("hex");
+    const methods: string[] = [];
+    const upload = new Upload(file, {
+      endpoint: `${base}/v1/tus`,
+      headers: { authorization: "Bearer dev-key" },
+      chunkSize: 6 * MiB,
+      overridePatchMethod: true,
+      metadata: { provider: "useapi", filename: "override.mp4", filetype: "video/mp4" },
+      retryDelays: [],
+      onBeforeRequest: (req) => {
+        methods.push(`${req.getMethod()} ${req.getHeader("X-HTTP-Method-Override") ?? ""}`.trim());
+      },
+    });
+    await new Promise<void>((resolve, reject) => {
+      upload.options.onSuccess = () => resolve();
+      upload.options.onError = reject;
+      upload.start();
+    });
+    expect(methods).toEqual(["POST", "POST PATCH", "POST PATCH"]);
+    const id = upload.url?.split("/").pop() ?? "";
+    const status = (await (
+      await fetch(`${base}/v1/uploads/${id}`, { headers: { authorization: "Bearer dev-key" } })
+    ).json()) as { status: string; result: { file: { sha256: string } } };
+    expect(status).toMatchObject({ status: "completed", result: { file: { sha256 } } });
+  });
+});
+
+describe("a PATCH refused before its body is read", () => {
+  it("answers 409 and logs no uncaught error", async () => {
+    const created = await fetch(`${base}/v1/tus`, {
+      method: "POST",
+      headers: {
+        authorization: "Bearer dev-key",
+        "tus-resumable": "1.0.0",
+        "upload-length": String(20 * MiB),
+        "upload-metadata": `provider ${btoa("useapi")},filename ${btoa("a.mp4")}`,
+      },
+    });
+    const location = created.headers.get("location") ?? "";
+    const before = logs().length;
+    // The upload is at offset 0: a PATCH at 5 reaches the Durable Object, which refuses it unread.
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(location, {
+        method: "PATCH",
+        headers: {
+          authorization: "Bearer dev-key",
+          "tus-resumable": "1.0.0",
+          "content-type": "application/offset+octet-stream",
+          "upload-offset": "5",
+          "content-length": String(4 * MiB),
+        },
+      });
+      req.on("response", (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      // The gateway may close the connection under the rest of the body: that is the point.
+      req.on("error", (error) => setTimeout(() => reject(error), 2000));
+      req.write(Buffer.alloc(2 * MiB, 1));
+      setTimeout(() => req.end(Buffer.alloc(2 * MiB, 1)), 200);
+    });
+    expect(status).toBe(409);
+    await new Promise((r) => setTimeout(r, 1500));
+    const printed = logs().slice(before);
+    expect(printed).toContain("PATCH");
+    expect(printed).not.toMatch(/Can't read from request stream|Uncaught/);
   });
 });

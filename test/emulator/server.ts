@@ -35,8 +35,8 @@ const callbacks = new Map<string, { headers: Record<string, string>; body: strin
 let attempts = new Map<string, number>();
 
 /**
- * POST /__callbacks/<name>[?fail=N][&delay=ms] records a callback (failing the first N attempts with 500,
- * answering `delay` ms late);
+ * POST /__callbacks/<name>[?fail=N][&delay=ms][&redirect=URL] records a callback (failing the first N
+ * attempts with 500, answering `delay` ms late; with redirect, answering 302 to URL instead);
  * GET /__callbacks/<name> lists the ones received.
  */
 function callbackSink(req: IncomingMessage, res: ServerResponse): boolean {
@@ -64,7 +64,9 @@ function callbackSink(req: IncomingMessage, res: ServerResponse): boolean {
     }
     const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
     callbacks.set(name, [...(callbacks.get(name) ?? []), { headers, body }]);
-    res.writeHead(204).end();
+    const redirect = url.searchParams.get("redirect");
+    if (redirect) res.writeHead(302, { location: redirect }).end();
+    else res.writeHead(204).end();
   });
   return true;
 }

@@ -3,7 +3,75 @@ import { describe, expect, it } from "vitest";
 import { call, marker, problemOf, randomBytes, receivedWith, sha256 } from "../helpers";
 import { auth, created, head, MiB, patch, pattern, patternSha, status, TUS } from "./helpers";
 
+describe("X-HTTP-Method-Override (tus-js-client's overridePatchMethod)", () => {
+  const post = (location: string, override: string | null, body?: Uint8Array) =>
+    call(
+      new Request(location, {
+        method: "POST",
+        headers: {
+          ...TUS,
+          ...auth,
+          ...(override === null ? {} : { "x-http-method-override": override }),
+          ...(body
+            ? {
+                "content-type": "application/offset+octet-stream",
+                "upload-offset": "0",
+                "content-length": String(body.length),
+              }
+            : {}),
+        },
+        ...(body ? { body } : {}),
+      }),
+    );
+
+  it("POST + PATCH writes like a PATCH; POST + DELETE terminates", async () => {
+    const { location } = await created({ provider: "useapi", filename: "a.png" }, 2000);
+    const res = await post(location, "PATCH", randomBytes(1000));
+    expect(res.status, await res.clone().text()).toBe(204);
+    expect(res.headers.get("upload-offset")).toBe("1000");
+    expect((await head(location)).headers.get("upload-offset")).toBe("1000");
+    expect((await post(location, "delete")).status).toBe(204);
+    expect((await head(location)).status).toBe(410);
+  });
+
+  it("405 method_not_allowed without the header, or for another method", async () => {
+    const { location } = await created({ provider: "useapi", filename: "a.png" }, 2000);
+    for (const override of [null, "GET", "HEAD", "PUT"]) {
+      const res = await post(location, override);
+      await problemOf(res, 405, "method_not_allowed");
+      expect(res.headers.get("allow")).toContain("PATCH");
+      expect(res.headers.get("tus-resumable")).toBe("1.0.0");
+    }
+    expect((await head(location)).headers.get("upload-offset")).toBe("0");
+  });
+});
+
 describe("PATCH", () => {
+  it("a PATCH the upload refuses is cancelled, not read on (its body was piped no further)", async () => {
+    const { location } = await created({ provider: "useapi", filename: "a.mp4" }, 8 * MiB);
+    const CHUNK = 64 * 1024;
+    let pulled = 0;
+    let cancelled = false;
+    const body = new ReadableStream<Uint8Array>(
+      {
+        pull(controller) {
+          pulled += CHUNK;
+          controller.enqueue(new Uint8Array(CHUNK));
+          if (pulled >= 8 * MiB) controller.close();
+        },
+        cancel() {
+          cancelled = true;
+        },
+      },
+      { highWaterMark: 0 },
+    );
+    // The upload is at 0: the Durable Object refuses offset 5 without reading.
+    await problemOf(await patch(location, 5, body, 8 * MiB), 409, "upload_offset_mismatch");
+    await scheduler.wait(100);
+    expect(cancelled).toBe(true);
+    expect(pulled).toBeLessThanOrEqual(4 * CHUNK);
+  });
+
   it("a multi-part upload to useapi arrives whole: offsets advance, the provider's sha256 matches", async () => {
     const mark = marker("tus");
     const length = 12 * MiB + 4321;

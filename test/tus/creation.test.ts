@@ -1,8 +1,9 @@
 // tus creation (and discovery): OPTIONS, POST /v1/tus with Upload-Length and Upload-Metadata, what is
 // refused before a byte is stored, and creation-with-upload.
+import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { call, problemOf, randomBytes, sha256 } from "../helpers";
-import { auth, create, head, MiB, metadata, status, TUS } from "./helpers";
+import { auth, create, head, MiB, metadata, status, stub, TUS } from "./helpers";
 
 describe("discovery and creation", () => {
   it("OPTIONS lists version, extensions, max size and checksum algorithms", async () => {
@@ -129,5 +130,32 @@ describe("CORS for browser tus clients", () => {
     const exposed = res.headers.get("access-control-expose-headers") ?? "";
     for (const h of ["location", "upload-offset", "upload-length", "tus-resumable", "tus-version"])
       expect(exposed).toContain(h);
+  });
+});
+
+describe("PUBLIC_URL", () => {
+  it("Location and the origin kept for staged URLs come from PUBLIC_URL, not a forged Host", async () => {
+    const PUBLIC_URL = "https://uploads.example.com";
+    // The runtime builds request.url from the Host header: a forged Host arrives as this URL.
+    const res = await call(
+      new Request("http://evil.example/v1/tus", {
+        method: "POST",
+        headers: {
+          ...TUS,
+          ...auth,
+          "upload-length": "10",
+          "upload-metadata": metadata({ provider: "wavespeed", filename: "a.png" }),
+        },
+      }),
+      { PUBLIC_URL },
+    );
+    expect(res.status, await res.clone().text()).toBe(201);
+    const location = res.headers.get("location") ?? "";
+    expect(location).toMatch(new RegExp(`^${PUBLIC_URL}/v1/tus/[0-9a-f-]{36}$`));
+    const id = location.split("/").pop() ?? "";
+    await runInDurableObject(stub(id), async (_instance, state) => {
+      const stored = (await state.storage.get("upload")) as { tus: { origin: string } };
+      expect(stored.tus.origin).toBe(PUBLIC_URL);
+    });
   });
 });

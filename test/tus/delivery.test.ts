@@ -157,9 +157,14 @@ describe("WaveSpeed over 300 MiB in a single request (MAX_REQUEST_BYTES raised)"
       headers: { ...auth, "content-type": "video/mp4", "content-length": String(length) },
       body: pattern(6, 0, length),
     });
-    const res = await call(request, { MAX_REQUEST_BYTES: String(400 * MiB) });
+    const res = await call(request, {
+      MAX_REQUEST_BYTES: String(400 * MiB),
+      PUBLIC_URL: "https://uploads.example.com",
+    });
     const result = (await res.json()) as components["schemas"]["UploadResult"];
     expect(res.status, JSON.stringify(result)).toBe(201);
+    // The signed URL starts with PUBLIC_URL, not the request's host (gw).
+    expect(result.url).toMatch(/^https:\/\/uploads\.example\.com\/v1\/files\/[^/]+\/content\?/);
     expect(result).toMatchObject({
       status: "staged",
       provider: "wavespeed",

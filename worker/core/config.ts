@@ -22,6 +22,16 @@ export interface Env extends ProviderVars {
   USEAPI_ACCOUNT?: string;
   /** Origins browsers may call signed upload URLs from: comma-separated, or *. Unset: none. */
   ALLOWED_ORIGINS?: string;
+  /**
+   * Development only: "true" lets callbacks reach localhost and private addresses, over plain http too
+   * (npm start and the tests set it; production never should). Anything else: refused (core/url-guard.ts).
+   */
+  ALLOW_PRIVATE_NETWORK?: string;
+  /**
+   * The gateway's public origin (https://uploads.example.com): the start of every URL it mints (upload_url,
+   * tus_url, tus Location, staged files' signed URLs). Unset: the request's own origin, i.e. its Host header.
+   */
+  PUBLIC_URL?: string;
   /** R2 bucket for resumable uploads and URL hand-off. */
   STAGING: R2Bucket;
   /**
@@ -46,6 +56,25 @@ export const providerTimeoutMs = (env: Env) =>
 
 export const idleTimeoutMs = (env: Env) =>
   positiveInt(env.IDLE_TIMEOUT_MS, LIMITS.defaultIdleTimeoutMs, "IDLE_TIMEOUT_MS");
+export const allowPrivateNetwork = (env: Env) => env.ALLOW_PRIVATE_NETWORK === "true";
+
+/**
+ * The origin of every URL the gateway mints: PUBLIC_URL when set (an http(s) origin, no path, query or
+ * credentials; anything else is a configuration error), else the request's own, which the Host header decides.
+ */
+export function publicOrigin(request: Request, env: Env): string {
+  const configured = env.PUBLIC_URL?.trim();
+  if (!configured) return new URL(request.url).origin;
+  let url: URL | null = null;
+  try {
+    url = new URL(configured);
+  } catch {}
+  // An origin and nothing else: no credentials, path, query or fragment (a trailing "/" is fine).
+  if (!url || !["https:", "http:"].includes(url.protocol) || url.href !== `${url.origin}/`) {
+    throw new Error(`PUBLIC_URL must be an origin such as https://uploads.example.com, got "${configured}"`);
+  }
+  return url.origin;
+}
 
 export function gatewayKeys(env: Env): string[] {
   return (env.GATEWAY_API_KEYS ?? "")

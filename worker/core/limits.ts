@@ -1,6 +1,8 @@
 // Every number the gateway enforces or waits for, in one place, each with why. Validation, the README
-// generator (scripts/docs.mjs) and specs/gateway.yaml (its maximum/maxLength/maxItems, checked by
-// test/limits.test.ts) read these. Provider limits live in each provider's folder (provider.ts).
+// generator (scripts/docs.mjs) and specs/gateway.yaml read these: a spec line ending in `# LIMITS.<name>`
+// has its value written from here by `npm run generate` (and `generate:check` fails when it differs), so
+// the schema that validates request bodies states these very numbers. Provider limits live in each
+// provider's folder (provider.ts).
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -38,6 +40,11 @@ export const LIMITS = {
   metadataBytes: 4 * KiB,
   /** Media types a ticket may list. */
   contentTypes: 20,
+  /**
+   * callback_url length: 2,048 characters, ample for any webhook endpoint and its query (sitemaps.org's
+   * URL limit; browsers' old address-bar limit). It is stored with the upload and sent to 8 times.
+   */
+  callbackUrlLength: 2048,
   /** Tokens are accepted this long after `exp`: clocks at different edge locations differ slightly. */
   clockSkewSeconds: 30,
 

@@ -3,7 +3,7 @@
 // Object, which owns its bytes. Authorized by a gateway key, or by a signed upload URL's token (its
 // constraints apply at creation; its expiry too, but not to the PATCHes of an upload already created).
 import type { IRequest } from "itty-router";
-import { type Env, maxRequestBytes } from "../../core/config";
+import { type Env, maxRequestBytes, publicOrigin } from "../../core/config";
 import { GatewayError, unwrap } from "../../core/errors";
 import { LIMITS } from "../../core/limits";
 import type { ProviderId } from "../../providers/capability";
@@ -157,8 +157,15 @@ function checkBody(request: Request, env: Env): void {
   }
 }
 
-/** Forwards a tus request to the upload's Durable Object (body streamed through). */
-function toSession(
+/**
+ * Forwards a tus request to the upload's Durable Object. A PATCH body is piped through a stream of its
+ * declared length (known, so the object still sees Content-Length), and the pipe is stopped once the object
+ * has answered: it reads nothing after that, and what it left unread (a refused PATCH's whole body) is
+ * cancelled, not read. Forwarding request.body itself left the runtime's own pump reading the client's
+ * stream after the answer had gone: "Uncaught TypeError: Can't read from request stream after response has
+ * been sent" on every refused PATCH. HEAD and DELETE forward no body.
+ */
+async function toSession(
   env: Env,
   id: string,
   request: Request,
@@ -166,15 +173,23 @@ function toSession(
   headers: Headers,
 ): Promise<Response> {
   const url = new URL(`/v1/tus/${id}`, request.url);
-  return uploadSession(env, id).fetch(url.href, {
-    method,
-    headers,
-    ...(request.body ? { body: request.body } : {}),
-  });
+  const session = uploadSession(env, id);
+  const body = method === "PATCH" ? request.body : null;
+  if (!body) return session.fetch(url.href, { method, headers });
+  const through = new FixedLengthStream(intHeader(headers, "content-length") ?? 0);
+  const stop = new AbortController();
+  // Settles when the body has gone through, or when stopped below (the rejection is the stop itself).
+  body.pipeTo(through.writable, { signal: stop.signal }).catch(() => {});
+  try {
+    return await session.fetch(url.href, { method, headers, body: through.readable });
+  } finally {
+    stop.abort();
+  }
 }
 
 export async function tusCreate(request: IRequest, env: Env): Promise<Response> {
   requireTusVersion(request);
+  const origin = publicOrigin(request, env);
   const claims = await authorize(request, env, undefined);
   if (request.headers.has("upload-defer-length")) {
     throw new GatewayError("invalid_field", "Upload-Defer-Length is not supported: send Upload-Length.");
@@ -194,7 +209,7 @@ export async function tusCreate(request: IRequest, env: Env): Promise<Response> 
     providers: p.providers,
     options: p.options,
     expiresAt: now + LIMITS.tusExpiryMs,
-    origin: new URL(request.url).origin,
+    origin,
   };
   const record: UploadRecord = {
     id,
@@ -210,7 +225,7 @@ export async function tusCreate(request: IRequest, env: Env): Promise<Response> 
     await request.body?.cancel().catch(() => {});
     throw error;
   }
-  const location = new URL(`/v1/tus/${id}`, request.url);
+  const location = new URL(`/v1/tus/${id}`, origin);
   const token = new URL(request.url).searchParams.get("token");
   if (token) location.searchParams.set("token", token);
   const headers = tusHeaders({
@@ -230,13 +245,34 @@ export async function tusCreate(request: IRequest, env: Env): Promise<Response> 
 }
 
 /** HEAD, PATCH, DELETE /v1/tus/:id. */
-export async function tusResource(request: IRequest, env: Env): Promise<Response> {
+export const tusResource = (request: IRequest, env: Env) => resource(request, env, request.method);
+
+/** A request to an upload, as `method` (the request's own, or the one a POST stands for). */
+async function resource(request: IRequest, env: Env, method: string): Promise<Response> {
   requireTusVersion(request);
   const id = request.params.id ?? "";
   const claims = await authorize(request, env, id);
   if (claims && claims.id !== id) throw new GatewayError("invalid_token", "This upload URL is not valid.");
-  if (request.method === "PATCH") checkBody(request, env);
-  return toSession(env, id, request, request.method, request.headers);
+  if (method === "PATCH") checkBody(request, env);
+  return toSession(env, id, request, method, request.headers);
+}
+
+/**
+ * POST /v1/tus/:id with X-HTTP-Method-Override: PATCH or DELETE, for clients that cannot send those
+ * methods (tus-js-client's overridePatchMethod; the tus protocol's "X-HTTP-Method-Override" section).
+ */
+export function tusOverride(request: IRequest, env: Env): Promise<Response> {
+  const method = request.headers.get("x-http-method-override")?.trim().toUpperCase() ?? "";
+  if (method !== "PATCH" && method !== "DELETE") {
+    throw new GatewayError(
+      "method_not_allowed",
+      method
+        ? `X-HTTP-Method-Override: ${method} is not supported here; use PATCH or DELETE.`
+        : "POST to an upload needs X-HTTP-Method-Override: PATCH or DELETE.",
+      { headers: { allow: "HEAD, PATCH, DELETE, POST" } },
+    );
+  }
+  return resource(request, env, method);
 }
 
 /** POST /v1/uploads/:id/retry (gateway key): deliver a staged file again. */

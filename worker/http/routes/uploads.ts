@@ -4,36 +4,20 @@
 //   GET /v1/uploads/:id         (gateway key)  → status, result or error
 import type { IRequest } from "itty-router";
 import type { components } from "../../../generated/gateway";
-import type { Env } from "../../core/config";
+import { type Env, publicOrigin } from "../../core/config";
 import { asGatewayError, GatewayError, isGatewayError, unwrap } from "../../core/errors";
 import { LIMITS } from "../../core/limits";
 import { configured } from "../../providers/config";
-import { capability, isProviderId, resumableLimit } from "../../providers/registry";
+import { capability, resumableLimit } from "../../providers/registry";
+import { checkCallbackUrl } from "../../services/sessions/callback";
 import { type UploadRecord, uploadSession } from "../../services/sessions/session";
 import { type Claims, sign, verify } from "../../services/sessions/token";
 import { receive } from "../../services/upload/receive";
 import { type Options, validateName, validateOptions } from "../../services/upload/validate";
+import { readJsonObject } from "../json";
+import { validateBody } from "../schema";
 
-type CreateUpload = components["schemas"]["CreateUpload"];
 type UploadTicket = components["schemas"]["UploadTicket"];
-
-const DEFAULT_EXPIRES_IN = LIMITS.defaultTicketSeconds;
-const MAX_EXPIRES_IN = LIMITS.maxTicketSeconds;
-const MAX_METADATA_BYTES = LIMITS.metadataBytes;
-const MAX_CREATE_BYTES = LIMITS.jsonBodyBytes;
-const MEDIA_RANGE = /^[a-z0-9][a-z0-9!#$&^_.+-]*\/(\*|[a-z0-9][a-z0-9!#$&^_.+-]*)$/i;
-const FIELDS = new Set<string>([
-  "provider",
-  "filename",
-  "content_type",
-  "max_bytes",
-  "purpose",
-  "user",
-  "account",
-  "expires_in",
-  "callback_url",
-  "metadata",
-] satisfies (keyof CreateUpload)[]);
 
 const bad = (detail: string) => new GatewayError("invalid_field", detail);
 
@@ -47,56 +31,29 @@ function secret(env: Env): string {
   return env.SIGNING_SECRET;
 }
 
-function positive(value: unknown, name: string, max: number, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1 || value > max) {
-    throw bad(`"${name}" must be an integer from 1 to ${max}.`);
-  }
-  return value;
-}
-
-function callbackUrl(value: unknown): string | null {
+/** The callback URL, normalized, if the outbound-URL guard lets it through (core/url-guard.ts). */
+function callbackUrl(value: string | undefined, env: Env): string | null {
   if (value === undefined) return null;
-  let url: URL;
-  try {
-    url = new URL(String(value));
-  } catch {
-    throw bad('"callback_url" is not a URL.');
-  }
-  const local = ["localhost", "127.0.0.1", "[::1]"].includes(url.hostname);
-  if (url.protocol !== "https:" && !(url.protocol === "http:" && local)) {
-    throw bad('"callback_url" must be https (or http to localhost, for development).');
-  }
-  return url.href;
+  const check = checkCallbackUrl(value, env);
+  if (!check.ok) throw bad(`"callback_url" ${check.reason} (rule: ${check.rule}).`);
+  return check.url.href;
 }
 
-/** Reads and checks a CreateUpload body into token claims and what the status document keeps. */
-async function readCreate(request: Request) {
-  const length = Number(request.headers.get("content-length") ?? "0");
-  if (length > MAX_CREATE_BYTES)
-    throw new GatewayError("malformed_body", "The request is larger than 16 KiB.");
-  let body: Record<string, unknown>;
-  try {
-    body = await request.json();
-  } catch {
-    throw new GatewayError("malformed_body", "Send a JSON object.");
-  }
-  if (typeof body !== "object" || body === null || Array.isArray(body))
-    throw new GatewayError("malformed_body", "Send a JSON object.");
-  for (const key of Object.keys(body)) if (!FIELDS.has(key)) throw bad(`Unknown field "${key}".`);
-
-  const provider = String(body.provider ?? "");
-  if (!isProviderId(provider))
-    throw bad(`"provider" must be one of jimmy, dify, minimax, useapi, wavespeed; got "${provider}".`);
-  const cap = capability(provider);
+/**
+ * Reads a CreateUpload body into token claims and what the status document keeps. The schema
+ * (specs/gateway.yaml, http/schema.ts) settles types, enums and bounds; what depends on the provider
+ * (its fields, extensions and size limit), metadata's size as JSON and the callback URL's host are here.
+ */
+async function readCreate(request: Request, env: Env) {
+  const body = validateBody("CreateUpload", await readJsonObject(request));
+  const cap = capability(body.provider);
   const given: Options = {};
   for (const name of ["purpose", "user", "account"] as const) {
-    if (body[name] !== undefined) given[name] = String(body[name]);
+    if (body[name] !== undefined) given[name] = body[name];
   }
   const fixed = validateOptions(cap, given, false);
-  const filename = body.filename === undefined ? undefined : String(body.filename);
+  const filename = body.filename;
   if (filename !== undefined) {
-    if (!filename) throw bad('"filename" is empty.');
     try {
       validateName(cap, filename, undefined, fixed);
     } catch (error) {
@@ -106,42 +63,31 @@ async function readCreate(request: Request) {
     }
   }
   const types = body.content_type === undefined ? [] : [body.content_type].flat();
-  if (
-    types.length > LIMITS.contentTypes ||
-    !types.every((t) => typeof t === "string" && MEDIA_RANGE.test(t))
-  ) {
-    throw bad('"content_type" must be a media type, a wildcard like image/*, or a list of up to 20.');
-  }
   // The provider's own limit: tus_url takes files that large; a single PUT is also bounded by MAX_REQUEST_BYTES.
   const limit = resumableLimit(cap);
-  const maxBytes = positive(body.max_bytes, "max_bytes", limit, limit);
-  const expiresIn = positive(body.expires_in, "expires_in", MAX_EXPIRES_IN, DEFAULT_EXPIRES_IN);
+  if (body.max_bytes !== undefined && body.max_bytes > limit)
+    throw bad(`"max_bytes" must be at most ${limit}, ${cap.name}'s limit.`);
   const metadata = body.metadata ?? null;
-  if (metadata !== null && (typeof metadata !== "object" || Array.isArray(metadata)))
-    throw bad('"metadata" must be an object.');
-  if (JSON.stringify(metadata).length > MAX_METADATA_BYTES)
-    throw bad(`"metadata" is over ${MAX_METADATA_BYTES} bytes as JSON.`);
+  if (new TextEncoder().encode(JSON.stringify(metadata)).byteLength > LIMITS.metadataBytes)
+    throw bad(`"metadata" is over ${LIMITS.metadataBytes} bytes as JSON.`);
 
   const claims: Claims = {
     v: 1,
     id: crypto.randomUUID(),
-    provider,
-    exp: Math.floor(Date.now() / 1000) + expiresIn,
-    max_bytes: maxBytes,
-    content_types: (types as string[]).map((t) => t.toLowerCase()),
+    provider: body.provider,
+    exp: Math.floor(Date.now() / 1000) + (body.expires_in ?? LIMITS.defaultTicketSeconds),
+    max_bytes: body.max_bytes ?? limit,
+    content_types: types.map((t) => t.toLowerCase()),
     fixed,
     ...(filename === undefined ? {} : { filename }),
   };
-  return {
-    claims,
-    metadata: metadata as Record<string, unknown> | null,
-    callback: callbackUrl(body.callback_url),
-  };
+  return { claims, metadata, callback: callbackUrl(body.callback_url, env) };
 }
 
 export async function createUpload(request: IRequest, env: Env): Promise<Response> {
   const key = secret(env);
-  const { claims, metadata, callback } = await readCreate(request);
+  const origin = publicOrigin(request, env);
+  const { claims, metadata, callback } = await readCreate(request, env);
   configured(env, claims.provider);
   const expiresAt = new Date(claims.exp * 1000).toISOString();
   const record: UploadRecord = {
@@ -154,9 +100,9 @@ export async function createUpload(request: IRequest, env: Env): Promise<Respons
   };
   unwrap(await uploadSession(env, claims.id).create(record, callback));
   const token = await sign(claims, key);
-  const url = new URL(`/v1/uploads/${claims.id}/file`, request.url);
+  const url = new URL(`/v1/uploads/${claims.id}/file`, origin);
   url.searchParams.set("token", token);
-  const tusUrl = new URL("/v1/tus", request.url);
+  const tusUrl = new URL("/v1/tus", origin);
   tusUrl.searchParams.set("token", token);
   const single = claims.content_types.length === 1 && !claims.content_types[0]?.endsWith("/*");
   const ticket: UploadTicket = {

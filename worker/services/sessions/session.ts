@@ -208,7 +208,12 @@ export class UploadSession extends DurableObject<Env> {
         // A newer attempt is under way since this outcome: it will be told when it ends.
         stored = await this.update((s) => R.supersedeCallback(s, event));
       } else {
-        const error = await deliverCallback(stored.callback_url, record, this.env.SIGNING_SECRET ?? "");
+        const error = await deliverCallback(
+          stored.callback_url,
+          record,
+          this.env.SIGNING_SECRET ?? "",
+          this.env,
+        );
         stored = await this.update((s, at) => R.callbackAttempt(s, at, event, error));
       }
     }

@@ -1,7 +1,7 @@
 // Receiving one upload: the path shared by direct uploads (gateway key) and signed upload URLs (a token's
 // policy). Everything checkable is checked before the first byte is forwarded.
 import type { components } from "../../../generated/gateway";
-import { type Env, idleTimeoutMs, maxRequestBytes, providerTimeoutMs } from "../../core/config";
+import { type Env, idleTimeoutMs, maxRequestBytes, providerTimeoutMs, publicOrigin } from "../../core/config";
 import { GatewayError } from "../../core/errors";
 import type { ProviderId } from "../../providers/capability";
 import type { ProviderConfig } from "../../providers/config";
@@ -55,6 +55,8 @@ export function applyPolicy(given: Options, policy: UploadPolicy | undefined): O
 export async function receive(request: Request, env: Env, req: ReceiveRequest): Promise<UploadResult> {
   const cap = capability(req.provider);
   const policy = req.policy;
+  // Checked before a byte is read: a staged file's signed URL starts with it.
+  const origin = publicOrigin(request, env);
   const intake = await readIntake(request, {
     maxRequestBytes: maxRequestBytes(env),
     ...(policy ? { maxFileBytes: policy.maxBytes, filename: policy.filename } : {}),
@@ -93,7 +95,7 @@ export async function receive(request: Request, env: Env, req: ReceiveRequest): 
     const exact = checked.file.size - checked.file.slack;
     const metered = meter(intake.stream, { min: exact, max: exact }, watch);
     const file = { ...checked.file, size: exact };
-    const staged = { id: req.id, file, origin: new URL(request.url).origin, stagedAt: Date.now() };
+    const staged = { id: req.id, file, origin, stagedAt: Date.now() };
     try {
       return await stageDirect(env, staged, req.provider, metered.stream);
     } catch (error) {
