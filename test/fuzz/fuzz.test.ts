@@ -231,6 +231,7 @@ describe("fuzz", () => {
     logged.push({ index: current, text: `unhandled rejection: ${String(event.reason)}` });
 
   beforeEach(() => {
+    logged.length = 0;
     // The Worker (and its Durable Objects) run in this isolate when called through call(): its
     // console.error is this one. asGatewayError logs every unexpected error here.
     vi.spyOn(console, "error").mockImplementation((...args: unknown[]) => {
@@ -304,10 +305,8 @@ describe("fuzz", () => {
             .join("\n")}`,
         );
       }
-      expect(
-        failures.map((f) => `#${f.index} ${f.kind}: ${f.detail.slice(0, 200)}`),
-        `seed ${seedText}`,
-      ).toEqual([]);
+      const lines = (list: Failure[]) => list.map((f) => `#${f.index} ${f.kind}: ${f.detail.slice(0, 200)}`);
+      expect.soft(lines(failures), `failures, seed ${seedText}`).toEqual([]);
       expect(
         logged.map((l) => `#${l.index}: ${l.text.slice(0, 200)}`),
         "console.error",
