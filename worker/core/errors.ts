@@ -23,6 +23,7 @@ export const ERRORS = {
   provider_error: { status: 502, title: "The provider failed the upload" },
   provider_timeout: { status: 504, title: "The provider did not answer in time" },
   provider_not_configured: { status: 503, title: "The gateway holds no key for this provider" },
+  range_not_satisfiable: { status: 416, title: "The requested range is not satisfiable" },
   checksum_mismatch: { status: 460, title: "The body does not match its Upload-Checksum" },
   upload_offset_mismatch: { status: 409, title: "Upload-Offset does not match the upload's offset" },
   upload_locked: { status: 423, title: "Another request is writing to this upload" },
