@@ -25,6 +25,8 @@ const UNINFORMATIVE = new Set([
   "application/x-www-form-urlencoded",
 ]);
 const MAX_FIELD_LENGTH = LIMITS.fieldValueLength;
+/** C0 controls, DEL and C1 controls: the Unicode category Cc. */
+const CONTROL = /\p{Cc}/u;
 
 function unsupported(detail: string, accepted: readonly string[]): GatewayError {
   return new GatewayError("unsupported_file_type", detail, { extras: { accepted: [...accepted] } });
@@ -78,6 +80,14 @@ export function validateName(
   declaredType: string | undefined,
   options: Options,
 ): FileType {
+  // Every filename passes here (multipart filename and filename*, ?filename=, tus metadata, a ticket's):
+  // CR, LF, NUL and the other control characters (Unicode Cc) have no place in a name and would travel
+  // into a provider's part headers and into logs.
+  if (CONTROL.test(name))
+    throw new GatewayError(
+      "invalid_field",
+      "The filename contains control characters (CR, LF, NUL, tab, …); send the name without them.",
+    );
   if (name.length > LIMITS.filenameLength)
     throw new GatewayError(
       "invalid_field",
