@@ -1,6 +1,7 @@
 // Hostile input at the door: filenames, declared types under a signed URL's policy, sizes at the edge of a
 // limit, lying Content-Lengths. Each case goes through the gateway's fetch handler to the provider emulator.
 import { describe, expect, it } from "vitest";
+import type { components } from "../generated/gateway";
 import { quoteParam } from "../worker/providers/encode";
 import { parseDisposition } from "../worker/services/upload/multipart-parser";
 import {
@@ -8,14 +9,41 @@ import {
   KEY,
   marker,
   problemOf,
+  randomBytes,
   rawMultipart,
   rawRequest,
   receivedWith,
   resultOf,
 } from "./helpers";
 
+type Ticket = components["schemas"]["UploadTicket"];
 const auth = { authorization: `Bearer ${KEY}` };
 const b64 = (s: string) => btoa(String.fromCharCode(...new TextEncoder().encode(s)));
+
+/** A signed upload URL for `body` (POST /v1/uploads with the gateway key). */
+async function ticket(body: Record<string, unknown>): Promise<Ticket> {
+  const res = await call(
+    new Request("http://gw/v1/uploads", {
+      method: "POST",
+      headers: { ...auth, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    }),
+  );
+  const json = await res.json();
+  expect(res.status, JSON.stringify(json)).toBe(201);
+  return json as Ticket;
+}
+
+/** The app's PUT of a raw file to a signed URL. */
+function put(url: string, bytes: Uint8Array, type: string, query: Record<string, string> = {}) {
+  const u = new URL(url);
+  for (const [k, v] of Object.entries(query)) u.searchParams.set(k, v);
+  return new Request(u, {
+    method: "PUT",
+    headers: { "content-type": type, "content-length": String(bytes.length) },
+    body: bytes,
+  });
+}
 
 /** POST /v1/tus (creation only), with a gateway key or a signed URL's tus_url. */
 function tusCreate(meta: Record<string, string>, length: number, url = "http://gw/v1/tus") {
@@ -119,5 +147,67 @@ describe("filenames: backslashes are escaped when quoted for a provider", () => 
     const res = await call(rawRequest("dify", { filename: name, type: "image/png" }));
     await res.body?.cancel();
     expect((await receivedWith(mark))[0]).toMatchObject({ filename: name, complete: true });
+  });
+});
+
+describe("signed URLs listing content types: the extension decides the type, never the declaration", () => {
+  it("a file whose extension has no known type is refused (415), whatever it declares", async () => {
+    // Dify takes any extension, so only the policy stands between the app and the provider.
+    const images = await ticket({ provider: "dify", content_type: "image/*" });
+    const mark = marker("html");
+    const html = await call(
+      put(images.upload_url, randomBytes(100), "image/png", { filename: `${mark}.html` }),
+    );
+    const problem = await problemOf(html, 415, "unsupported_file_type");
+    expect(problem.accepted).toEqual(["image/*"]);
+    const png = await ticket({ provider: "dify", content_type: ["image/png"] });
+    const pdf = await call(put(png.upload_url, randomBytes(100), "image/png", { filename: `${mark}.pdf` }));
+    await problemOf(pdf, 415, "unsupported_file_type");
+    const octets = await ticket({ provider: "dify", content_type: "application/octet-stream" });
+    const bin = await call(
+      put(octets.upload_url, randomBytes(100), "application/octet-stream", { filename: `${mark}.bin` }),
+    );
+    await problemOf(bin, 415, "unsupported_file_type");
+    expect(await receivedWith(mark)).toEqual([]);
+  });
+
+  it("the same through tus: Upload-Metadata filetype does not stand in for the extension", async () => {
+    const t = await ticket({ provider: "dify", content_type: "image/*" });
+    const res = await tusCreate({ filename: "evil.html", filetype: "image/png" }, 100, t.tus_url);
+    await problemOf(res, 415, "unsupported_file_type");
+    const known = await tusCreate({ filename: "cat.png", filetype: "image/png" }, 100, t.tus_url);
+    expect(known.status, await known.clone().text()).toBe(201);
+  });
+
+  it("known extensions pass on their table type: declared, aliased or left to the extension", async () => {
+    const images = await ticket({ provider: "dify", content_type: "image/*" });
+    const a = await resultOf(
+      await call(put(images.upload_url, randomBytes(100), "application/octet-stream", { filename: "a.PNG" })),
+    );
+    expect(a.file).toMatchObject({ mime_type: "image/png", kind: "image" });
+    const jpeg = await ticket({ provider: "dify", content_type: ["image/jpeg"] });
+    const b = await resultOf(
+      await call(put(jpeg.upload_url, randomBytes(100), "image/jpg", { filename: "b.jpg" })),
+    );
+    expect(b.file.kind).toBe("image");
+  });
+
+  it("a ticket fixing a filename whose extension has no known type, with content types listed, is refused", async () => {
+    const res = await call(
+      new Request("http://gw/v1/uploads", {
+        method: "POST",
+        headers: { ...auth, "content-type": "application/json" },
+        body: JSON.stringify({ provider: "dify", filename: "evil.html", content_type: "image/*" }),
+      }),
+    );
+    await problemOf(res, 400, "invalid_field");
+  });
+
+  it("without a policy an unknown extension is taken, but its kind never comes from the declared type", async () => {
+    const mark = marker("kind");
+    const result = await resultOf(
+      await call(rawRequest("dify", { filename: `${mark}.pdf`, type: "image/png" })),
+    );
+    expect(result.file.kind).toBe("document");
   });
 });

@@ -11,7 +11,7 @@ import { configured } from "../../providers/config";
 import { capability, isProviderId, resumableLimit } from "../../providers/registry";
 import { claimRefused, type UploadRecord, uploadSession } from "../../services/sessions/session";
 import { type Claims, sign, verify } from "../../services/sessions/token";
-import { receive } from "../../services/upload/receive";
+import { checkContentTypes, receive } from "../../services/upload/receive";
 import { type Options, validateName, validateOptions } from "../../services/upload/validate";
 
 type CreateUpload = components["schemas"]["CreateUpload"];
@@ -94,23 +94,25 @@ async function readCreate(request: Request) {
     if (body[name] !== undefined) given[name] = String(body[name]);
   }
   const fixed = validateOptions(cap, given, false);
-  const filename = body.filename === undefined ? undefined : String(body.filename);
-  if (filename !== undefined) {
-    if (!filename) throw bad('"filename" is empty.');
-    try {
-      validateName(cap, filename, undefined, fixed);
-    } catch (error) {
-      // A request to create an upload is not itself a media upload: its problems are all 400s.
-      if (!isGatewayError(error)) throw error;
-      throw new GatewayError("invalid_field", `"filename": ${error.message}`, { extras: error.extras });
-    }
-  }
   const types = body.content_type === undefined ? [] : [body.content_type].flat();
   if (
     types.length > LIMITS.contentTypes ||
     !types.every((t) => typeof t === "string" && MEDIA_RANGE.test(t))
   ) {
     throw bad('"content_type" must be a media type, a wildcard like image/*, or a list of up to 20.');
+  }
+  const contentTypes = (types as string[]).map((t) => t.toLowerCase());
+  const filename = body.filename === undefined ? undefined : String(body.filename);
+  if (filename !== undefined) {
+    if (!filename) throw bad('"filename" is empty.');
+    try {
+      // A fixed filename the content types would refuse makes a URL no upload could use.
+      checkContentTypes(validateName(cap, filename, undefined, fixed), contentTypes);
+    } catch (error) {
+      // A request to create an upload is not itself a media upload: its problems are all 400s.
+      if (!isGatewayError(error)) throw error;
+      throw new GatewayError("invalid_field", `"filename": ${error.message}`, { extras: error.extras });
+    }
   }
   // The provider's own limit: tus_url takes files that large; a single PUT is also bounded by MAX_REQUEST_BYTES.
   const limit = resumableLimit(cap);
@@ -128,7 +130,7 @@ async function readCreate(request: Request) {
     provider,
     exp: Math.floor(Date.now() / 1000) + expiresIn,
     max_bytes: maxBytes,
-    content_types: (types as string[]).map((t) => t.toLowerCase()),
+    content_types: contentTypes,
     fixed,
     ...(filename === undefined ? {} : { filename }),
   };

@@ -3,6 +3,7 @@
 import type { components } from "../../../generated/gateway";
 import { type Env, maxRequestBytes, providerTimeoutMs } from "../../core/config";
 import { GatewayError } from "../../core/errors";
+import { mediaTypeOf } from "../../core/media";
 import type { ProviderId } from "../../providers/capability";
 import type { ProviderConfig } from "../../providers/config";
 import { capability } from "../../providers/registry";
@@ -10,7 +11,7 @@ import { stageDirect, takesUrl } from "../delivery/deliver";
 import { forward } from "./forward";
 import { readIntake } from "./intake";
 import { meter } from "./meter";
-import { type Options, validateFile, validateOptions } from "./validate";
+import { type FileType, type Options, validateFile, validateOptions } from "./validate";
 
 export type UploadResult = components["schemas"]["UploadResult"];
 
@@ -36,6 +37,26 @@ export interface ReceiveRequest {
 export const typeAllowed = (type: string, allowed: readonly string[]) =>
   allowed.length === 0 ||
   allowed.some((a) => a === type || (a.endsWith("/*") && type.startsWith(a.slice(0, -1))));
+
+/**
+ * A policy's content types against a file: the types checked are those the media table knows for the
+ * file's extension (the declared one, which validateName has held to that list, and the canonical one),
+ * never a declared type alone. An extension the table lacks has no known type, so a policy that lists
+ * types refuses it: otherwise `evil.html` declared image/png would pass for an image.
+ */
+export function checkContentTypes(type: FileType, allowed: readonly string[]): void {
+  if (allowed.length === 0) return;
+  const known = mediaTypeOf(type.extension);
+  const refuse = (detail: string) =>
+    new GatewayError("unsupported_file_type", detail, { extras: { accepted: [...allowed] } });
+  if (!known) {
+    throw refuse(
+      `This upload URL takes ${allowed.join(", ")}; ".${type.extension}" files have no known media type.`,
+    );
+  }
+  if (![type.mimeType, known.mime[0]].some((t) => typeAllowed(t, allowed)))
+    throw refuse(`This upload URL does not take ${type.mimeType}.`);
+}
 
 /** Merges what the app sent with what the policy fixes; a conflicting value is refused, not overridden. */
 export function applyPolicy(given: Options, policy: UploadPolicy | undefined): Options {
@@ -72,13 +93,7 @@ export async function receive(request: Request, env: Env, req: ReceiveRequest): 
         },
       );
     }
-    if (policy && !typeAllowed(file.mimeType, policy.contentTypes)) {
-      throw new GatewayError("unsupported_file_type", `This upload URL does not take ${file.mimeType}.`, {
-        extras: {
-          accepted: [...policy.contentTypes],
-        },
-      });
-    }
+    if (policy) checkContentTypes(file, policy.contentTypes);
     checked = { options, file };
   } catch (error) {
     // Refused before a byte was forwarded: stop reading the body.

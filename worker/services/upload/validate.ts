@@ -115,9 +115,15 @@ export function validateName(
     );
   }
   const mimeType = declared ?? known?.mime[0] ?? "application/octet-stream";
+  // The kind comes from the extension's entry: a declared type only chooses among the types the entry
+  // lists (a .webm declared audio/webm is audio). An extension the table lacks is a document, whatever
+  // the client declares.
   const top = mimeType.split("/")[0];
-  const kind: Kind =
-    top === "image" || top === "video" || top === "audio" ? top : (known?.kind ?? "document");
+  const kind: Kind = !known
+    ? "document"
+    : top === "image" || top === "video" || top === "audio"
+      ? top
+      : known.kind;
   return { extension, mimeType, kind };
 }
 
