@@ -211,3 +211,97 @@ describe("signed URLs listing content types: the extension decides the type, nev
     expect(result.file.kind).toBe("document");
   });
 });
+
+/** A multipart body around `file`, ending with the closing boundary and, when `crlf`, the usual CRLF. */
+function form(name: string, file: Uint8Array, crlf: boolean): Uint8Array {
+  const enc = new TextEncoder();
+  const head = enc.encode(
+    `--b\r\nContent-Disposition: form-data; name="file"; filename="${name}"\r\nContent-Type: image/png\r\n\r\n`,
+  );
+  const tail = enc.encode(`\r\n--b--${crlf ? "\r\n" : ""}`);
+  const out = new Uint8Array(head.length + file.length + tail.length);
+  out.set(head, 0);
+  out.set(file, head.length);
+  out.set(tail, head.length + file.length);
+  return out;
+}
+
+describe("limits hold on the bytes counted, not on a size known to within the epilogue", () => {
+  const post = (url: string, body: Uint8Array) =>
+    new Request(url, {
+      method: "POST",
+      headers: { "content-type": "multipart/form-data; boundary=b", "content-length": String(body.length) },
+      body,
+    });
+
+  it("max_bytes 1000: a 1001- or 1002-byte file in a form without the closing CRLF → 413, never complete upstream", async () => {
+    for (const extra of [1, 2]) {
+      const mark = marker("over");
+      const t = await ticket({ provider: "dify", max_bytes: 1000 });
+      const res = await call(post(t.upload_url, form(`${mark}.png`, randomBytes(1000 + extra), false)));
+      const problem = await problemOf(res, 413, "file_too_large");
+      expect(problem.max_bytes).toBe(1000);
+      expect((await receivedWith(mark)).filter((r) => r.complete)).toEqual([]);
+    }
+  });
+
+  it("max_bytes 1000: exactly 1000 bytes passes with or without the closing CRLF", async () => {
+    for (const crlf of [true, false]) {
+      const mark = marker("exact");
+      const t = await ticket({ provider: "dify", max_bytes: 1000 });
+      const result = await resultOf(
+        await call(post(t.upload_url, form(`${mark}.png`, randomBytes(1000), crlf))),
+      );
+      expect(result.file.size).toBe(1000);
+      expect((await receivedWith(mark))[0]).toMatchObject({ complete: true, bytes: 1000 });
+    }
+  });
+
+  it("a provider's own limit (Jimmy, 100 MiB) + 2 bytes without the closing CRLF → 413, never complete upstream", {
+    timeout: 60_000,
+  }, async () => {
+    const MiB = 1024 * 1024;
+    const limit = 100 * MiB;
+    const mark = marker("jimmy");
+    const enc = new TextEncoder();
+    const head = enc.encode(
+      `--b\r\nContent-Disposition: form-data; name="file"; filename="${mark}.mp4"\r\nContent-Type: video/mp4\r\n\r\n`,
+    );
+    const tail = enc.encode("\r\n--b--");
+    const block = randomBytes(MiB);
+    const size = limit + 2;
+    let sent = -1;
+    const body = new ReadableStream<Uint8Array>({
+      pull(c) {
+        if (sent === -1) {
+          c.enqueue(head);
+          sent = 0;
+        } else if (sent < size) {
+          const n = Math.min(MiB, size - sent);
+          c.enqueue(block.slice(0, n));
+          sent += n;
+        } else {
+          c.enqueue(tail);
+          c.close();
+        }
+      },
+    });
+    const res = await call(
+      new Request("http://gw/v1/providers/jimmy/files", {
+        method: "POST",
+        headers: {
+          ...auth,
+          "content-type": "multipart/form-data; boundary=b",
+          "content-length": String(head.length + size + tail.length),
+        },
+        body,
+      }),
+      // Above the default MAX_REQUEST_BYTES (100 MiB), so Jimmy's own limit is the one in play.
+      { MAX_REQUEST_BYTES: String(200 * MiB) },
+    );
+    const problem = await problemOf(res, 413, "file_too_large");
+    expect(problem.max_bytes).toBe(limit);
+    expect(problem.detail).toMatch(/Jimmy/);
+    expect((await receivedWith(mark)).filter((r) => r.complete)).toEqual([]);
+  });
+});

@@ -10,7 +10,7 @@ import { toGatewayError } from "../../providers/failure";
 import { capability } from "../../providers/registry";
 import type { Delivered } from "../../providers/types";
 import { meter } from "./meter";
-import type { Options, ValidatedFile } from "./validate";
+import type { Options, SizeLimit, ValidatedFile } from "./validate";
 
 export interface ForwardRequest {
   readonly provider: ProviderId;
@@ -19,6 +19,8 @@ export interface ForwardRequest {
   readonly options: Options;
   /** The file's bytes. */
   readonly stream: ReadableStream<Uint8Array>;
+  /** The most file bytes allowed: counting past it fails the stream, which aborts the provider's request. */
+  readonly limit?: SizeLimit;
   /** How long to wait for the provider's answer after the last byte is sent. */
   readonly timeoutMs: number;
   readonly fetch: typeof fetch;
@@ -46,6 +48,7 @@ export async function forward(req: ForwardRequest): Promise<Forwarded> {
   const metered = meter(req.stream, {
     min: size - slack,
     max: upper,
+    ...(req.limit ? { limit: req.limit } : {}),
     ...(exact && slack
       ? {
           overflowHint:

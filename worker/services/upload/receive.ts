@@ -11,7 +11,7 @@ import { stageDirect, takesUrl } from "../delivery/deliver";
 import { forward } from "./forward";
 import { readIntake } from "./intake";
 import { meter } from "./meter";
-import { type FileType, type Options, validateFile, validateOptions } from "./validate";
+import { type FileType, type Options, sizeLimit, validateFile, validateOptions } from "./validate";
 
 export type UploadResult = components["schemas"]["UploadResult"];
 
@@ -78,21 +78,12 @@ export async function receive(request: Request, env: Env, req: ReceiveRequest): 
     maxRequestBytes: maxRequestBytes(env),
     ...(policy ? { maxFileBytes: policy.maxBytes, filename: policy.filename } : {}),
   });
+  // Checked against the declared length before a byte is forwarded, and held on the bytes counted.
+  const limit = sizeLimit(cap, policy?.maxBytes);
   let checked: { options: Options; file: ReturnType<typeof validateFile> };
   try {
     const options = validateOptions(cap, applyPolicy(intake.options, policy));
-    const file = validateFile(cap, intake, options);
-    if (policy && file.size - file.slack > policy.maxBytes) {
-      throw new GatewayError(
-        "file_too_large",
-        `This upload URL takes files up to ${policy.maxBytes} bytes.`,
-        {
-          extras: {
-            max_bytes: policy.maxBytes,
-          },
-        },
-      );
-    }
+    const file = validateFile(cap, intake, options, limit);
     if (policy) checkContentTypes(file, policy.contentTypes);
     checked = { options, file };
   } catch (error) {
@@ -103,7 +94,7 @@ export async function receive(request: Request, env: Env, req: ReceiveRequest): 
   if (takesUrl(req.provider, checked.file.size - checked.file.slack)) {
     // An R2 object needs its exact size: commit to the CRLF-terminated reading, as a raw upstream does.
     const exact = checked.file.size - checked.file.slack;
-    const metered = meter(intake.stream, { min: exact, max: exact });
+    const metered = meter(intake.stream, { min: exact, max: exact, ...(limit ? { limit } : {}) });
     const file = { ...checked.file, size: exact };
     const staged = { id: req.id, file, origin: new URL(request.url).origin, stagedAt: Date.now() };
     try {
@@ -118,6 +109,7 @@ export async function receive(request: Request, env: Env, req: ReceiveRequest): 
     file: checked.file,
     options: checked.options,
     stream: intake.stream,
+    ...(limit ? { limit } : {}),
     timeoutMs: providerTimeoutMs(env),
     fetch: (input, init) => fetch(input, init),
   });

@@ -127,22 +127,45 @@ export function validateName(
   return { extension, mimeType, kind };
 }
 
-/** The whole file: name and type as above, size within the provider's limit. */
-export function validateFile(cap: Capability, intake: Intake, options: Options): ValidatedFile {
+/** The most file bytes an upload may carry, and whose limit it is (the provider's or a signed URL's). */
+export interface SizeLimit {
+  readonly bytes: number;
+  /** Says whose limit, e.g. "Jimmy AI takes files up to 104857600 bytes". */
+  readonly detail: string;
+}
+
+/** The tighter of the provider's limit and a signed URL's max_bytes; undefined when neither applies. */
+export function sizeLimit(cap: Capability, policyMaxBytes?: number): SizeLimit | undefined {
+  const own =
+    cap.maxBytes === null
+      ? undefined
+      : { bytes: cap.maxBytes, detail: `${cap.name} takes files up to ${cap.maxBytes} bytes` };
+  if (policyMaxBytes === undefined || (own && own.bytes <= policyMaxBytes)) return own;
+  return { bytes: policyMaxBytes, detail: `This upload URL takes files up to ${policyMaxBytes} bytes` };
+}
+
+/** 413 for a file over `limit`: of `size` bytes when known, or found longer while counting. */
+export function tooLarge(limit: SizeLimit, size?: number): GatewayError {
+  const which = size === undefined ? "this one carries more" : `this one is ${size}`;
+  return new GatewayError("file_too_large", `${limit.detail}; ${which}.`, {
+    extras: { max_bytes: limit.bytes },
+  });
+}
+
+/**
+ * The whole file: name and type as above, size within `limit` as far as the declared length tells. A
+ * multipart body's size is known only to within its epilogue (Intake.slack), so the smallest size it allows
+ * is checked here, and the meter holds the bytes actually counted to the same limit (forward.ts).
+ */
+export function validateFile(
+  cap: Capability,
+  intake: Intake,
+  options: Options,
+  limit = sizeLimit(cap),
+): ValidatedFile {
   const type = validateName(cap, intake.filename, intake.declaredType, options);
-  // Limits apply to the smallest size the body allows (the usual CRLF-terminated form).
   const least = intake.size - intake.slack;
   if (least <= 0) throw new GatewayError("no_file_uploaded", "The file is empty.");
-  if (cap.maxBytes !== null && least > cap.maxBytes) {
-    throw new GatewayError(
-      "file_too_large",
-      `${cap.name} takes files up to ${cap.maxBytes} bytes; this one is ${least}.`,
-      {
-        extras: {
-          max_bytes: cap.maxBytes,
-        },
-      },
-    );
-  }
+  if (limit && least > limit.bytes) throw tooLarge(limit, least);
   return { name: intake.filename, ...type, size: intake.size, slack: intake.slack };
 }
