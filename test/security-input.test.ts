@@ -305,3 +305,129 @@ describe("limits hold on the bytes counted, not on a size known to within the ep
     expect((await receivedWith(mark)).filter((r) => r.complete)).toEqual([]);
   });
 });
+
+describe("whatever a client declares or sends, the answer is a 4xx problem, never a 5xx", () => {
+  const HUGE = "999999999999";
+  /** MAX_REQUEST_BYTES high enough that the declared length passes the first check. */
+  const roomy = { MAX_REQUEST_BYTES: String(2 * 1024 ** 4) };
+  const head = (name: string) =>
+    new TextEncoder().encode(
+      `--b\r\nContent-Disposition: form-data; name="file"; filename="${name}"\r\nContent-Type: video/mp4\r\n\r\n`,
+    );
+
+  /**
+   * A client that declares `Content-Length: 999999999999` and then, after `chunks`, ends its body
+   * ("ends"), drops the connection ("drops": workerd's read error), or keeps it open sending nothing.
+   */
+  function lying(chunks: Uint8Array[], then: "ends" | "drops" | "stalls") {
+    let cancelled = false;
+    const queue = [...chunks];
+    const stream = new ReadableStream<Uint8Array>({
+      pull(c) {
+        const next = queue.shift();
+        if (next) return c.enqueue(next);
+        if (then === "ends") return c.close();
+        if (then === "drops")
+          return c.error(new TypeError("Can't read from request stream because client disconnected."));
+        return new Promise<void>(() => {}); // stalls
+      },
+      cancel() {
+        cancelled = true;
+      },
+    });
+    return { stream, cancelled: () => cancelled };
+  }
+
+  const request = (provider: string, form: "raw" | "multipart", body: ReadableStream<Uint8Array>) => {
+    const query = provider === "minimax" ? "&purpose=video_understanding" : "";
+    return new Request(
+      form === "raw"
+        ? `http://gw/v1/providers/${provider}/files?filename=a.mp4${query}`
+        : `http://gw/v1/providers/${provider}/files?${query.slice(1)}`,
+      {
+        method: "POST",
+        headers: {
+          ...auth,
+          "content-type": form === "raw" ? "video/mp4" : "multipart/form-data; boundary=b",
+          "content-length": HUGE,
+        },
+        body,
+      },
+    );
+  };
+
+  /** The answer, or a failure when none comes within 5 s (a stalled client must not stall the answer). */
+  async function answer(pending: Promise<Response>): Promise<Response> {
+    const timeout = scheduler.wait(5000).then(() => {
+      throw new Error("no answer within 5 s");
+    });
+    return Promise.race([pending, timeout]);
+  }
+
+  async function expect4xx(res: Response, label: string) {
+    const text = await res.text();
+    expect(res.status, `${label}: ${text}`).toBeGreaterThanOrEqual(400);
+    expect(res.status, `${label}: ${text}`).toBeLessThan(500);
+    expect(res.headers.get("content-type"), label).toBe("application/problem+json");
+  }
+
+  it("a body that ends or drops, before or after the multipart head, for every provider and form", async () => {
+    for (const provider of ["jimmy", "dify", "minimax", "useapi", "wavespeed"]) {
+      for (const form of ["raw", "multipart"] as const) {
+        for (const then of ["ends", "drops"] as const) {
+          for (const sent of form === "raw"
+            ? [[], [randomBytes(1000)]]
+            : [[], [head("a.mp4"), randomBytes(1000)]]) {
+            const label = `${provider} ${form} ${then} after ${sent.length} chunks`;
+            const res = await answer(call(request(provider, form, lying(sent, then).stream), roomy));
+            await expect4xx(res, label);
+          }
+        }
+      }
+    }
+  });
+
+  it("a declared length past what a staged upload can hold is refused before the body is read", async () => {
+    // WaveSpeed over 300 MiB is staged in R2 and handed over as a URL: R2 holds up to 5 GB in one put.
+    for (const form of ["raw", "multipart"] as const) {
+      const client = lying(
+        form === "raw" ? [randomBytes(1000)] : [head("a.mp4"), randomBytes(1000)],
+        "stalls",
+      );
+      const res = await answer(call(request("wavespeed", form, client.stream), roomy));
+      const problem = await problemOf(res, 413, "file_too_large");
+      expect(problem.max_bytes, form).toBe(5_000_000_000);
+    }
+  });
+
+  it("over MAX_REQUEST_BYTES (2 GiB): 413 at once, and the unread body is cancelled, not left to drain", async () => {
+    const client = lying([randomBytes(1000)], "stalls");
+    const res = await answer(
+      call(request("dify", "raw", client.stream), { MAX_REQUEST_BYTES: String(2 * 1024 ** 3) }),
+    );
+    await problemOf(res, 413, "file_too_large");
+    expect(client.cancelled()).toBe(true);
+  });
+
+  it("any refusal before the body is read cancels it (401, 404, 400)", async () => {
+    for (const [url, headers, status] of [
+      ["http://gw/v1/providers/dify/files?filename=a.png", {}, 401],
+      ["http://gw/v1/providers/nope/files?filename=a.png", auth, 404],
+      ["http://gw/v1/providers/dify/files", { ...auth, "content-type": "multipart/form-data" }, 400],
+    ] as const) {
+      const client = lying([randomBytes(1000)], "stalls");
+      const res = await answer(
+        call(
+          new Request(url, {
+            method: "POST",
+            headers: { "content-type": "image/png", "content-length": HUGE, ...headers },
+            body: client.stream,
+          }),
+          roomy,
+        ),
+      );
+      expect(res.status).toBe(status);
+      expect(client.cancelled(), url).toBe(true);
+    }
+  });
+});

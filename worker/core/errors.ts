@@ -115,6 +115,17 @@ export function asGatewayError(error: unknown): GatewayError {
   return new GatewayError("internal_error", "Unexpected error; see logs.", { cause: error });
 }
 
+/**
+ * A failure reading the incoming body (the client disconnected, the runtime gave up on it) as the client's
+ * problem: 400, never an internal error, whatever the client declared or sent.
+ */
+export function bodyError(error: unknown): GatewayError {
+  if (isGatewayError(error)) return error;
+  return new GatewayError("malformed_body", `The upload body broke off before its end (${String(error)}).`, {
+    cause: error,
+  });
+}
+
 /** Renders any thrown value as a problem+json response. */
 export function problemResponse(error: unknown, instance?: string): Response {
   const err = asGatewayError(error);

@@ -2,7 +2,7 @@
 // Precedence when things fail: the incoming body's failure (disconnect, malformed, mis-sized) over the
 // provider's answer, because a broken body is why the provider saw a broken request.
 
-import { GatewayError, isGatewayError } from "../../core/errors";
+import { bodyError, GatewayError } from "../../core/errors";
 import { adapter } from "../../providers/adapters";
 import type { ProviderId } from "../../providers/capability";
 import type { ProviderConfig } from "../../providers/config";
@@ -31,11 +31,6 @@ export interface Forwarded {
   readonly sha256: string;
   /** The file's exact size, counted. */
   readonly size: number;
-}
-
-function bodyError(error: unknown): GatewayError {
-  if (isGatewayError(error)) return error;
-  return new GatewayError("malformed_body", `The upload body broke off before its end (${String(error)}).`);
 }
 
 export async function forward(req: ForwardRequest): Promise<Forwarded> {

@@ -11,7 +11,7 @@ import {
   indexOf,
   partialSuffix,
 } from "../../core/bytes";
-import { GatewayError } from "../../core/errors";
+import { bodyError, GatewayError } from "../../core/errors";
 import { LIMITS } from "../../core/limits";
 
 export interface MultipartLimits {
@@ -57,9 +57,11 @@ class Cursor {
     reader.closed.catch(() => {}); // failures surface through read()
   }
 
-  /** Appends the next chunk; false at end of stream. */
+  /** Appends the next chunk; false at end of stream. A failed read is the body's fault (a 400). */
   async more(): Promise<boolean> {
-    const { done, value } = await this.reader.read();
+    const { done, value } = await this.reader.read().catch((error: unknown) => {
+      throw bodyError(error);
+    });
     if (done) return false;
     this.buf = concat(this.buf, value);
     return true;

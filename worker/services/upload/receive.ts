@@ -2,16 +2,16 @@
 // policy). Everything checkable is checked before the first byte is forwarded.
 import type { components } from "../../../generated/gateway";
 import { type Env, maxRequestBytes, providerTimeoutMs } from "../../core/config";
-import { GatewayError } from "../../core/errors";
+import { bodyError, GatewayError } from "../../core/errors";
 import { mediaTypeOf } from "../../core/media";
 import type { ProviderId } from "../../providers/capability";
 import type { ProviderConfig } from "../../providers/config";
-import { capability } from "../../providers/registry";
+import { capability, resumableLimit } from "../../providers/registry";
 import { stageDirect, takesUrl } from "../delivery/deliver";
 import { forward } from "./forward";
 import { readIntake } from "./intake";
 import { meter } from "./meter";
-import { type FileType, type Options, sizeLimit, validateFile, validateOptions } from "./validate";
+import { type FileType, type Options, sizeLimit, tooLarge, validateFile, validateOptions } from "./validate";
 
 export type UploadResult = components["schemas"]["UploadResult"];
 
@@ -94,13 +94,26 @@ export async function receive(request: Request, env: Env, req: ReceiveRequest): 
   if (takesUrl(req.provider, checked.file.size - checked.file.slack)) {
     // An R2 object needs its exact size: commit to the CRLF-terminated reading, as a raw upstream does.
     const exact = checked.file.size - checked.file.slack;
-    const metered = meter(intake.stream, { min: exact, max: exact, ...(limit ? { limit } : {}) });
+    // A staged file is held to what a resumable upload may be (within R2's single-put ceiling), before a
+    // byte is read: a declared length R2 cannot store must be the client's 413, not R2's error.
+    const staging = {
+      bytes: resumableLimit(cap),
+      detail: `${cap.name} takes files up to ${resumableLimit(cap)} bytes`,
+    };
+    const stagedLimit = limit && limit.bytes < staging.bytes ? limit : staging;
+    if (exact > stagedLimit.bytes) {
+      const error = tooLarge(stagedLimit, exact);
+      await intake.stream.cancel(error).catch(() => {});
+      throw error;
+    }
+    const metered = meter(intake.stream, { min: exact, max: exact, limit: stagedLimit });
     const file = { ...checked.file, size: exact };
     const staged = { id: req.id, file, origin: new URL(request.url).origin, stagedAt: Date.now() };
     try {
       return await stageDirect(env, staged, req.provider, metered.stream);
     } catch (error) {
-      throw metered.failure() ?? error;
+      const broken = metered.failure();
+      throw broken !== undefined ? bodyError(broken) : error;
     }
   }
   const { delivered, sha256, size } = await forward({
