@@ -104,7 +104,10 @@ async function waitUp(url) {
 const BLOCK = Buffer.alloc(MiB);
 for (let i = 0; i < BLOCK.length; i += 4) BLOCK.writeUInt32LE((i * 2654435761) >>> 0, i);
 
-/** POSTs `size` bytes (framed by prefix/suffix) with Content-Length; resolves with the status. */
+/** The worst file content for the old multipart parser (a native indexOf call per CR): all CR bytes. */
+const CR_BLOCK = Buffer.alloc(MiB, 13);
+
+/** POSTs `size` bytes of `block` (framed by prefix/suffix) with Content-Length; resolves with the status. */
 function upload(
   url,
   size,
@@ -112,6 +115,7 @@ function upload(
   prefix = Buffer.alloc(0),
   suffix = Buffer.alloc(0),
   method = "POST",
+  block = BLOCK,
 ) {
   return new Promise((resolve) => {
     const req = request(url, {
@@ -129,7 +133,7 @@ function upload(
     (async () => {
       const write = (buf) => (req.write(buf) ? Promise.resolve() : new Promise((r) => req.once("drain", r)));
       await write(prefix);
-      for (let sent = 0; sent < size; sent += MiB) await write(BLOCK.subarray(0, Math.min(MiB, size - sent)));
+      for (let sent = 0; sent < size; sent += MiB) await write(block.subarray(0, Math.min(MiB, size - sent)));
       await write(suffix);
       req.end();
     })();
@@ -202,6 +206,19 @@ const CONTENDERS = {
         { ...auth, "content-type": mmMinimax.type },
         mmMinimax.prefix,
         mmMinimax.suffix,
+      ),
+  },
+  "gateway multipart→multipart, a file of CR bytes (minimax)": {
+    pids: pids.gateway,
+    send: (n) =>
+      upload(
+        gw("/v1/providers/minimax/files"),
+        n,
+        { ...auth, "content-type": mmMinimax.type },
+        mmMinimax.prefix,
+        mmMinimax.suffix,
+        "POST",
+        CR_BLOCK,
       ),
   },
   "buffering raw": {

@@ -314,7 +314,7 @@ describe("the catalogue", () => {
     for (const [code, { status, title }] of Object.entries(ERRORS)) {
       expect(title.length, code).toBeGreaterThan(5);
       expect([
-        400, 401, 404, 405, 408, 409, 410, 411, 412, 413, 415, 423, 429, 460, 500, 502, 503, 504,
+        400, 401, 404, 405, 408, 409, 410, 411, 412, 413, 415, 416, 423, 429, 460, 500, 502, 503, 504,
       ]).toContain(status);
     }
   });

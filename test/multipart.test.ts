@@ -180,9 +180,22 @@ describe("encodeMultipart", () => {
 });
 
 describe("injection through the gateway", () => {
-  it("a filename carrying CRLF and quotes reaches the provider as one escaped file part, no extra field", async () => {
+  it("a filename carrying CRLF is refused before anything is forwarded (it could inject a part)", async () => {
+    // Was accepted and escaped on the way out; control characters in names are now refused at the door
+    // (validate.ts), and quoteParam's escaping of CR/LF stays as the last line (unit test above).
     const mark = marker("inj");
     const evil = `${mark}"\r\nContent-Disposition: form-data; name="purpose"\r\n\r\nvoice_clone\r\n--x\r\n.png`;
+    await problemOf(
+      await call(rawRequest("wavespeed", { filename: evil, type: "image/png" })),
+      400,
+      "invalid_field",
+    );
+    expect(await receivedWith(mark)).toEqual([]);
+  });
+
+  it("a filename carrying quotes and parameters reaches the provider as one escaped file part, no extra field", async () => {
+    const mark = marker("inj");
+    const evil = `${mark}"; name="purpose"; filename="x\\".png`;
     const bytes = randomBytes(5000);
     const result = await resultOf(
       await call(rawRequest("wavespeed", { filename: evil, type: "image/png", bytes })),
@@ -190,9 +203,7 @@ describe("injection through the gateway", () => {
     expect(result.file.name).toBe(evil);
     const [seen] = await receivedWith(mark);
     expect(seen?.fields).toEqual({});
-    expect(seen?.filename).toBe(
-      `${mark}%22%0D%0AContent-Disposition: form-data; name=%22purpose%22%0D%0A%0D%0Avoice_clone%0D%0A--x%0D%0A.png`,
-    );
+    expect(seen?.filename).toBe(`${mark}%22; name=%22purpose%22; filename=%22x\\%22.png`);
     expect(seen).toMatchObject({ complete: true, bytes: 5000, sha256: await sha256(bytes) });
   });
 

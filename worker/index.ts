@@ -36,8 +36,20 @@ const tusify = (response: Response, request: IRequest) => {
   return out;
 };
 
+/**
+ * A refusal leaves no body half-read: an unread one is cancelled, so the runtime stops receiving it (and
+ * wrangler dev's drain middleware, which would wait on a client's lying Content-Length, leaves it alone).
+ */
+function discardBody(request: IRequest): void {
+  const body = request.body;
+  if (body && !request.bodyUsed && !body.locked) body.cancel().catch(() => {});
+}
+
 export const router = Router<IRequest, Args>({
-  catch: (error, request) => problemResponse(error, new URL(request.url).pathname),
+  catch: (error, request) => {
+    discardBody(request);
+    return problemResponse(error, new URL(request.url).pathname);
+  },
   finally: [tusify, corsify],
 });
 

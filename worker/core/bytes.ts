@@ -1,7 +1,8 @@
 import { LIMITS } from "./limits";
 
-// Byte helpers for the multipart parser: native indexOf finds candidate CRs, so scanning a file part
-// costs one native pass plus a comparison at each CR (about 1 in 256 bytes of binary media).
+// Byte helpers for the multipart parser. The boundary delimiter is found by Boyer–Moore–Horspool (the byte
+// under the pattern's last position decides how far to skip), guarded against the contents that make it
+// crawl; no content costs much more than random media does (bench/parser-cpu.mjs measures it).
 
 export const encoder = new TextEncoder();
 export const EMPTY = new Uint8Array(0);
@@ -15,33 +16,88 @@ export function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   return out;
 }
 
-function matchesAt(haystack: Uint8Array, needle: Uint8Array, at: number, length = needle.length): boolean {
-  for (let j = 1; j < length; j++) if (haystack[at + j] !== needle[j]) return false;
-  return true;
-}
+/** Skips shorter than this are taken one alignment at a time (see BytePattern.indexIn). */
+const SMALL_SKIP = LIMITS.searchSmallSkip;
+/** After this many small steps in a row, jump natively to the next byte a match could start with. */
+const SMALL_STEPS = LIMITS.searchSmallSteps;
 
-/** Index of `needle` in `haystack` at or after `from`, or -1. */
-export function indexOf(haystack: Uint8Array, needle: Uint8Array, from = 0): number {
-  const first = needle[0];
-  const last = haystack.length - needle.length;
-  for (
-    let i = haystack.indexOf(first ?? 0, from);
-    i !== -1 && i <= last;
-    i = haystack.indexOf(first ?? 0, i + 1)
-  ) {
-    if (matchesAt(haystack, needle, i)) return i;
-  }
-  return -1;
-}
+/**
+ * One byte pattern, compiled once for every chunk it is searched in: Boyer–Moore–Horspool, with a guard.
+ *
+ * Plain Horspool skips by the byte under the pattern's last position: about the pattern's length over random
+ * media, and m−1 over a run of CR bytes (CR is only the delimiter's first byte), where a native indexOf of
+ * each CR paid a call per byte. Its weak spot is a run of bytes that end the pattern (a body of "a" bytes
+ * under a boundary of "a"s, or of "-" under "-"s): one-byte skips, each waiting on the load before it. So a
+ * small skip steps one alignment at a time (independent loads, which the CPU pipelines), and a run of them
+ * ends in a native indexOf of the pattern's first byte: every match starts with it, so the alignments before
+ * it cannot match. Each alignment is a constant number of reads; the parser's delimiter begins with the only
+ * CR it holds (a boundary holds none), so partial matches never overlap and verification stays linear too.
+ */
+export class BytePattern {
+  readonly bytes: Uint8Array;
+  /** For each byte value, how far the pattern may move when that byte is under its last position. */
+  private readonly skip = new Int32Array(256);
 
-/** Length of the longest suffix of `haystack` that is a proper prefix of `needle` (a match cut by a chunk edge). */
-export function partialSuffix(haystack: Uint8Array, needle: Uint8Array): number {
-  const first = needle[0] ?? 0;
-  const start = Math.max(0, haystack.length - needle.length + 1);
-  for (let i = haystack.indexOf(first, start); i !== -1; i = haystack.indexOf(first, i + 1)) {
-    if (matchesAt(haystack, needle, i, haystack.length - i)) return haystack.length - i;
+  constructor(bytes: Uint8Array) {
+    if (bytes.length === 0) throw new Error("empty pattern");
+    this.bytes = bytes;
+    const m = bytes.length;
+    this.skip.fill(m);
+    for (let i = 0; i < m - 1; i++) this.skip[bytes[i] as number] = m - 1 - i;
   }
-  return 0;
+
+  get length(): number {
+    return this.bytes.length;
+  }
+
+  /** Index of the first occurrence in `haystack` at or after `from`, or -1. */
+  indexIn(haystack: Uint8Array, from = 0): number {
+    const p = this.bytes;
+    const m = p.length;
+    const first = p[0] as number;
+    const last = p[m - 1] as number;
+    const skip = this.skip;
+    const end = haystack.length - m;
+    let i = Math.max(0, from);
+    let small = 0;
+    while (i <= end) {
+      const tail = haystack[i + m - 1] as number;
+      if (tail === last && haystack[i] === first) {
+        let j = 1;
+        while (j < m - 1 && haystack[i + j] === p[j]) j++;
+        if (j >= m - 1) return i;
+      }
+      const s = skip[tail] as number;
+      if (s >= SMALL_SKIP) {
+        i += s;
+        small = 0;
+      } else if (++small < SMALL_STEPS) {
+        i++;
+      } else {
+        small = 0;
+        i = haystack.indexOf(first, i + 1);
+        if (i === -1) return -1;
+      }
+    }
+    return -1;
+  }
+
+  /**
+   * Length of the longest suffix of `haystack` that is a proper prefix of the pattern: a match the chunk
+   * edge may have cut, to hold back until the next chunk decides it.
+   */
+  partialSuffixOf(haystack: Uint8Array): number {
+    const p = this.bytes;
+    const first = p[0];
+    for (let i = Math.max(0, haystack.length - p.length + 1); i < haystack.length; i++) {
+      if (haystack[i] !== first) continue;
+      const length = haystack.length - i;
+      let j = 1;
+      while (j < length && haystack[i + j] === p[j]) j++;
+      if (j === length) return length;
+    }
+    return 0;
+  }
 }
 
 /** A reader yielding chunks; at the end, `done` (any last bytes come first as their own chunk). */

@@ -23,6 +23,7 @@ export const ERRORS = {
   provider_error: { status: 502, title: "The provider failed the upload" },
   provider_timeout: { status: 504, title: "The provider did not answer in time" },
   provider_not_configured: { status: 503, title: "The gateway holds no key for this provider" },
+  range_not_satisfiable: { status: 416, title: "The requested range is not satisfiable" },
   checksum_mismatch: { status: 460, title: "The body does not match its Upload-Checksum" },
   upload_offset_mismatch: { status: 409, title: "Upload-Offset does not match the upload's offset" },
   upload_locked: { status: 423, title: "Another request is writing to this upload" },
@@ -114,6 +115,17 @@ export function asGatewayError(error: unknown): GatewayError {
   if (isGatewayError(error)) return error;
   console.error("unhandled error", error);
   return new GatewayError("internal_error", "Unexpected error; see logs.", { cause: error });
+}
+
+/**
+ * A failure reading the incoming body (the client disconnected, the runtime gave up on it) as the client's
+ * problem: 400, never an internal error, whatever the client declared or sent.
+ */
+export function bodyError(error: unknown): GatewayError {
+  if (isGatewayError(error)) return error;
+  return new GatewayError("malformed_body", `The upload body broke off before its end (${String(error)}).`, {
+    cause: error,
+  });
 }
 
 /** Renders any thrown value as a problem+json response. */

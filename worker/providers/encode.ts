@@ -89,9 +89,16 @@ function randomBoundary(): string {
 /**
  * Quotes a header parameter the way browsers do (HTML's multipart/form-data encoding): `"`, CR and LF
  * become %22, %0D, %0A, so a filename cannot close the header and inject parts (GHSA-hmw2-7cc7-3qxx).
+ * A backslash becomes a quoted-pair `\\` (RFC 9110 §5.6.4): unescaped, a name ending in `\` would read
+ * as `\"`, an escaped quote, to the many parsers that honour quoted-pairs (Go, Werkzeug, busboy, ours).
  */
 export function quoteParam(value: string): string {
-  return `"${value.replace(/"/g, "%22").replace(/\r/g, "%0D").replace(/\n/g, "%0A")}"`;
+  const escaped = value
+    .replace(/\\/g, "\\\\")
+    .replace(/"/g, "%22")
+    .replace(/\r/g, "%0D")
+    .replace(/\n/g, "%0A");
+  return `"${escaped}"`;
 }
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;

@@ -1,10 +1,54 @@
 // GET|HEAD /v1/files/:id/content — a staged file, for whoever holds its signed URL (WaveSpeed fetching
-// a file over 300 MB). Range, conditional requests and ETag as R2 supports them; served as a download.
+// a file over 300 MB). Range (one byte range, parsed here: RFC 9110 §14), If-Range, conditional requests
+// and ETag; served as a download.
 import type { IRequest } from "itty-router";
 import type { Env } from "../../core/config";
 import { GatewayError } from "../../core/errors";
 import { verifyContentUrl } from "../../services/staging/signed-url";
 import { stagedKey } from "../../services/staging/staged";
+
+/** What a Range header asks of a representation of `size` bytes. */
+export type RangeRequest =
+  /** One satisfiable range: answer 206 with exactly these bytes. */
+  | { readonly offset: number; readonly length: number }
+  /** No range overlaps the representation: answer 416 with `Content-Range: bytes *\/size`. */
+  | "unsatisfiable"
+  /** Invalid syntax, another unit or several ranges: ignore Range and answer 200 with everything. */
+  | undefined;
+
+const SINGLE_RANGE = /^bytes=(\d*)-(\d*)$/i;
+
+/**
+ * Parses a Range header (RFC 9110 §14.1.2) against `size`. Only a single `first-last`, `first-` or
+ * `-suffix` range is served; a list of ranges is ignored (a server may ignore Range, §14.2), as is any
+ * invalid ranges-specifier (last-pos below first-pos, missing digits, whitespace, another unit).
+ */
+export function parseRange(header: string, size: number): RangeRequest {
+  const match = SINGLE_RANGE.exec(header);
+  if (!match) return undefined;
+  const [, first = "", last = ""] = match;
+  if (first === "" && last === "") return undefined;
+  // Digits of any length are valid syntax: compare exactly, then clip to the size.
+  const total = BigInt(size);
+  if (first === "") {
+    const suffix = BigInt(last);
+    if (suffix === 0n || total === 0n) return "unsatisfiable";
+    const length = suffix < total ? Number(suffix) : size;
+    return { offset: size - length, length };
+  }
+  const start = BigInt(first);
+  const end = last === "" ? undefined : BigInt(last);
+  if (end !== undefined && end < start) return undefined;
+  if (start >= total) return "unsatisfiable";
+  const stop = end === undefined || end >= total ? size - 1 : Number(end);
+  return { offset: Number(start), length: stop - Number(start) + 1 };
+}
+
+/**
+ * If-Range (RFC 9110 §13.1.5): the range applies only when the validator is a strong ETag equal to the
+ * current one. A date never matches: no Last-Modified is given out, so a client has none to send back.
+ */
+const rangeApplies = (ifRange: string | null, etag: string) => ifRange === null || ifRange === etag;
 
 export async function serveContent(request: IRequest, env: Env): Promise<Response> {
   const id = request.params.id ?? "";
@@ -12,9 +56,20 @@ export async function serveContent(request: IRequest, env: Env): Promise<Respons
   await verifyContentUrl(new URL(request.url), id, env.SIGNING_SECRET);
   const key = stagedKey(id);
   const head = request.method === "HEAD";
+  const rangeHeader = head ? null : request.headers.get("range");
+  // The range is resolved against the object's size first, so R2 is asked for exact bytes. Staged objects
+  // are written once under a fresh id, so the size cannot change between the two calls.
+  let wanted: RangeRequest;
+  if (rangeHeader !== null) {
+    const meta = await env.STAGING.head(key);
+    if (!meta) throw new GatewayError("not_found", "This file is no longer stored.");
+    if (rangeApplies(request.headers.get("if-range"), meta.httpEtag))
+      wanted = parseRange(rangeHeader, meta.size);
+  }
+  const range = typeof wanted === "object" ? wanted : undefined;
   const object = head
     ? await env.STAGING.head(key)
-    : await env.STAGING.get(key, { range: request.headers, onlyIf: request.headers });
+    : await env.STAGING.get(key, { onlyIf: request.headers, ...(range ? { range } : {}) });
   if (!object) throw new GatewayError("not_found", "This file is no longer stored.");
   const headers = new Headers();
   object.writeHttpMetadata(headers);
@@ -28,17 +83,23 @@ export async function serveContent(request: IRequest, env: Env): Promise<Respons
     headers.set("content-length", String(object.size));
     return new Response(null, { headers });
   }
-  // A failed precondition leaves no body: If-None-Match → 304, others → 412.
+  // A failed precondition leaves no body: If-None-Match → 304, others → 412. Preconditions come before
+  // the range (RFC 9110 §13.2.2).
   if (!("body" in object)) {
     return new Response(null, { status: request.headers.has("if-none-match") ? 304 : 412, headers });
   }
   const body = (object as R2ObjectBody).body;
-  const range = object.range as { offset?: number; length?: number; suffix?: number } | undefined;
-  if (range && request.headers.has("range")) {
-    const offset = range.offset ?? (range.suffix !== undefined ? object.size - range.suffix : 0);
-    const length = range.length ?? object.size - offset;
-    headers.set("content-range", `bytes ${offset}-${offset + length - 1}/${object.size}`);
-    headers.set("content-length", String(length));
+  if (wanted === "unsatisfiable") {
+    await body.cancel();
+    throw new GatewayError(
+      "range_not_satisfiable",
+      `The range ${rangeHeader} does not overlap the file's ${object.size} bytes.`,
+      { headers: { "content-range": `bytes */${object.size}` } },
+    );
+  }
+  if (range) {
+    headers.set("content-range", `bytes ${range.offset}-${range.offset + range.length - 1}/${object.size}`);
+    headers.set("content-length", String(range.length));
     return new Response(body, { status: 206, headers });
   }
   headers.set("content-length", String(object.size));

@@ -22,7 +22,7 @@ import {
   TUS_VERSION,
   tusHeaders,
 } from "../../services/tus/protocol";
-import { applyPolicy, typeAllowed } from "../../services/upload/receive";
+import { applyPolicy, checkContentTypes } from "../../services/upload/receive";
 import { type FileType, type Options, validateName, validateOptions } from "../../services/upload/validate";
 import { withAuth } from "../auth";
 
@@ -126,13 +126,7 @@ function plan(metadata: Record<string, string>, length: number, claims: Claims |
   const unused = Object.keys(options).find((k) => !(k in resolved));
   if (unused) throw new GatewayError("invalid_field", `No provider named here takes "${unused}".`);
   if (!type) throw new Error("unreachable: at least one provider");
-  if (claims && !typeAllowed(type.mimeType, claims.content_types)) {
-    throw new GatewayError("unsupported_file_type", `This upload URL does not take ${type.mimeType}.`, {
-      extras: {
-        accepted: [...claims.content_types],
-      },
-    });
-  }
+  if (claims) checkContentTypes(type, claims.content_types);
   return { providers: providers as ProviderId[], options: resolved, name, type };
 }
 

@@ -12,7 +12,7 @@ import { capability, resumableLimit } from "../../providers/registry";
 import { checkCallbackUrl } from "../../services/sessions/callback";
 import { type UploadRecord, uploadSession } from "../../services/sessions/session";
 import { type Claims, sign, verify } from "../../services/sessions/token";
-import { receive } from "../../services/upload/receive";
+import { checkContentTypes, receive } from "../../services/upload/receive";
 import { type Options, validateName, validateOptions } from "../../services/upload/validate";
 import { readJsonObject } from "../json";
 import { validateBody } from "../schema";
@@ -52,17 +52,19 @@ async function readCreate(request: Request, env: Env) {
     if (body[name] !== undefined) given[name] = body[name];
   }
   const fixed = validateOptions(cap, given, false);
+  const types = body.content_type === undefined ? [] : [body.content_type].flat();
+  const contentTypes = types.map((t) => t.toLowerCase());
   const filename = body.filename;
   if (filename !== undefined) {
     try {
-      validateName(cap, filename, undefined, fixed);
+      // A fixed filename the content types would refuse makes a URL no upload could use.
+      checkContentTypes(validateName(cap, filename, undefined, fixed), contentTypes);
     } catch (error) {
       // A request to create an upload is not itself a media upload: its problems are all 400s.
       if (!isGatewayError(error)) throw error;
       throw new GatewayError("invalid_field", `"filename": ${error.message}`, { extras: error.extras });
     }
   }
-  const types = body.content_type === undefined ? [] : [body.content_type].flat();
   // The provider's own limit: tus_url takes files that large; a single PUT is also bounded by MAX_REQUEST_BYTES.
   const limit = resumableLimit(cap);
   if (body.max_bytes !== undefined && body.max_bytes > limit)
@@ -77,7 +79,7 @@ async function readCreate(request: Request, env: Env) {
     provider: body.provider,
     exp: Math.floor(Date.now() / 1000) + (body.expires_in ?? LIMITS.defaultTicketSeconds),
     max_bytes: body.max_bytes ?? limit,
-    content_types: types.map((t) => t.toLowerCase()),
+    content_types: contentTypes,
     fixed,
     ...(filename === undefined ? {} : { filename }),
   };

@@ -2,7 +2,7 @@
 // Precedence when things fail: the incoming body's failure (disconnect, malformed, mis-sized) over the
 // provider's answer, because a broken body is why the provider saw a broken request.
 
-import { GatewayError, isGatewayError } from "../../core/errors";
+import { bodyError, GatewayError } from "../../core/errors";
 import { adapter } from "../../providers/adapters";
 import type { ProviderId } from "../../providers/capability";
 import type { ProviderConfig } from "../../providers/config";
@@ -10,7 +10,7 @@ import { toGatewayError } from "../../providers/failure";
 import { capability } from "../../providers/registry";
 import type { Delivered } from "../../providers/types";
 import { meter, type Watch } from "./meter";
-import type { Options, ValidatedFile } from "./validate";
+import type { Options, SizeLimit, ValidatedFile } from "./validate";
 
 export interface ForwardRequest {
   readonly provider: ProviderId;
@@ -19,6 +19,8 @@ export interface ForwardRequest {
   readonly options: Options;
   /** The file's bytes. */
   readonly stream: ReadableStream<Uint8Array>;
+  /** The most file bytes allowed: counting past it fails the stream, which aborts the provider's request. */
+  readonly limit?: SizeLimit;
   /** How long to wait for the provider's answer after the last byte is sent. */
   readonly timeoutMs: number;
   readonly fetch: typeof fetch;
@@ -33,11 +35,6 @@ export interface Forwarded {
   readonly size: number;
 }
 
-function bodyError(error: unknown): GatewayError {
-  if (isGatewayError(error)) return error;
-  return new GatewayError("malformed_body", `The upload body broke off before its end (${String(error)}).`);
-}
-
 export async function forward(req: ForwardRequest): Promise<Forwarded> {
   const { size, slack } = req.file;
   const name = capability(req.provider).name;
@@ -50,6 +47,7 @@ export async function forward(req: ForwardRequest): Promise<Forwarded> {
     {
       min: size - slack,
       max: upper,
+      ...(req.limit ? { limit: req.limit } : {}),
       ...(exact && slack
         ? {
             overflowHint:

@@ -4,6 +4,7 @@
 import { chunkReader } from "../../core/bytes";
 import { toHex } from "../../core/crypto";
 import { GatewayError } from "../../core/errors";
+import { type SizeLimit, tooLarge } from "./validate";
 
 export interface Meter {
   /** The file's bytes, as read from the source. */
@@ -27,6 +28,11 @@ export interface SizeRange {
   readonly max: number;
   /** Why a body longer than `max` is refused, when there is more to say than the numbers. */
   readonly overflowHint?: string;
+  /**
+   * The provider's or signed URL's limit. A multipart body's `max` may exceed it by the epilogue's slack;
+   * counting past it fails the stream with 413, so a provider never receives a file over the limit.
+   */
+  readonly limit?: SizeLimit;
 }
 
 /** How the incoming body is watched while it streams. */
@@ -106,6 +112,13 @@ export function meter(source: ReadableStream<Uint8Array>, size: SizeRange, watch
             "malformed_body",
             `The body carries more than the declared ${size.max} file bytes.${size.overflowHint ? ` ${size.overflowHint}` : ""}`,
           );
+          fail(error, true);
+          reader.cancel(error).catch(() => {});
+          throw error;
+        }
+        // Within the declared size but over the limit: only a multipart epilogue's slack allows this.
+        if (size.limit && seen > size.limit.bytes) {
+          const error = tooLarge(size.limit);
           fail(error, true);
           reader.cancel(error).catch(() => {});
           throw error;

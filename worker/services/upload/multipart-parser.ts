@@ -2,16 +2,8 @@
 // then hands back the file part as a stream that is never buffered whole. Like S3's POST uploads, the file
 // must be the last part: text fields come first, so every option is known before a byte is forwarded.
 
-import {
-  type ChunkReader,
-  chunkReader,
-  concat,
-  EMPTY,
-  encoder,
-  indexOf,
-  partialSuffix,
-} from "../../core/bytes";
-import { GatewayError } from "../../core/errors";
+import { BytePattern, type ChunkReader, chunkReader, concat, EMPTY, encoder } from "../../core/bytes";
+import { bodyError, GatewayError } from "../../core/errors";
 import { LIMITS } from "../../core/limits";
 
 export interface MultipartLimits {
@@ -41,8 +33,9 @@ export const closingLength = (boundary: string) => boundary.length + 6;
 /** The CRLF most clients add after the closing boundary (the epilogue); some add nothing. */
 export const CLOSING_SLACK = 2;
 
-const CRLF = encoder.encode("\r\n");
-const HEADER_END = encoder.encode("\r\n\r\n");
+const HEADER_END = new BytePattern(encoder.encode("\r\n\r\n"));
+const CR = 13;
+const LF = 10;
 const DASH = 45;
 const decoder = new TextDecoder();
 
@@ -57,9 +50,11 @@ class Cursor {
     reader.closed.catch(() => {}); // failures surface through read()
   }
 
-  /** Appends the next chunk; false at end of stream. */
+  /** Appends the next chunk; false at end of stream. A failed read is the body's fault (a 400). */
   async more(): Promise<boolean> {
-    const { done, value } = await this.reader.read();
+    const { done, value } = await this.reader.read().catch((error: unknown) => {
+      throw bodyError(error);
+    });
     if (done) return false;
     this.buf = concat(this.buf, value);
     return true;
@@ -79,10 +74,12 @@ class Cursor {
   }
 
   /** Finds `needle`, reading on while no match is found and fewer than `limit` bytes are consumed. */
-  async find(needle: Uint8Array, limit: number, what: string): Promise<number> {
-    for (;;) {
-      const at = indexOf(this.buf, needle);
+  async find(needle: BytePattern, limit: number, what: string): Promise<number> {
+    for (let from = 0; ; ) {
+      const at = needle.indexIn(this.buf, from);
       if (at !== -1) return at;
+      // What was searched holds no match; only its last bytes may begin one.
+      from = Math.max(0, this.buf.length - needle.length + 1);
       if (this.consumed + this.buf.length > limit) {
         throw new GatewayError(
           "malformed_body",
@@ -159,8 +156,8 @@ export async function parseMultipart(
   limits: MultipartLimits,
 ): Promise<MultipartHead> {
   const cursor = new Cursor(chunkReader(body));
-  const dashBoundary = encoder.encode(`--${boundary}`);
-  const delimiter = encoder.encode(`\r\n--${boundary}`);
+  const dashBoundary = new BytePattern(encoder.encode(`--${boundary}`));
+  const delimiter = new BytePattern(encoder.encode(`\r\n--${boundary}`));
   const fields: [string, string][] = [];
   try {
     // Anything before the first boundary is a preamble to ignore (RFC 2046 §5.1.1); clients send none.
@@ -206,7 +203,7 @@ async function afterBoundary(cursor: Cursor): Promise<boolean> {
     else break;
     if (!(await cursor.ensure(2))) throw malformed("body ended after a boundary");
   }
-  if (indexOf(cursor.buf.subarray(0, 2), CRLF) !== 0) throw malformed("boundary not followed by CRLF");
+  if (cursor.buf[0] !== CR || cursor.buf[1] !== LF) throw malformed("boundary not followed by CRLF");
   cursor.take(2);
   return true;
 }
@@ -219,13 +216,13 @@ async function drainEpilogue(cursor: Cursor): Promise<void> {
   cursor.take(cursor.buf.length);
 }
 
-function fileStream(cursor: Cursor, delimiter: Uint8Array): ReadableStream<Uint8Array> {
+function fileStream(cursor: Cursor, delimiter: BytePattern): ReadableStream<Uint8Array> {
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
         try {
           for (;;) {
-            const at = indexOf(cursor.buf, delimiter);
+            const at = delimiter.indexIn(cursor.buf);
             if (at !== -1) {
               if (at > 0) controller.enqueue(cursor.take(at));
               cursor.take(delimiter.length);
@@ -234,7 +231,7 @@ function fileStream(cursor: Cursor, delimiter: Uint8Array): ReadableStream<Uint8
               return;
             }
             // Hold back a tail that could be the start of a delimiter cut by the chunk edge.
-            const emit = cursor.buf.length - partialSuffix(cursor.buf, delimiter);
+            const emit = cursor.buf.length - delimiter.partialSuffixOf(cursor.buf);
             if (emit > 0) {
               controller.enqueue(cursor.take(emit));
               return;

@@ -2,15 +2,16 @@
 // policy). Everything checkable is checked before the first byte is forwarded.
 import type { components } from "../../../generated/gateway";
 import { type Env, idleTimeoutMs, maxRequestBytes, providerTimeoutMs, publicOrigin } from "../../core/config";
-import { GatewayError } from "../../core/errors";
+import { bodyError, GatewayError } from "../../core/errors";
+import { mediaTypeOf } from "../../core/media";
 import type { ProviderId } from "../../providers/capability";
 import type { ProviderConfig } from "../../providers/config";
-import { capability } from "../../providers/registry";
+import { capability, resumableLimit } from "../../providers/registry";
 import { stageDirect, takesUrl } from "../staging/staged";
 import { forward } from "./forward";
 import { readIntake } from "./intake";
 import { meter, type Watch } from "./meter";
-import { type Options, validateFile, validateOptions } from "./validate";
+import { type FileType, type Options, sizeLimit, tooLarge, validateFile, validateOptions } from "./validate";
 
 export type UploadResult = components["schemas"]["UploadResult"];
 
@@ -39,6 +40,26 @@ export const typeAllowed = (type: string, allowed: readonly string[]) =>
   allowed.length === 0 ||
   allowed.some((a) => a === type || (a.endsWith("/*") && type.startsWith(a.slice(0, -1))));
 
+/**
+ * A policy's content types against a file: the types checked are those the media table knows for the
+ * file's extension (the declared one, which validateName has held to that list, and the canonical one),
+ * never a declared type alone. An extension the table lacks has no known type, so a policy that lists
+ * types refuses it: otherwise `evil.html` declared image/png would pass for an image.
+ */
+export function checkContentTypes(type: FileType, allowed: readonly string[]): void {
+  if (allowed.length === 0) return;
+  const known = mediaTypeOf(type.extension);
+  const refuse = (detail: string) =>
+    new GatewayError("unsupported_file_type", detail, { extras: { accepted: [...allowed] } });
+  if (!known) {
+    throw refuse(
+      `This upload URL takes ${allowed.join(", ")}; ".${type.extension}" files have no known media type.`,
+    );
+  }
+  if (![type.mimeType, known.mime[0]].some((t) => typeAllowed(t, allowed)))
+    throw refuse(`This upload URL does not take ${type.mimeType}.`);
+}
+
 /** Merges what the app sent with what the policy fixes; a conflicting value is refused, not overridden. */
 export function applyPolicy(given: Options, policy: UploadPolicy | undefined): Options {
   if (!policy) return given;
@@ -61,28 +82,13 @@ export async function receive(request: Request, env: Env, req: ReceiveRequest): 
     maxRequestBytes: maxRequestBytes(env),
     ...(policy ? { maxFileBytes: policy.maxBytes, filename: policy.filename } : {}),
   });
+  // Checked against the declared length before a byte is forwarded, and held on the bytes counted.
+  const limit = sizeLimit(cap, policy?.maxBytes);
   let checked: { options: Options; file: ReturnType<typeof validateFile> };
   try {
     const options = validateOptions(cap, applyPolicy(intake.options, policy));
-    const file = validateFile(cap, intake, options);
-    if (policy && file.size - file.slack > policy.maxBytes) {
-      throw new GatewayError(
-        "file_too_large",
-        `This upload URL takes files up to ${policy.maxBytes} bytes.`,
-        {
-          extras: {
-            max_bytes: policy.maxBytes,
-          },
-        },
-      );
-    }
-    if (policy && !typeAllowed(file.mimeType, policy.contentTypes)) {
-      throw new GatewayError("unsupported_file_type", `This upload URL does not take ${file.mimeType}.`, {
-        extras: {
-          accepted: [...policy.contentTypes],
-        },
-      });
-    }
+    const file = validateFile(cap, intake, options, limit);
+    if (policy) checkContentTypes(file, policy.contentTypes);
     checked = { options, file };
   } catch (error) {
     // Refused before a byte was forwarded: stop reading the body.
@@ -93,13 +99,26 @@ export async function receive(request: Request, env: Env, req: ReceiveRequest): 
   if (takesUrl(req.provider, checked.file.size - checked.file.slack)) {
     // An R2 object needs its exact size: commit to the CRLF-terminated reading, as a raw upstream does.
     const exact = checked.file.size - checked.file.slack;
-    const metered = meter(intake.stream, { min: exact, max: exact }, watch);
+    // A staged file is held to what a resumable upload may be (within R2's single-put ceiling), before a
+    // byte is read: a declared length R2 cannot store must be the client's 413, not R2's error.
+    const staging = {
+      bytes: resumableLimit(cap),
+      detail: `${cap.name} takes files up to ${resumableLimit(cap)} bytes`,
+    };
+    const stagedLimit = limit && limit.bytes < staging.bytes ? limit : staging;
+    if (exact > stagedLimit.bytes) {
+      const error = tooLarge(stagedLimit, exact);
+      await intake.stream.cancel(error).catch(() => {});
+      throw error;
+    }
+    const metered = meter(intake.stream, { min: exact, max: exact, limit: stagedLimit }, watch);
     const file = { ...checked.file, size: exact };
     const staged = { id: req.id, file, origin, stagedAt: Date.now() };
     try {
       return await stageDirect(env, staged, req.provider, metered.stream);
     } catch (error) {
-      throw metered.failure() ?? error;
+      const broken = metered.failure();
+      throw broken !== undefined ? bodyError(broken) : error;
     }
   }
   const { delivered, sha256, size } = await forward({
@@ -108,6 +127,7 @@ export async function receive(request: Request, env: Env, req: ReceiveRequest): 
     file: checked.file,
     options: checked.options,
     stream: intake.stream,
+    ...(limit ? { limit } : {}),
     timeoutMs: providerTimeoutMs(env),
     watch,
     fetch: (input, init) => fetch(input, init),

@@ -20,6 +20,8 @@ const UNINFORMATIVE = new Set([
   "application/x-www-form-urlencoded",
 ]);
 const MAX_FIELD_LENGTH = LIMITS.fieldValueLength;
+/** C0 controls, DEL and C1 controls: the Unicode category Cc. */
+const CONTROL = /\p{Cc}/u;
 
 function unsupported(detail: string, accepted: readonly string[]): GatewayError {
   return new GatewayError("unsupported_file_type", detail, { extras: { accepted: [...accepted] } });
@@ -73,6 +75,14 @@ export function validateName(
   declaredType: string | undefined,
   options: Options,
 ): FileType {
+  // Every filename passes here (multipart filename and filename*, ?filename=, tus metadata, a ticket's):
+  // CR, LF, NUL and the other control characters (Unicode Cc) have no place in a name and would travel
+  // into a provider's part headers and into logs.
+  if (CONTROL.test(name))
+    throw new GatewayError(
+      "invalid_field",
+      "The filename contains control characters (CR, LF, NUL, tab, …); send the name without them.",
+    );
   if (name.length > LIMITS.filenameLength)
     throw new GatewayError(
       "invalid_field",
@@ -100,28 +110,57 @@ export function validateName(
     );
   }
   const mimeType = declared ?? known?.mime[0] ?? "application/octet-stream";
+  // The kind comes from the extension's entry: a declared type only chooses among the types the entry
+  // lists (a .webm declared audio/webm is audio). An extension the table lacks is a document, whatever
+  // the client declares.
   const top = mimeType.split("/")[0];
-  const kind: Kind =
-    top === "image" || top === "video" || top === "audio" ? top : (known?.kind ?? "document");
+  const kind: Kind = !known
+    ? "document"
+    : top === "image" || top === "video" || top === "audio"
+      ? top
+      : known.kind;
   return { extension, mimeType, kind };
 }
 
-/** The whole file: name and type as above, size within the provider's limit. */
-export function validateFile(cap: Capability, intake: Intake, options: Options): ValidatedFile {
+/** The most file bytes an upload may carry, and whose limit it is (the provider's or a signed URL's). */
+export interface SizeLimit {
+  readonly bytes: number;
+  /** Says whose limit, e.g. "Jimmy AI takes files up to 104857600 bytes". */
+  readonly detail: string;
+}
+
+/** The tighter of the provider's limit and a signed URL's max_bytes; undefined when neither applies. */
+export function sizeLimit(cap: Capability, policyMaxBytes?: number): SizeLimit | undefined {
+  const own =
+    cap.maxBytes === null
+      ? undefined
+      : { bytes: cap.maxBytes, detail: `${cap.name} takes files up to ${cap.maxBytes} bytes` };
+  if (policyMaxBytes === undefined || (own && own.bytes <= policyMaxBytes)) return own;
+  return { bytes: policyMaxBytes, detail: `This upload URL takes files up to ${policyMaxBytes} bytes` };
+}
+
+/** 413 for a file over `limit`: of `size` bytes when known, or found longer while counting. */
+export function tooLarge(limit: SizeLimit, size?: number): GatewayError {
+  const which = size === undefined ? "this one carries more" : `this one is ${size}`;
+  return new GatewayError("file_too_large", `${limit.detail}; ${which}.`, {
+    extras: { max_bytes: limit.bytes },
+  });
+}
+
+/**
+ * The whole file: name and type as above, size within `limit` as far as the declared length tells. A
+ * multipart body's size is known only to within its epilogue (Intake.slack), so the smallest size it allows
+ * is checked here, and the meter holds the bytes actually counted to the same limit (forward.ts).
+ */
+export function validateFile(
+  cap: Capability,
+  intake: Intake,
+  options: Options,
+  limit = sizeLimit(cap),
+): ValidatedFile {
   const type = validateName(cap, intake.filename, intake.declaredType, options);
-  // Limits apply to the smallest size the body allows (the usual CRLF-terminated form).
   const least = intake.size - intake.slack;
   if (least <= 0) throw new GatewayError("no_file_uploaded", "The file is empty.");
-  if (cap.maxBytes !== null && least > cap.maxBytes) {
-    throw new GatewayError(
-      "file_too_large",
-      `${cap.name} takes files up to ${cap.maxBytes} bytes; this one is ${least}.`,
-      {
-        extras: {
-          max_bytes: cap.maxBytes,
-        },
-      },
-    );
-  }
+  if (limit && least > limit.bytes) throw tooLarge(limit, least);
   return { name: intake.filename, ...type, size: intake.size, slack: intake.slack };
 }
