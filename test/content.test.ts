@@ -108,3 +108,31 @@ describe("Range on staged file content", () => {
     expect(res.headers.get("content-length")).toBe(String(SIZE));
   });
 });
+
+describe("preconditions on staged file content (found by npm run fuzz)", () => {
+  it("a malformed If-None-Match or If-Match is ignored: 200 with the file, never a 500", async () => {
+    const bytes = randomBytes(SIZE);
+    const url = await staged(bytes);
+    for (const headers of [
+      { "if-none-match": "garbage" },
+      { "if-match": "garbage" },
+      { "if-unmodified-since": "nonsense" },
+    ]) {
+      const res = await get(url, headers);
+      expect(res.status, JSON.stringify(headers)).toBe(200);
+      expect(await bodyOf(res)).toEqual(bytes);
+    }
+  });
+
+  it("a failed If-Match or If-Unmodified-Since is a 412 precondition_failed problem", async () => {
+    const url = await staged(randomBytes(SIZE));
+    const res = await get(url, { "if-match": '"nope"' });
+    await problemOf(res, 412, "precondition_failed");
+    expect(res.headers.get("etag")).toMatch(/^"/);
+    await problemOf(
+      await get(url, { "if-unmodified-since": new Date(Date.now() - 86_400_000).toUTCString() }),
+      412,
+      "precondition_failed",
+    );
+  });
+});

@@ -159,3 +159,29 @@ describe("PUBLIC_URL", () => {
     });
   });
 });
+
+describe("a body that breaks off (found by npm run fuzz)", () => {
+  it("creation-with-upload whose client goes away mid-body is a 400 malformed_body, never a 500", async () => {
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent >= 3) {
+          controller.error(new Error("the client went away"));
+          return;
+        }
+        sent++;
+        controller.enqueue(randomBytes(1000));
+      },
+    });
+    const res = await create(
+      { provider: "useapi", filename: "a.png" },
+      10_000,
+      {
+        "content-type": "application/offset+octet-stream",
+        "content-length": "10000",
+      },
+      body,
+    );
+    await problemOf(res, 400, "malformed_body");
+  });
+});

@@ -22,7 +22,7 @@ export async function create(
   meta: Record<string, string>,
   length: number,
   headers: Record<string, string> = {},
-  body?: Uint8Array,
+  body?: Uint8Array | ReadableStream<Uint8Array>,
 ) {
   return call(
     new Request("http://gw/v1/tus", {

@@ -30,6 +30,7 @@ export const ERRORS = {
   upload_gone: { status: 410, title: "The upload was terminated or has expired" },
   upload_complete: { status: 409, title: "The upload is complete and can no longer change" },
   upload_stalled: { status: 408, title: "The upload stalled: no bytes arrived for too long" },
+  precondition_failed: { status: 412, title: "A precondition of the request failed" },
   unsupported_tus_version: { status: 412, title: "Unsupported tus version" },
   wrong_content_type: { status: 415, title: "Wrong Content-Type for this request" },
   invalid_token: { status: 401, title: "The upload URL is not valid" },

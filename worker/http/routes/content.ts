@@ -50,6 +50,26 @@ export function parseRange(header: string, size: number): RangeRequest {
  */
 const rangeApplies = (ifRange: string | null, etag: string) => ifRange === null || ifRange === etag;
 
+/** `*` or a list of entity-tags (RFC 9110 §8.8.3): what R2 accepts in If-Match / If-None-Match. */
+const ETAG_LIST = /^\s*(\*|(W\/)?"[\x21\x23-\x7e\x80-\xff]*"(\s*,\s*(W\/)?"[\x21\x23-\x7e\x80-\xff]*")*)\s*$/;
+
+/**
+ * The request's preconditions as R2 takes them. A malformed one is ignored, as RFC 9110 §13.1 lets a server
+ * do with a field it cannot parse (R2 would throw on it): entity-tag lists must parse, dates must be dates.
+ */
+function preconditions(headers: Headers): Headers {
+  const out = new Headers();
+  for (const name of ["if-match", "if-none-match"]) {
+    const value = headers.get(name);
+    if (value !== null && ETAG_LIST.test(value)) out.set(name, value);
+  }
+  for (const name of ["if-modified-since", "if-unmodified-since"]) {
+    const value = headers.get(name);
+    if (value !== null && !Number.isNaN(Date.parse(value))) out.set(name, value);
+  }
+  return out;
+}
+
 export async function serveContent(request: IRequest, env: Env): Promise<Response> {
   const id = request.params.id ?? "";
   if (!env.SIGNING_SECRET) throw new GatewayError("invalid_token", "This file URL is not valid.");
@@ -67,9 +87,10 @@ export async function serveContent(request: IRequest, env: Env): Promise<Respons
       wanted = parseRange(rangeHeader, meta.size);
   }
   const range = typeof wanted === "object" ? wanted : undefined;
+  const conditions = preconditions(request.headers);
   const object = head
     ? await env.STAGING.head(key)
-    : await env.STAGING.get(key, { onlyIf: request.headers, ...(range ? { range } : {}) });
+    : await env.STAGING.get(key, { onlyIf: conditions, ...(range ? { range } : {}) });
   if (!object) throw new GatewayError("not_found", "This file is no longer stored.");
   const headers = new Headers();
   object.writeHttpMetadata(headers);
@@ -86,7 +107,11 @@ export async function serveContent(request: IRequest, env: Env): Promise<Respons
   // A failed precondition leaves no body: If-None-Match → 304, others → 412. Preconditions come before
   // the range (RFC 9110 §13.2.2).
   if (!("body" in object)) {
-    return new Response(null, { status: request.headers.has("if-none-match") ? 304 : 412, headers });
+    if (conditions.has("if-none-match") || conditions.has("if-modified-since"))
+      return new Response(null, { status: 304, headers });
+    throw new GatewayError("precondition_failed", "The file does not match the request's preconditions.", {
+      headers: { etag: object.httpEtag },
+    });
   }
   const body = (object as R2ObjectBody).body;
   if (wanted === "unsatisfiable") {

@@ -4,7 +4,7 @@
 // constraints apply at creation; its expiry too, but not to the PATCHes of an upload already created).
 import type { IRequest } from "itty-router";
 import { type Env, maxRequestBytes, publicOrigin } from "../../core/config";
-import { GatewayError, unwrap } from "../../core/errors";
+import { bodyError, GatewayError, unwrap } from "../../core/errors";
 import { LIMITS } from "../../core/limits";
 import type { ProviderId } from "../../providers/capability";
 import { configured } from "../../providers/config";
@@ -172,10 +172,17 @@ async function toSession(
   if (!body) return session.fetch(url.href, { method, headers });
   const through = new FixedLengthStream(intHeader(headers, "content-length") ?? 0);
   const stop = new AbortController();
+  let broken: unknown;
   // Settles when the body has gone through, or when stopped below (the rejection is the stop itself).
-  body.pipeTo(through.writable, { signal: stop.signal }).catch(() => {});
+  body.pipeTo(through.writable, { signal: stop.signal }).catch((error) => {
+    if (!stop.signal.aborted) broken = error;
+  });
   try {
     return await session.fetch(url.href, { method, headers, body: through.readable });
+  } catch (error) {
+    // The client's body broke off on its way to the object: the client's fault, a 400, not ours.
+    if (broken !== undefined) throw bodyError(broken);
+    throw error;
   } finally {
     stop.abort();
   }
