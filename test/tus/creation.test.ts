@@ -185,3 +185,15 @@ describe("a body that breaks off (found by npm run fuzz)", () => {
     await problemOf(res, 400, "malformed_body");
   });
 });
+
+describe("a body longer than its Content-Length (found by npm run fuzz)", () => {
+  it("creation-with-upload carrying more than it declares is a 400 malformed_body, never a 500", async () => {
+    const res = await create(
+      { provider: "useapi", filename: "a.png" },
+      3955,
+      { "content-type": "application/offset+octet-stream", "content-length": "113" },
+      randomBytes(318),
+    );
+    await problemOf(res, 400, "malformed_body");
+  });
+});

@@ -174,15 +174,17 @@ async function toSession(
   const stop = new AbortController();
   let broken: unknown;
   // Settles when the body has gone through, or when stopped below (the rejection is the stop itself).
-  body.pipeTo(through.writable, { signal: stop.signal }).catch((error) => {
+  const piped = body.pipeTo(through.writable, { signal: stop.signal }).catch((error) => {
     if (!stop.signal.aborted) broken = error;
   });
   try {
     return await session.fetch(url.href, { method, headers, body: through.readable });
   } catch (error) {
-    // The client's body broke off on its way to the object: the client's fault, a 400, not ours.
-    if (broken !== undefined) throw bodyError(broken);
-    throw error;
+    // The object's request failed while the client's body was flowing into it: the body broke off or ran
+    // past its Content-Length (the length-bound stream refuses the extra bytes, and the object's request
+    // fails with "Network connection lost"). The client's fault, a 400; the cause goes to the logs.
+    await Promise.race([piped, scheduler.wait(50)]);
+    throw bodyError(broken ?? error);
   } finally {
     stop.abort();
   }
