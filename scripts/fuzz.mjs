@@ -41,10 +41,33 @@ function scan(chunk, out) {
 }
 child.stdout.on("data", (chunk) => scan(chunk, process.stdout));
 child.stderr.on("data", (chunk) => scan(chunk, process.stderr));
+/**
+ * What workerd logs as "uncaught exception" for a subrequest that fails, although every promise of ours is
+ * handled: the reason a request body was aborted with, or the subrequest's own failure. Measured: a bare
+ * `fetch()` whose FixedLengthStream body is aborted with an Error, or whose AbortSignal fires, logs the
+ * reason this way (see the closing note of issue 9). The gateway aborts a provider's (or the upload
+ * object's) request on purpose whenever the client's body turns out broken, short, long or malformed, so that
+ * the provider never receives a complete-looking file: those lines are reported, not failed. Any other
+ * uncaught exception fails the run.
+ */
+const ABORTED_SUBREQUEST = [
+  /^workerd\/jsg\/value\.h:N: failed: jsg\.Error: GatewayError: /,
+  /^workerd\/jsg\/value\.h:N: disconnected: jsg\.Error: Network connection lost\.$/,
+  /^workerd\/jsg\/value\.h:N: failed: jsg\.DOMException\(AbortError\): The operation was aborted$/,
+  /^workerd\/api\/streams\/identity-transform-stream\.c\+\+:N: failed: jsg\.TypeError: Attempt to write too many bytes through a FixedLengthStream\.$/,
+  // The fuzzer's own reason for a client body that fails mid-stream, carried to the aborted subrequest.
+  /^workerd\/jsg\/value\.h:N: failed: jsg\.Error: fuzz: /,
+];
+
 child.on("exit", (code) => {
-  const total = [...uncaught.values()].reduce((a, b) => a + b, 0);
+  const expected = (kind) => ABORTED_SUBREQUEST.some((re) => re.test(kind));
+  const count = (keep) =>
+    [...uncaught].filter(([kind]) => keep(kind)).reduce((a, [, n]) => a + n, 0);
+  const aborted = count(expected);
+  const other = count((kind) => !expected(kind));
   console.log(`\nfuzz: seed ${seed}, ${runs} cases, ${((Date.now() - started) / 1000).toFixed(1)} s in all`);
-  console.log(`fuzz: workerd logged ${total} uncaught exception(s)`);
-  for (const [kind, n] of [...uncaught].sort((a, b) => b[1] - a[1])) console.log(`  ${n}× ${kind}`);
-  process.exit(code || (total > 0 ? 1 : 0));
+  console.log(`fuzz: workerd logged ${aborted} aborted-subrequest line(s) and ${other} other uncaught exception(s)`);
+  for (const [kind, n] of [...uncaught].sort((a, b) => b[1] - a[1]))
+    console.log(`  ${n}× ${expected(kind) ? "[aborted subrequest] " : "[UNEXPECTED] "}${kind}`);
+  process.exit(code || (other > 0 ? 1 : 0));
 });
