@@ -5,7 +5,8 @@
 //   FUZZ_ONLY   replay one case of that seed, printing the request and the answer
 // It also reads workerd's own log, which the test cannot see from inside the isolate: a JS error that
 // reaches the runtime unhandled (an errored stream it was pumping, say) is logged there as
-// "uncaught exception", and any such line fails the run.
+// "uncaught exception"; any such line fails the run, except the runtime's reports of subrequests the
+// gateway aborted on purpose (ABORTED_SUBREQUEST below), which are counted and listed.
 import { spawn } from "node:child_process";
 import { randomInt } from "node:crypto";
 import { fileURLToPath } from "node:url";
