@@ -62,12 +62,13 @@ const ABORTED_SUBREQUEST = [
 
 child.on("exit", (code) => {
   const expected = (kind) => ABORTED_SUBREQUEST.some((re) => re.test(kind));
-  const count = (keep) =>
-    [...uncaught].filter(([kind]) => keep(kind)).reduce((a, [, n]) => a + n, 0);
+  const count = (keep) => [...uncaught].filter(([kind]) => keep(kind)).reduce((a, [, n]) => a + n, 0);
   const aborted = count(expected);
   const other = count((kind) => !expected(kind));
   console.log(`\nfuzz: seed ${seed}, ${runs} cases, ${((Date.now() - started) / 1000).toFixed(1)} s in all`);
-  console.log(`fuzz: workerd logged ${aborted} aborted-subrequest line(s) and ${other} other uncaught exception(s)`);
+  console.log(
+    `fuzz: workerd logged ${aborted} aborted-subrequest line(s) and ${other} other uncaught exception(s)`,
+  );
   for (const [kind, n] of [...uncaught].sort((a, b) => b[1] - a[1]))
     console.log(`  ${n}× ${expected(kind) ? "[aborted subrequest] " : "[UNEXPECTED] "}${kind}`);
   process.exit(code || (other > 0 ? 1 : 0));
