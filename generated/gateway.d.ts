@@ -126,7 +126,7 @@ export interface paths {
         put?: never;
         /**
          * Upload one file to a provider
-         * @description Send either multipart/form-data (text fields first, then one `file` part with a filename, as S3 POST uploads require) or the raw media with its Content-Type and `?filename=`. Options come from text fields or query parameters. Content-Length is required. The body streams through to the provider; nothing is buffered.
+         * @description Send either multipart/form-data (text fields first, then one `file` part with a filename, as S3 POST uploads require) or the raw media with its Content-Type and `?filename=`. Options come from text fields or query parameters. Content-Length is required. The body streams through to the provider; nothing is buffered. Or send application/json (ImportRequest) to import the file from a URL. Either way the file's first bytes are sniffed: a recognized format contradicting its name or declared type is 415 content_mismatch.
          */
         post: {
             parameters: {
@@ -166,6 +166,7 @@ export interface paths {
                         readonly size: number;
                         readonly stream: ReadableStream<Uint8Array>;
                     };
+                    "application/json": components["schemas"]["ImportRequest"];
                 };
             };
             responses: {
@@ -411,6 +412,15 @@ export interface components {
                 [key: string]: unknown;
             } | null;
         };
+        /** @description Import from a URL: the gateway fetches `url` and streams its body to the provider, with every check an upload gets. The name is `filename`, else the source's Content-Disposition, else the URL path's last segment; the type is the source's Content-Type, else the extension's. A source that declares Content-Length is checked against the provider's limit before a byte is sent and held to it; one that does not is staged in R2 first, bounded by the limit as it arrives. */
+        ImportRequest: {
+            /** @description https on port 443 or 8443 to a public host, without credentials; at most 5 redirects, each checked the same way (ALLOW_PRIVATE_NETWORK admits http, private hosts and other ports, for development). */
+            url: string;
+            filename?: string;
+            purpose?: components["schemas"]["Purpose"];
+            user?: string;
+            account?: string;
+        };
         /** @description A media type (image/png) or a wildcard for its family (image/*). */
         MediaRange: string;
         UploadTicket: {
@@ -476,6 +486,8 @@ export interface components {
             status: "uploaded" | "staged";
             file: {
                 name: string;
+                /** @description The type the file's first bytes show (magic numbers), or null when they match no known format. A recognized type contradicting the name or declared type is refused (content_mismatch). */
+                detected_type: string | null;
                 /** @description Bytes streamed to the provider. */
                 size: number;
                 mime_type: string;
@@ -483,6 +495,8 @@ export interface components {
                 /** @description Hex SHA-256 of the bytes streamed, computed on the fly. */
                 sha256: string;
             };
+            /** @description Imports only — the URL the file was fetched from, as given (before redirects). */
+            source_url?: string;
             /** @description The provider's id for the file, where it has one. */
             provider_file_id: string | null;
             /** @description Where the provider serves the file, where it says. */
@@ -544,7 +558,7 @@ export interface components {
             detail?: string;
             instance?: string;
             /** @enum {string} */
-            code: "unauthorized" | "not_found" | "method_not_allowed" | "unknown_provider" | "no_file_uploaded" | "too_many_files" | "filename_missing" | "invalid_field" | "malformed_body" | "length_required" | "file_too_large" | "unsupported_file_type" | "provider_rate_limited" | "provider_auth_failed" | "provider_error" | "provider_timeout" | "provider_not_configured" | "range_not_satisfiable" | "checksum_mismatch" | "upload_offset_mismatch" | "upload_locked" | "upload_gone" | "upload_complete" | "upload_stalled" | "precondition_failed" | "unsupported_tus_version" | "wrong_content_type" | "invalid_token" | "token_expired" | "token_used" | "signing_not_configured" | "internal_error";
+            code: "unauthorized" | "not_found" | "method_not_allowed" | "unknown_provider" | "no_file_uploaded" | "too_many_files" | "filename_missing" | "invalid_field" | "malformed_body" | "length_required" | "file_too_large" | "unsupported_file_type" | "provider_rate_limited" | "provider_auth_failed" | "provider_error" | "provider_timeout" | "provider_not_configured" | "range_not_satisfiable" | "checksum_mismatch" | "upload_offset_mismatch" | "upload_locked" | "upload_gone" | "upload_complete" | "upload_stalled" | "precondition_failed" | "unsupported_tus_version" | "wrong_content_type" | "invalid_token" | "token_expired" | "token_used" | "signing_not_configured" | "internal_error" | "content_mismatch" | "source_refused" | "source_failed" | "source_timeout";
             provider?: components["schemas"]["ProviderId"];
             /** @description The provider's HTTP status. */
             provider_status?: number;
@@ -553,6 +567,17 @@ export interface components {
             provider_message?: string;
             max_bytes?: number;
             accepted?: string[];
+            /** @description content_mismatch — the type the file was named or declared as. */
+            declared_type?: string;
+            /** @description content_mismatch — the type its first bytes show. */
+            detected_type?: string;
+            /**
+             * @description source_refused — which rule of the import guard refused the URL (or a redirect's).
+             * @enum {string}
+             */
+            rule?: "not_a_url" | "scheme" | "credentials" | "port" | "private_address" | "local_name" | "redirects";
+            /** @description source_failed — the source's HTTP status, when it answered one. */
+            source_status?: number;
         };
     };
     responses: {

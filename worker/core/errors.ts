@@ -38,6 +38,10 @@ export const ERRORS = {
   token_used: { status: 409, title: "The upload URL has already been used" },
   signing_not_configured: { status: 503, title: "The gateway has no SIGNING_SECRET" },
   internal_error: { status: 500, title: "Internal error" },
+  content_mismatch: { status: 415, title: "The file's content contradicts its name or declared type" },
+  source_refused: { status: 400, title: "The import URL is refused" },
+  source_failed: { status: 502, title: "The import source failed" },
+  source_timeout: { status: 504, title: "The import source did not answer in time" },
 } as const satisfies Record<Problem["code"], { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -39,6 +39,21 @@ export const LIMITS = {
   searchSmallSkip: 4,
   searchSmallSteps: 16,
 
+  /**
+   * Content sniffing (core/sniff.ts): the most of a file's first bytes looked at. Every magic number in the
+   * table sits in the first 64 bytes but a PE header's, which the DOS header points to (usually within
+   * 256 bytes); HTML may follow a BOM and whitespace. 4 KiB is a fraction of one read (minReadBytes).
+   */
+  sniffBytes: 4 * KiB,
+
+  // --- Imports (POST /v1/providers/{p}/files with a JSON body) --------------------------------------------
+  /** IMPORT_TIMEOUT_MS default: the source's headers within this, and no pause longer while its body streams. */
+  defaultImportTimeoutMs: 30 * SECOND,
+  /** Redirects followed from an import's URL, each checked as the first URL was. */
+  importRedirects: 5,
+  /** The import URL's length: as callback_url's. */
+  importUrlLength: 2048,
+
   // --- Signed upload URLs (POST /v1/uploads) ------------------------------------------------------------
   /** Default ticket lifetime: long enough to pick a file on a phone, short enough to leak little. */
   defaultTicketSeconds: 900,

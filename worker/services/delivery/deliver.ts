@@ -4,6 +4,7 @@
 import type { components } from "../../../generated/gateway";
 import { type Env, providerTimeoutMs } from "../../core/config";
 import { asGatewayError, GatewayError } from "../../core/errors";
+import { sniff } from "../../core/sniff";
 import type { Options, ProviderId } from "../../providers/capability";
 import { configured, type ProviderConfig } from "../../providers/config";
 import { capability } from "../../providers/registry";
@@ -13,21 +14,23 @@ import { forward } from "../upload/forward";
 type UploadResult = components["schemas"]["UploadResult"];
 export type Delivery = components["schemas"]["Delivery"];
 
-async function deliverOne(
+export async function deliverOne(
   env: Env,
-  staged: StagedFile,
+  stagedFile: StagedFile,
   provider: ProviderId,
   options: Options,
 ): Promise<UploadResult> {
-  const object = await env.STAGING.get(stagedKey(staged.id));
+  const object = await env.STAGING.get(stagedKey(stagedFile.id));
   if (!object) throw new GatewayError("not_found", "The staged file is no longer stored.");
-  if (takesUrl(provider, staged.file.size))
-    return stagedResult(env, staged, provider, await sha256Of(object.body));
+  // Sniffed at delivery, from the staged copy's first bytes (re-emitted: one read of the object).
+  const { stream: body, detected } = await sniff(object.body, stagedFile.file);
+  const staged = { ...stagedFile, detected };
+  if (takesUrl(provider, staged.file.size)) return stagedResult(env, staged, provider, await sha256Of(body));
   let config: ProviderConfig;
   try {
     config = configured(env, provider);
   } catch (error) {
-    await object.body.cancel();
+    await body.cancel();
     throw error;
   }
   const { delivered, sha256 } = await forward({
@@ -35,7 +38,7 @@ async function deliverOne(
     config,
     file: { ...staged.file, slack: 0 },
     options,
-    stream: object.body,
+    stream: body,
     timeoutMs: providerTimeoutMs(env),
     fetch: (input, init) => fetch(input, init),
   });

@@ -21,6 +21,8 @@ export interface StagedFile {
   /** The gateway's public origin, for signed URLs. */
   readonly origin: string;
   readonly stagedAt: number;
+  /** What the file's first bytes showed (core/sniff.ts), once sniffed; null: no known format. */
+  readonly detected?: string | null;
 }
 
 /** Whether the provider gets a URL to the staged copy instead of an upload (WaveSpeed over 300 MiB). */
@@ -38,7 +40,14 @@ export async function sha256Of(stream: ReadableStream<Uint8Array>): Promise<stri
 
 export function fileOf(staged: StagedFile, sha256: string): UploadResult["file"] {
   const f = staged.file;
-  return { name: f.name, size: f.size, mime_type: f.mimeType, kind: f.kind, sha256 };
+  return {
+    name: f.name,
+    size: f.size,
+    mime_type: f.mimeType,
+    kind: f.kind,
+    sha256,
+    detected_type: staged.detected ?? null,
+  };
 }
 
 /** The result for a provider handed a signed URL to the staged copy. */

@@ -4,6 +4,7 @@ import type { components } from "../../../generated/gateway";
 import { type Env, idleTimeoutMs, maxRequestBytes, providerTimeoutMs, publicOrigin } from "../../core/config";
 import { bodyError, GatewayError } from "../../core/errors";
 import { mediaTypeOf } from "../../core/media";
+import { sniff } from "../../core/sniff";
 import type { ProviderId } from "../../providers/capability";
 import type { ProviderConfig } from "../../providers/config";
 import { capability, resumableLimit } from "../../providers/registry";
@@ -73,6 +74,26 @@ export function applyPolicy(given: Options, policy: UploadPolicy | undefined): O
   return merged;
 }
 
+/**
+ * Sniffs an incoming file (core/sniff.ts): a contradiction is content_mismatch and the body is cancelled; a
+ * body that breaks or stalls before its first bytes is the client's problem, as it would be while forwarding.
+ */
+export async function sniffUpload(
+  source: ReadableStream<Uint8Array>,
+  file: { extension: string; mimeType: string },
+  idleMs: number | undefined,
+): Promise<{ stream: ReadableStream<Uint8Array>; detected: string | null }> {
+  try {
+    return await sniff(source, file, {
+      ...(idleMs === undefined ? {} : { idleMs }),
+      stalled: () =>
+        new GatewayError("upload_stalled", `No bytes arrived for ${idleMs} ms; the upload was cut.`),
+    });
+  } catch (error) {
+    throw bodyError(error);
+  }
+}
+
 export async function receive(request: Request, env: Env, req: ReceiveRequest): Promise<UploadResult> {
   const cap = capability(req.provider);
   const policy = req.policy;
@@ -96,6 +117,9 @@ export async function receive(request: Request, env: Env, req: ReceiveRequest): 
     throw error;
   }
   const watch: Watch = { ...req.watch, idleMs: idleTimeoutMs(env) };
+  // The file's first bytes against what it was validated as, before a byte is forwarded or staged (and
+  // after every check the declared length allows, which must not wait for the body).
+  const sniffed = () => sniffUpload(intake.stream, checked.file, watch.idleMs);
   if (takesUrl(req.provider, checked.file.size - checked.file.slack)) {
     // An R2 object needs its exact size: commit to the CRLF-terminated reading, as a raw upstream does.
     const exact = checked.file.size - checked.file.slack;
@@ -111,9 +135,10 @@ export async function receive(request: Request, env: Env, req: ReceiveRequest): 
       await intake.stream.cancel(error).catch(() => {});
       throw error;
     }
-    const metered = meter(intake.stream, { min: exact, max: exact, limit: stagedLimit }, watch);
+    const { stream, detected } = await sniffed();
+    const metered = meter(stream, { min: exact, max: exact, limit: stagedLimit }, watch);
     const file = { ...checked.file, size: exact };
-    const staged = { id: req.id, file, origin, stagedAt: Date.now() };
+    const staged = { id: req.id, file, origin, stagedAt: Date.now(), detected };
     try {
       return await stageDirect(env, staged, req.provider, metered.stream);
     } catch (error) {
@@ -121,12 +146,13 @@ export async function receive(request: Request, env: Env, req: ReceiveRequest): 
       throw broken !== undefined ? bodyError(broken) : error;
     }
   }
+  const { stream, detected } = await sniffed();
   const { delivered, sha256, size } = await forward({
     provider: req.provider,
     config: req.config,
     file: checked.file,
     options: checked.options,
-    stream: intake.stream,
+    stream,
     ...(limit ? { limit } : {}),
     timeoutMs: providerTimeoutMs(env),
     watch,
@@ -142,6 +168,7 @@ export async function receive(request: Request, env: Env, req: ReceiveRequest): 
       mime_type: checked.file.mimeType,
       kind: checked.file.kind,
       sha256,
+      detected_type: detected,
     },
     provider_file_id: delivered.providerFileId,
     url: delivered.url,
