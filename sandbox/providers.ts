@@ -10,6 +10,7 @@
 // Scenarios: a filename containing `sandbox-<scenario>` (for useapi, which gets no filename, the account
 // `sandbox-<scenario>`) makes the provider misbehave: rate-limit, server-error, in-band-error, balance,
 // not-json, slow, reset, and flaky (a 500 the first time a name is seen, success after).
+
 import { createHash } from "node:crypto";
 import type { ProviderId } from "../worker/providers/capability";
 import dify from "../worker/providers/dify/sandbox";
@@ -18,6 +19,7 @@ import minimax from "../worker/providers/minimax/sandbox";
 import useapi from "../worker/providers/useapi/sandbox";
 import wavespeed from "../worker/providers/wavespeed/sandbox";
 import { json, type SandboxProvider, type Upload } from "./kit";
+import { sampleMedia } from "./media";
 import { type MultipartReader, readMultipart } from "./multipart";
 
 export type { MultipartReader } from "./multipart";
@@ -124,6 +126,8 @@ const received: Received[] = [];
 export async function handleSandbox(request: Request, options: SandboxOptions = {}): Promise<Response> {
   const url = new URL(request.url);
   if (url.pathname === "/__sandbox/received") return json(received.slice(-200));
+  const sample = sampleMedia(url);
+  if (sample) return sample;
   const provider = route(url.pathname);
   if (!provider) return json({ error: `sandbox: no API at ${url.pathname}` }, 404);
   if (request.method !== "POST") return json({ error: "method not allowed" }, 405);
