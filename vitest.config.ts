@@ -56,9 +56,14 @@ export default defineConfig({
           name: "workers",
           include: ["test/**/*.test.ts"],
           exclude: ["test/e2e/**", "test/catalogue/**"],
-          // The provider emulator: a real HTTP server in Node, reachable from the Worker under test; and
+          // The provider emulator: a real HTTP server in Node, reachable from the Worker under test; the
+          // origin imports fetch from (another); and
           // the error catalogue's ledger of problem codes the tests produced.
-          globalSetup: ["test/emulator/global-setup.ts", "test/catalogue/collector.ts"],
+          globalSetup: [
+            "test/emulator/global-setup.ts",
+            "test/origin/global-setup.ts",
+            "test/catalogue/collector.ts",
+          ],
           testTimeout: 20_000,
           sequence: SUITE,
         },

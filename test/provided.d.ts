@@ -3,6 +3,8 @@ declare module "vitest" {
   export interface ProvidedContext {
     /** Base URL of the Node provider emulator (test/emulator/server.ts). */
     emulatorUrl: string;
+    /** Base URL of the import tests' origin (test/origin/server.ts). */
+    originUrl: string;
   }
 }
 

@@ -18,12 +18,17 @@ export interface Env extends ProviderVars {
   PROVIDER_TIMEOUT_MS?: string;
   /** An incoming body with no bytes for this long is cut with upload_stalled (default 60000 ms). */
   IDLE_TIMEOUT_MS?: string;
+  /**
+   * Imports (a JSON body with a url): the source's headers must arrive within this, and its body may pause
+   * no longer while it streams (default 30000 ms); else 504 source_timeout.
+   */
+  IMPORT_TIMEOUT_MS?: string;
   /** Default useapi account when a request names none. */
   USEAPI_ACCOUNT?: string;
   /** Origins browsers may call signed upload URLs from: comma-separated, or *. Unset: none. */
   ALLOWED_ORIGINS?: string;
   /**
-   * Development only: "true" lets callbacks reach localhost and private addresses, over plain http too
+   * Development only: "true" lets callbacks and imports reach localhost and private addresses, over plain http too
    * (npm start and the tests set it; production never should). Anything else: refused (core/url-guard.ts).
    */
   ALLOW_PRIVATE_NETWORK?: string;
@@ -56,6 +61,8 @@ export const providerTimeoutMs = (env: Env) =>
 
 export const idleTimeoutMs = (env: Env) =>
   positiveInt(env.IDLE_TIMEOUT_MS, LIMITS.defaultIdleTimeoutMs, "IDLE_TIMEOUT_MS");
+export const importTimeoutMs = (env: Env) =>
+  positiveInt(env.IMPORT_TIMEOUT_MS, LIMITS.defaultImportTimeoutMs, "IMPORT_TIMEOUT_MS");
 export const allowPrivateNetwork = (env: Env) => env.ALLOW_PRIVATE_NETWORK === "true";
 
 /**

@@ -1,5 +1,5 @@
-// The one check for URLs the gateway will fetch on someone's say-so (callback_url today, URL imports
-// later): no credentials, an allowed scheme and port, and no host that reaches the gateway's own network.
+// The one check for URLs the gateway will fetch on someone's say-so (callback_url, and URL imports with
+// every redirect they follow): no credentials, an allowed scheme and port, and no host that reaches the gateway's own network.
 // IP literals are classified after WHATWG URL parsing, which already folds every spelling into one form
 // (2130706433, 0x7f000001, 0177.0.0.1, 127.1 and ①②⑦.0.0.1 all become 127.0.0.1; IPv6 is compressed and
 // lower-cased, [::ffff:127.0.0.1] becomes [::ffff:7f00:1]); IPv6 forms that embed an IPv4 address
@@ -182,4 +182,17 @@ export function checkUrl(input: string, policy: UrlPolicy): UrlCheck {
   if (address !== null) return { ok: false, rule: "private_address", reason: `is refused: ${address}` };
   if (name !== null) return { ok: false, rule: "local_name", reason: `is refused: ${name}` };
   return { ok: true, url };
+}
+
+/** Ports an import URL (or a redirect it follows) may name in production: HTTPS's and its usual alternative. */
+export const IMPORT_PORTS: readonly number[] = [443, 8443];
+
+/**
+ * The policy for imports: https on 443 or 8443 to public hosts; in development (ALLOW_PRIVATE_NETWORK) also
+ * plain http to local hosts and any port outside the bad ports. Credentials are refused either way.
+ */
+export function importPolicy(allowPrivate: boolean): UrlPolicy {
+  return allowPrivate
+    ? { schemes: ["https:"], allowPrivate }
+    : { schemes: ["https:"], ports: IMPORT_PORTS, allowPrivate };
 }

@@ -5,7 +5,10 @@ import { GatewayError } from "../../core/errors";
 import type { ProviderId } from "../../providers/capability";
 import { configured, type ProviderConfig } from "../../providers/config";
 import { isProviderId } from "../../providers/registry";
+import { importFile } from "../../services/import/import";
 import { receive } from "../../services/upload/receive";
+import { readJsonObject } from "../json";
+import { validateBody } from "../schema";
 
 export interface ProviderRequest extends IRequest {
   provider: ProviderId;
@@ -20,10 +23,12 @@ export function withProvider(request: IRequest, env: Env): void {
 }
 
 export async function uploadFile(request: ProviderRequest, env: Env): Promise<Response> {
-  const result = await receive(request, env, {
-    id: crypto.randomUUID(),
-    provider: request.provider,
-    config: request.providerConfig,
-  });
+  const target = { id: crypto.randomUUID(), provider: request.provider, config: request.providerConfig };
+  // application/json: an import from a URL (services/import); anything else is the file itself.
+  const type = request.headers.get("content-type")?.split(";")[0]?.trim().toLowerCase();
+  const result =
+    type === "application/json"
+      ? await importFile(request, env, target, validateBody("ImportRequest", await readJsonObject(request)))
+      : await receive(request, env, target);
   return Response.json(result, { status: 201 });
 }

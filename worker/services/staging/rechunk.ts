@@ -60,6 +60,11 @@ export interface AppendOptions {
   /** Makes progress durable (the Durable Object's storage). */
   readonly commit: (state: StagingState) => Promise<void>;
   readonly contentType?: string;
+  /**
+   * A body of unknown length (an import without Content-Length): `declared` and the state's length are
+   * only its bound, and its end, wherever it comes, completes the object.
+   */
+  readonly open?: boolean;
 }
 
 async function readInto(bucket: R2Bucket, key: string, buffer: Uint8Array): Promise<number> {
@@ -160,7 +165,7 @@ export async function append(
         if (progressive) await commit(snapshot(null, parts.length * state.partSize));
       }
     }
-    if (received < options.declared)
+    if (received < options.declared && !options.open)
       throw new GatewayError("malformed_body", "The PATCH body is shorter than its Content-Length.");
     if (options.checksum && hasher && hashWriter) {
       await hashWriter.close();
@@ -181,7 +186,7 @@ export async function append(
   }
 
   const total = parts.length * state.partSize + fill;
-  if (total === state.length) {
+  if (total === state.length || options.open) {
     if (!multipart) {
       await bucket.put(state.key, buffer.subarray(0, fill), httpMetadata);
     } else {
@@ -189,7 +194,15 @@ export async function append(
         parts = [...parts, await multipart.uploadPart(parts.length + 1, buffer.subarray(0, fill))];
       await multipart.complete(parts);
     }
-    await commit({ ...state, multipartId: null, parts: [], pending: null, offset: total, complete: true });
+    await commit({
+      ...state,
+      length: total,
+      multipartId: null,
+      parts: [],
+      pending: null,
+      offset: total,
+      complete: true,
+    });
   } else {
     await commit(fill > 0 ? await remainder() : snapshot(null, total));
   }

@@ -1,0 +1,205 @@
+// Importing a file from a URL: the source is fetched (guarded, source.ts) and its body goes down the upload
+// path as it arrives. A source that declares its length is a raw upload of that length: receive() gets it as
+// one (every check, sniffing, WaveSpeed's staging, the result) with the body held to that length. A source
+// that does not is staged in R2 first (staging/rechunk.ts, bounded by the limit as it arrives) and delivered
+// from there as a finished resumable upload is (delivery/deliver.ts). Options and the name are checked before
+// the first byte goes anywhere.
+import type { components } from "../../../generated/gateway";
+import { allowPrivateNetwork, type Env, importTimeoutMs, publicOrigin } from "../../core/config";
+import { GatewayError } from "../../core/errors";
+import { extensionOf } from "../../core/media";
+import { sniff } from "../../core/sniff";
+import type { Options, ProviderId } from "../../providers/capability";
+import type { ProviderConfig } from "../../providers/config";
+import { capability, resumableLimit } from "../../providers/registry";
+import { deliverOne } from "../delivery/deliver";
+import { append, discard, newStaging, type StagingState } from "../staging/rechunk";
+import { type StagedFile, stagedKey } from "../staging/staged";
+import { receive, type UploadResult } from "../upload/receive";
+import { type SizeLimit, sizeLimit, tooLarge, validateName, validateOptions } from "../upload/validate";
+import { fetchSource, hold, type Source } from "./source";
+
+type ImportRequest = components["schemas"]["ImportRequest"];
+
+export interface ImportTarget {
+  readonly id: string;
+  readonly provider: ProviderId;
+  readonly config: ProviderConfig;
+}
+
+/** The bound on an import: the provider's limit, else what a resumable upload to it may be. */
+function importLimit(provider: ProviderId): SizeLimit {
+  const cap = capability(provider);
+  return (
+    sizeLimit(cap) ?? {
+      bytes: resumableLimit(cap),
+      detail: `${cap.name} takes imports up to ${resumableLimit(cap)} bytes`,
+    }
+  );
+}
+
+/** The filename in a Content-Disposition header: filename* (RFC 5987, UTF-8) first, then filename. */
+export function dispositionName(header: string | null): string | undefined {
+  if (!header) return undefined;
+  const star = /filename\*\s*=\s*(?:UTF-8|utf-8)''([^;]+)/.exec(header);
+  if (star?.[1]) {
+    try {
+      return decodeURIComponent(star[1].trim());
+    } catch {}
+  }
+  const plain = /filename\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;\s]+))/i.exec(header);
+  const name = plain?.[1]?.replace(/\\(.)/g, "$1") ?? plain?.[2];
+  return name ? name.split(/[\\/]/).pop() : undefined;
+}
+
+/** The URL path's last segment, decoded. */
+function lastSegment(url: URL): string | undefined {
+  const segment = url.pathname.split("/").pop() ?? "";
+  try {
+    return decodeURIComponent(segment) || undefined;
+  } catch {
+    return segment || undefined;
+  }
+}
+
+const mediaType = (header: string | null) => header?.split(";")[0]?.trim().toLowerCase() || undefined;
+
+export async function importFile(
+  request: Request,
+  env: Env,
+  target: ImportTarget,
+  body: ImportRequest,
+): Promise<UploadResult> {
+  const cap = capability(target.provider);
+  const given: Options = {};
+  if (body.purpose !== undefined) given.purpose = body.purpose;
+  if (body.user !== undefined) given.user = body.user;
+  if (body.account !== undefined) given.account = body.account;
+  // Before the source is fetched: the options, and the name when the caller gives it.
+  const options = validateOptions(cap, given);
+  if (body.filename !== undefined) validateName(cap, body.filename, undefined, options);
+  const origin = publicOrigin(request, env);
+  const idleMs = importTimeoutMs(env);
+  const source = await fetchSource(body.url, { allowPrivate: allowPrivateNetwork(env), timeoutMs: idleMs });
+  const sourceUrl = new URL(body.url).href;
+  try {
+    const filename =
+      body.filename ??
+      dispositionName(source.response.headers.get("content-disposition")) ??
+      lastSegment(source.url);
+    if (!filename)
+      throw new GatewayError("filename_missing", "Name the file: the source's URL and headers give no name.");
+    const declared = mediaType(source.response.headers.get("content-type"));
+    const type = validateName(cap, filename, declared, options);
+    const limit = importLimit(target.provider);
+    if (source.length === 0) throw new GatewayError("no_file_uploaded", "The source's body is empty.");
+    if (source.length !== undefined && source.length > limit.bytes) throw tooLarge(limit, source.length);
+    const result =
+      source.length !== undefined
+        ? await asUpload(request, env, target, {
+            source,
+            filename,
+            type: type.mimeType,
+            options,
+            limit,
+            idleMs,
+          })
+        : await staged(env, target, { source, filename, type, options, limit, idleMs, origin });
+    return { ...result, source_url: sourceUrl };
+  } catch (error) {
+    await source.body.cancel(error).catch(() => {});
+    throw error;
+  }
+}
+
+interface Known {
+  readonly source: Source;
+  readonly filename: string;
+  readonly type: string;
+  readonly options: Options;
+  readonly limit: SizeLimit;
+  readonly idleMs: number;
+}
+
+/**
+ * A source of known length, as a raw upload of that length: its body held to the length, receive() doing
+ * what it does for any upload. The request-size setting bounds bodies arriving at the edge, not imports
+ * (their bound is the provider's); the idle timeout is the source's own (source_timeout), so the upload
+ * path's is set past it.
+ */
+async function asUpload(request: Request, env: Env, target: ImportTarget, k: Known): Promise<UploadResult> {
+  const length = k.source.length ?? 0;
+  const url = new URL(request.url);
+  url.search = "";
+  url.searchParams.set("filename", k.filename);
+  for (const [name, value] of Object.entries(k.options))
+    if (value !== undefined) url.searchParams.set(name, value);
+  // A source calling itself multipart must not be parsed as a form.
+  const type = k.type.startsWith("multipart/") ? "application/octet-stream" : k.type;
+  const upload = new Request(url, {
+    method: "POST",
+    headers: { "content-type": type, "content-length": String(length) },
+    body: hold(k.source.body, { length, limit: k.limit, idleMs: k.idleMs }),
+  });
+  const envForImport: Env = {
+    ...env,
+    MAX_REQUEST_BYTES: String(Math.max(length, 1)),
+    IDLE_TIMEOUT_MS: String(k.idleMs * 2),
+  };
+  return receive(upload, envForImport, target);
+}
+
+/**
+ * A source of unknown length: sniffed, then staged in R2 as it arrives (bounded by the limit), then
+ * delivered from the staged copy, or handed over as its signed URL where the provider takes one (WaveSpeed
+ * over 300 MiB). The staged copy is deleted once delivered, and whenever anything fails.
+ */
+async function staged(
+  env: Env,
+  target: ImportTarget,
+  k: Omit<Known, "type"> & { type: ReturnType<typeof validateName>; origin: string },
+): Promise<UploadResult> {
+  const held = hold(k.source.body, { limit: k.limit, idleMs: k.idleMs });
+  // Refused before a byte is staged when the first bytes contradict the type.
+  const { stream } = await sniff(held, k.type);
+  const key = stagedKey(target.id);
+  let last: StagingState = newStaging(key, k.limit.bytes);
+  try {
+    last = await append(env.STAGING, last, stream, {
+      declared: k.limit.bytes,
+      open: true,
+      contentType: k.type.mimeType,
+      commit: async (state) => {
+        last = state;
+      },
+    });
+  } catch (error) {
+    await discard(env.STAGING, last).catch(() => {});
+    throw error;
+  }
+  const size = last.offset;
+  if (size === 0) {
+    await discard(env.STAGING, last).catch(() => {});
+    throw new GatewayError("no_file_uploaded", "The source's body is empty.");
+  }
+  const file: StagedFile = {
+    id: target.id,
+    file: {
+      name: k.filename,
+      extension: extensionOf(k.filename),
+      mimeType: k.type.mimeType,
+      kind: k.type.kind,
+      size,
+    },
+    origin: k.origin,
+    stagedAt: Date.now(),
+  };
+  try {
+    const result = await deliverOne(env, file, target.provider, k.options);
+    if (result.status !== "staged") await env.STAGING.delete(key);
+    return result;
+  } catch (error) {
+    await env.STAGING.delete(key).catch(() => {});
+    throw error;
+  }
+}
