@@ -45,7 +45,8 @@ function mp4(): Uint8Array {
   v.setUint32(12, 1000); // timescale
   v.setUint32(20, 0x00010000); // rate 1.0
   v.setUint16(24, 0x0100); // volume 1.0
-  [0x00010000, 0, 0, 0, 0x00010000, 0, 0, 0, 0x40000000].forEach((m, i) => v.setUint32(36 + i * 4, m));
+  const matrix = [0x00010000, 0, 0, 0, 0x00010000, 0, 0, 0, 0x40000000];
+  for (const [i, m] of matrix.entries()) v.setUint32(36 + i * 4, m);
   v.setUint32(96, 1); // next track id
   return new Uint8Array([
     ...box("ftyp", ascii("isom"), hex("00000200"), ascii("isomiso2mp41")),
