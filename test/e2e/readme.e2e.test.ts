@@ -95,6 +95,36 @@ describe("the README's quick start", () => {
     }
   });
 
+  it("imports the sandbox's sample video into each provider with one curl (the README's commands)", async () => {
+    const sampleUrl = `${sandbox}/__sandbox/media/sample.mp4`;
+    const options: Record<string, Record<string, string>> = {
+      useapi: {},
+      wavespeed: {},
+      dify: { user: "alice" },
+      minimax: { purpose: "video_understanding" },
+      jimmy: {},
+    };
+    const video = new Uint8Array(await (await fetch(sampleUrl)).arrayBuffer());
+    const sha = createHash("sha256").update(video).digest("hex");
+    for (const [provider, fields] of Object.entries(options)) {
+      const body = JSON.stringify({ url: sampleUrl, ...fields });
+      const res = await curl(
+        ...auth,
+        "-H",
+        "Content-Type: application/json",
+        "-d",
+        body,
+        `${base}/v1/providers/${provider}/files`,
+      );
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      expect(res.body).toMatchObject({
+        provider,
+        source_url: sampleUrl,
+        file: { name: "sample.mp4", sha256: sha, detected_type: "video/mp4" },
+      });
+    }
+  });
+
   it("answers a wrong key and a bad type with problem+json", async () => {
     const photo = file("notes.pdf", 1000);
     const unauthorized = await curl(
