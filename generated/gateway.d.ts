@@ -537,6 +537,8 @@ export interface components {
             extension: string;
             mime_types: string[];
             kind: components["schemas"]["Kind"];
+            /** @description What content sniffing recognizes as this extension's (the first bytes' formats whose family includes it); empty where the format has no magic number (SVG, plain text), which is never refused. */
+            detected_types?: string[];
         };
         Field: {
             /** @enum {string} */

@@ -64,7 +64,11 @@ describe("GET /v1/providers", () => {
       extension: "mov",
       mime_types: ["video/quicktime"],
       kind: "video",
+      // The sniffing table's types for .mov: its ISO base media family.
+      detected_types: ["audio/mp4", "video/quicktime", "video/3gpp", "video/mp4"],
     });
+    // An extension without a magic number is listed with none: it is never refused by sniffing.
+    expect(jimmyTypes.find((t) => t.extension === "svg")?.detected_types).toEqual([]);
   });
 
   it("needs the gateway key", async () => {

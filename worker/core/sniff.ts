@@ -183,6 +183,11 @@ export const FORMATS: readonly Format[] = [
   { mime: "text/html", family: ["html", "htm", "xhtml"], test: html },
 ];
 
+/** The detected types that agree with an extension (GET /v1/providers lists them beside MEDIA's). */
+export function detectableAs(extension: string): string[] {
+  return [...new Set(FORMATS.filter((f) => f.family.includes(extension)).map((f) => f.mime))];
+}
+
 /** The format a sample starts like, if any. */
 export function detect(sample: Uint8Array): Format | undefined {
   const b = sample.subarray(0, SNIFF_BYTES);

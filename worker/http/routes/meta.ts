@@ -4,6 +4,7 @@ import type { components } from "../../../generated/gateway";
 import spec from "../../../generated/gateway.openapi.json";
 import { type Env, maxRequestBytes } from "../../core/config";
 import { MEDIA } from "../../core/media";
+import { detectableAs } from "../../core/sniff";
 import { envDefaults, providerConfig } from "../../providers/config";
 import { capability, PROVIDER_IDS } from "../../providers/registry";
 
@@ -31,6 +32,7 @@ export function listProviders(_request: IRequest, env: Env): Response {
           extension: ext,
           mime_types: [...MEDIA[ext].mime],
           kind: MEDIA[ext].kind,
+          detected_types: detectableAs(ext),
         })) ?? null,
       fields: c.fields.map((f) => {
         const fallback = f.default ?? fromEnv[f.name];
