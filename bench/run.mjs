@@ -165,6 +165,8 @@ const procs = {
   gateway: wrangler("wrangler.toml", PORTS.gateway, 29229, {
     GATEWAY_API_KEYS: KEY,
     MAX_REQUEST_BYTES: String(2 * 1024 * MiB),
+    // Imports fetch from the sink's /origin on loopback.
+    ALLOW_PRIVATE_NETWORK: "true",
     ...providerVars,
   }),
   pipe: wrangler("bench/pipe/wrangler.toml", PORTS.pipe, 29230, { SINK_URL: sink.url }),
@@ -221,6 +223,17 @@ const CONTENDERS = {
         CR_BLOCK,
       ),
   },
+  // The same bytes imported from a local origin (the sink's GET /origin) instead of uploaded.
+  "gateway import→raw (useapi)": {
+    pids: pids.gateway,
+    send: (n) =>
+      upload(
+        gw("/v1/providers/useapi/files"),
+        0,
+        { ...auth, "content-type": "application/json" },
+        Buffer.from(JSON.stringify({ url: `${sink.url}/origin/${n}/clip.mp4` })),
+      ),
+  },
   "buffering raw": {
     pids: pids.buffering,
     send: (n) =>
@@ -242,8 +255,14 @@ const CONTENDERS = {
 };
 
 // ---------------------------------------------------------------- throughput, memory, CPU
-const SIZES = QUICK ? [MiB, 32 * MiB] : [MiB, 100 * MiB, 1024 * MiB];
-const REPS = QUICK ? 2 : 5;
+// BENCH_SIZES_MIB=1024 BENCH_REPS=3 BENCH_ONLY='direct|raw→raw|import' narrow a run to some contenders.
+const SIZES = process.env.BENCH_SIZES_MIB
+  ? process.env.BENCH_SIZES_MIB.split(",").map((m) => Number(m) * MiB)
+  : QUICK
+    ? [MiB, 32 * MiB]
+    : [MiB, 100 * MiB, 1024 * MiB];
+const REPS = Number(process.env.BENCH_REPS ?? (QUICK ? 2 : 5));
+const ONLY = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : null;
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length ? (s[(s.length - 1) >> 1] + s[s.length >> 1]) / 2 : Number.NaN;
@@ -252,6 +271,7 @@ const runs = {};
 for (const size of SIZES) {
   for (let rep = 0; rep < REPS; rep++) {
     for (const [name, c] of Object.entries(CONTENDERS)) {
+      if (ONLY && !ONLY.test(name)) continue;
       // The buffering gateway fails at 1 GiB (it cannot hold the file); one try shows it.
       if (name.startsWith("buffering") && size >= 1024 * MiB && rep > 0) continue;
       const r = await measured(c.pids, async () => c.send(size));
@@ -262,6 +282,20 @@ for (const size of SIZES) {
       );
     }
   }
+}
+
+if (ONLY) {
+  // A narrowed run prints its medians and stops (bench/results.md is left as the full run wrote it).
+  for (const [key, rs] of Object.entries(runs)) {
+    const [name, size] = key.split("|");
+    const secs = median(rs.map((r) => r.seconds));
+    const rss = median(rs.map((r) => r.rssMiB));
+    const cpu = median(rs.map((r) => r.cpuSeconds));
+    console.log(
+      `${name} ${Number(size) / MiB} MiB: ${(Number(size) / MiB / secs).toFixed(0)} MiB/s, RSS +${rss.toFixed(0)} MiB, CPU ${cpu.toFixed(1)} s, statuses ${rs.map((r) => r.status).join(",")}`,
+    );
+  }
+  process.exit(0);
 }
 
 // ---------------------------------------------------------------- latency

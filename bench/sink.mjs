@@ -10,9 +10,27 @@ const ANSWERS = [
   [/^\/jimmy\//, 200, { code: 20000, msg: "ok", data: { url: "https://sink/f" } }],
 ];
 
+const ORIGIN_BLOCK = Buffer.alloc(1024 * 1024);
+for (let i = 0; i < ORIGIN_BLOCK.length; i += 4) ORIGIN_BLOCK.writeUInt32LE((i * 2654435761) >>> 0, i);
+
+async function serveOrigin(res, size) {
+  res.writeHead(200, { "content-type": "video/mp4", "content-length": String(size) });
+  for (let sent = 0; sent < size; sent += ORIGIN_BLOCK.length) {
+    const chunk = ORIGIN_BLOCK.subarray(0, Math.min(ORIGIN_BLOCK.length, size - sent));
+    if (!res.write(chunk)) await new Promise((r) => res.once("drain", r));
+  }
+  res.end();
+}
+
 export async function startSink(port = 0) {
   const stats = { requests: 0, bytes: 0, mismatches: 0 };
   const server = createServer((req, res) => {
+    // GET /origin/<bytes>/<name>: an import's source, <bytes> of a fixed pattern with Content-Length.
+    const origin = /^\/origin\/(\d+)\/[^/]+$/.exec(req.url ?? "");
+    if (req.method === "GET" && origin) {
+      serveOrigin(res, Number(origin[1]));
+      return;
+    }
     let bytes = 0;
     req.on("data", (chunk) => {
       bytes += chunk.length;
