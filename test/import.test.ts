@@ -1,6 +1,7 @@
 // Imports from a URL (POST /v1/providers/{p}/files with a JSON body), against a real origin server in Node
 // (test/origin/server.ts) and the provider emulator. The guard's tests run with ALLOW_PRIVATE_NETWORK off.
 import { describe, expect, inject, it } from "vitest";
+import { checkUrl, importPolicy } from "../worker/core/url-guard";
 import { capability, PROVIDER_IDS } from "../worker/providers/registry";
 import { FIXTURES } from "./fixtures/media";
 import { call, KEY, marker, problemOf, receivedWith, resultOf, SAMPLES, sha256 } from "./helpers";
@@ -240,6 +241,26 @@ describe("the guard (ALLOW_PRIVATE_NETWORK off)", () => {
   it.each(cases)("%s is refused (%s)", async (_, url, rule) => {
     const p = await problemOf(await call(importRequest("jimmy", { url }), PRODUCTION), 400, "source_refused");
     expect(p.rule).toBe(rule);
+  });
+
+  it("the policy itself: https on 443 or 8443 to a public host passes; other ports do not", () => {
+    const production = importPolicy(false);
+    for (const url of [
+      "https://cdn.example.com/a.png",
+      "https://cdn.example.com:443/a.png",
+      "https://cdn.example.com:8443/a.png",
+    ])
+      expect(checkUrl(url, production).ok, url).toBe(true);
+    for (const url of ["https://cdn.example.com:8080/a.png", "https://cdn.example.com:444/a.png"])
+      expect(checkUrl(url, production)).toMatchObject({ ok: false, rule: "port" });
+    // Development: http to local hosts and any port outside the bad ports; credentials still refused.
+    const dev = importPolicy(true);
+    expect(checkUrl("http://127.0.0.1:8788/a.png", dev).ok).toBe(true);
+    expect(checkUrl("http://u:p@127.0.0.1:8788/a.png", dev)).toMatchObject({
+      ok: false,
+      rule: "credentials",
+    });
+    expect(checkUrl("http://cdn.example.com/a.png", dev)).toMatchObject({ ok: false, rule: "scheme" });
   });
 
   it("the test origin itself (http on 127.0.0.1 and a high port) is refused in production", async () => {
