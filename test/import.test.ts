@@ -200,7 +200,7 @@ describe("redirects", () => {
     expect(p.rule).toBe("redirects");
   });
 
-  it("each redirect is checked as the first URL: credentials, another scheme, a private host in production", async () => {
+  it("each redirect is checked as the first URL was: credentials and another scheme are refused even in development", async () => {
     const target = new URL(media(`${marker()}.png`));
     target.username = "user";
     target.password = "pw";
