@@ -1,0 +1,240 @@
+// `mediagate`: the SDK from a terminal. Exit codes: 0 success, 1 a problem (code, title, detail printed),
+// 2 usage, 130 interrupted (Ctrl-C; a resumable upload is kept and the same command resumes it).
+import { parseArgs } from "node:util";
+import { createMediagate, MediagateError, type Progress, type ProviderId, type Purpose } from "./node";
+
+const USAGE = `Usage: mediagate <command> [options]
+
+  upload <file...> --provider P [--purpose X] [--user U] [--account A] [--json] [--resumable]
+  import <url> --provider P [--filename NAME] [--purpose X] [--user U] [--account A] [--json]
+  files [ls [--provider P] [--limit N] [--cursor C] | get ID | rm ID] [--json]
+  providers [--json]
+
+Options:
+  --url URL       the gateway (or MEDIAGATE_URL; default http://localhost:8787)
+  --key KEY       a gateway key (or MEDIAGATE_KEY)
+  --resumable     always upload through tus (resumable), whatever the size
+  --json          print JSON results
+  -h, --help      this text
+
+Re-running an interrupted upload of the same file resumes it. Exit: 0 ok, 1 problem, 2 usage, 130 interrupted.`;
+
+class UsageError extends Error {}
+
+const MiB = 1024 * 1024;
+const human = (n: number) =>
+  n >= MiB ? `${(n / MiB).toFixed(1)} MiB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${n} B`;
+const seconds = (s: number) =>
+  !Number.isFinite(s)
+    ? "--"
+    : s >= 60
+      ? `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, "0")}s`
+      : `${Math.round(s)}s`;
+
+/** A progress bar on a terminal (bytes, rate, ETA on one redrawn line); plain lines every 5% otherwise. */
+function progressPrinter(label: string, tty: boolean) {
+  const started = Date.now();
+  let lastStep = -1;
+  let lastDraw = 0;
+  return {
+    update(p: Progress) {
+      const pct = Math.floor(p.fraction * 100);
+      if (!tty) {
+        const step = Math.floor(pct / 5);
+        if (step !== lastStep) {
+          lastStep = step;
+          process.stderr.write(`${label}: ${pct}% (${p.loaded}/${p.total} bytes, ${p.transport})\n`);
+        }
+        return;
+      }
+      const now = Date.now();
+      if (now - lastDraw < 80 && p.loaded < p.total) return;
+      lastDraw = now;
+      const elapsed = (now - started) / 1000;
+      const rate = elapsed > 0 ? p.loaded / elapsed : 0;
+      const eta = rate > 0 ? (p.total - p.loaded) / rate : Number.POSITIVE_INFINITY;
+      const width = Math.max(10, Math.min(30, (process.stderr.columns ?? 80) - 60));
+      const full = Math.round(p.fraction * width);
+      const bar = `${"█".repeat(full)}${"░".repeat(width - full)}`;
+      process.stderr.write(
+        `\r\x1b[2K${label.slice(0, 24)} ${bar} ${String(pct).padStart(3)}% ${human(p.loaded)}/${human(p.total)} ${human(rate)}/s ETA ${seconds(eta)}`,
+      );
+    },
+    done() {
+      if (tty) process.stderr.write("\n");
+    },
+  };
+}
+
+function printProblem(error: MediagateError) {
+  const p = error.problem;
+  const lines = p
+    ? [`Error ${p.status} ${p.code}: ${p.title}`, ...(p.detail ? [p.detail] : [])]
+    : [`Error ${error.code}: ${error.message}`];
+  process.stderr.write(`${lines.join("\n")}\n`);
+}
+
+async function main(argv: string[]): Promise<number> {
+  let parsed: ReturnType<typeof parse>;
+  const parse = (args: string[]) =>
+    parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        url: { type: "string" },
+        key: { type: "string" },
+        provider: { type: "string", short: "p" },
+        purpose: { type: "string" },
+        user: { type: "string" },
+        account: { type: "string" },
+        filename: { type: "string" },
+        limit: { type: "string" },
+        cursor: { type: "string" },
+        "chunk-size": { type: "string" },
+        resumable: { type: "boolean" },
+        json: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  try {
+    parsed = parse(argv);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  const [command, ...rest] = positionals;
+  if (values.help || !command) {
+    process.stdout.write(`${USAGE}\n`);
+    return values.help ? 0 : 2;
+  }
+  const baseUrl = values.url ?? process.env.MEDIAGATE_URL ?? "http://localhost:8787";
+  const apiKey = values.key ?? process.env.MEDIAGATE_KEY;
+  if (!apiKey) throw new UsageError("No gateway key: pass --key or set MEDIAGATE_KEY.");
+  const mg = createMediagate({ baseUrl, apiKey });
+  const out = (value: unknown, text: string) =>
+    process.stdout.write(`${values.json ? JSON.stringify(value, null, 2) : text}\n`);
+  const fields = {
+    ...(values.purpose ? { purpose: values.purpose as Purpose } : {}),
+    ...(values.user ? { user: values.user } : {}),
+    ...(values.account ? { account: values.account } : {}),
+  };
+  const provider = () => {
+    if (!values.provider) throw new UsageError(`${command} needs --provider.`);
+    return values.provider as ProviderId;
+  };
+
+  switch (command) {
+    case "upload": {
+      if (rest.length === 0) throw new UsageError("upload needs at least one file.");
+      const p = provider();
+      const controller = new AbortController();
+      const onSigint = () => controller.abort();
+      process.once("SIGINT", onSigint);
+      try {
+        const results = [];
+        for (const file of rest) {
+          const bar = progressPrinter(file, process.stderr.isTTY === true);
+          const chunk = values["chunk-size"] ? Number(values["chunk-size"]) : undefined;
+          const uploaded = await mg
+            .upload(file, {
+              provider: p,
+              ...fields,
+              signal: controller.signal,
+              onProgress: (x) => bar.update(x),
+              onResume: (offset) => process.stderr.write(`${file}: resuming at ${offset} bytes\n`),
+              ...(values.resumable ? { transport: "tus" as const } : {}),
+              ...(chunk ? { chunkSize: chunk } : {}),
+            })
+            .finally(() => bar.done());
+          results.push(uploaded.result);
+          const r = uploaded.result;
+          if (!values.json && r)
+            out(
+              r,
+              `${file}: ${r.provider} ${r.status} reference=${r.reference} id=${r.id}${uploaded.deduplicated ? " (deduplicated)" : ""}`,
+            );
+        }
+        if (values.json) out(results.length === 1 ? results[0] : results, "");
+      } finally {
+        process.removeListener("SIGINT", onSigint);
+      }
+      return 0;
+    }
+    case "import": {
+      const [url] = rest;
+      if (!url) throw new UsageError("import needs a URL.");
+      const r = await mg.import(url, {
+        provider: provider(),
+        ...fields,
+        ...(values.filename ? { filename: values.filename } : {}),
+      });
+      out(r, `${r.provider} ${r.status} reference=${r.reference} id=${r.id}`);
+      return 0;
+    }
+    case "files": {
+      const [sub = "ls", id] = rest;
+      if (sub === "ls") {
+        const list = await mg.files.list({
+          ...(values.provider ? { provider: values.provider as ProviderId } : {}),
+          ...(values.limit ? { limit: Number(values.limit) } : {}),
+          ...(values.cursor ? { cursor: values.cursor } : {}),
+        });
+        const rows = list.data.map(
+          (f) => `${f.id}  ${f.provider}  ${f.status}  ${f.file.name}  ${f.file.size}  ${f.reference}`,
+        );
+        out(
+          list,
+          [...rows, ...(list.next_cursor ? [`(more: --cursor ${list.next_cursor})`] : [])].join("\n") ||
+            "(no files)",
+        );
+        return 0;
+      }
+      if (!id || (sub !== "get" && sub !== "rm")) throw new UsageError("files takes ls, get ID or rm ID.");
+      const record = sub === "get" ? await mg.files.get(id) : await mg.files.delete(id);
+      out(
+        record,
+        `${record.id}  ${record.provider}  ${record.status}  ${record.file.name}${sub === "rm" ? `  provider_deleted=${(record as { provider_deleted?: boolean }).provider_deleted}` : ""}`,
+      );
+      return 0;
+    }
+    case "providers": {
+      const list = await mg.providers();
+      out(
+        { providers: list },
+        list
+          .map(
+            (p) =>
+              `${p.id.padEnd(10)} ${p.configured ? "configured" : "no key    "} single request ≤ ${human(p.max_bytes)}  ${p.name}`,
+          )
+          .join("\n"),
+      );
+      return 0;
+    }
+    default:
+      throw new UsageError(`Unknown command "${command}".`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error) => {
+    if (error instanceof UsageError) {
+      process.stderr.write(`${error.message}\n\n${USAGE}\n`);
+      process.exit(2);
+    }
+    if (error instanceof MediagateError) {
+      if (error.kind === "aborted") {
+        process.stderr.write("\nInterrupted. Run the same command again to resume.\n");
+        process.exit(130);
+      }
+      printProblem(error);
+      process.exit(1);
+    }
+    if (error instanceof TypeError || (error as { code?: string }).code === "ENOENT") {
+      process.stderr.write(`${(error as Error).message}\n`);
+      process.exit(2);
+    }
+    process.stderr.write(`${(error as Error)?.stack ?? error}\n`);
+    process.exit(1);
+  },
+);

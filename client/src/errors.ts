@@ -1,0 +1,73 @@
+// One error type for everything the SDK can fail with: a problem the gateway answered (RFC 9457, `code` from
+// the spec's catalogue), a network failure (no answer at all), an abort, or an answer that is not a problem.
+import type { components } from "../../generated/gateway";
+
+export type Problem = components["schemas"]["Problem"];
+/** The gateway's problem codes: the union of specs/gateway.yaml's Problem.code enum. */
+export type ProblemCode = Problem["code"];
+/** What went wrong: a problem's own code, or one of the SDK's own when no problem came back. */
+export type ErrorCode = ProblemCode | "network_error" | "aborted" | "unexpected_response";
+
+export class MediagateError extends Error {
+  override readonly name = "MediagateError";
+  /** `problem`: the gateway answered one; `network`: no answer (DNS, refused, reset); `aborted`: your signal. */
+  readonly kind: "problem" | "network" | "aborted" | "unexpected";
+  readonly code: ErrorCode;
+  /** The HTTP status, when there was an answer. */
+  readonly status: number | undefined;
+  /** The problem document as the gateway sent it (extension members included), when there was one. */
+  readonly problem: Problem | undefined;
+
+  constructor(
+    kind: MediagateError["kind"],
+    code: ErrorCode,
+    message: string,
+    extra: { status?: number; problem?: Problem; cause?: unknown } = {},
+  ) {
+    super(message, extra.cause === undefined ? undefined : { cause: extra.cause });
+    this.kind = kind;
+    this.code = code;
+    this.status = extra.status;
+    this.problem = extra.problem;
+  }
+
+  /** A problem's title and detail, as one line. */
+  get detail(): string | undefined {
+    return this.problem?.detail;
+  }
+}
+
+const isProblem = (value: unknown): value is Problem =>
+  typeof value === "object" &&
+  value !== null &&
+  typeof (value as { code?: unknown }).code === "string" &&
+  typeof (value as { status?: unknown }).status === "number";
+
+/** The error for a non-2xx answer whose body has been read as `body` (parsed JSON or text). */
+export function problemError(status: number, body: unknown): MediagateError {
+  if (isProblem(body)) {
+    const text = body.detail ? `${body.title}: ${body.detail}` : body.title;
+    return new MediagateError("problem", body.code, text, { status, problem: body });
+  }
+  const text = typeof body === "string" && body ? body.slice(0, 200) : `HTTP ${status}`;
+  return new MediagateError("unexpected", "unexpected_response", `Unexpected answer ${status}: ${text}`, {
+    status,
+  });
+}
+
+export function networkError(cause: unknown): MediagateError {
+  const why =
+    cause instanceof Error ? (cause.cause instanceof Error ? cause.cause.message : cause.message) : "";
+  return new MediagateError("network", "network_error", `Network error${why ? `: ${why}` : ""}`, { cause });
+}
+
+export function abortError(cause?: unknown): MediagateError {
+  return new MediagateError("aborted", "aborted", "The upload was aborted.", { cause });
+}
+
+/** Any thrown value as a MediagateError (an AbortError becomes `aborted`, a TypeError from fetch `network`). */
+export function toMediagateError(error: unknown, signal?: AbortSignal): MediagateError {
+  if (error instanceof MediagateError) return error;
+  if (signal?.aborted || (error instanceof Error && error.name === "AbortError")) return abortError(error);
+  return networkError(error);
+}

@@ -1,0 +1,20 @@
+// @mediagate/client for browsers, React Native and workerd: progress from XMLHttpRequest upload events where
+// there is one; tus upload URLs remembered in localStorage (tus-js-client's browser default).
+import { createCore, type MediagateOptions } from "./core";
+
+export * from "./core";
+export * from "./errors";
+
+export function createMediagate(options: MediagateOptions) {
+  return createCore(options, {
+    bytesForTus: (bytes) => new Blob([bytes as Uint8Array<ArrayBuffer>]),
+    countedStreams: false,
+  });
+}
+
+/** App side, with no key: `uploadWithTicket(ticket, file, { onProgress })`. The base URL is the ticket's. */
+export function uploadWithTicket(
+  ...args: Parameters<ReturnType<typeof createMediagate>["uploadWithTicket"]>
+) {
+  return createMediagate({ baseUrl: new URL(args[0].upload_url).origin }).uploadWithTicket(...args);
+}

@@ -1,0 +1,52 @@
+// @mediagate/client for Node 20+: paths as input (streamed, never read whole), progress counted as the network
+// takes the bytes, and tus upload URLs remembered in a file so an interrupted upload resumes after a restart.
+import { createReadStream, mkdirSync } from "node:fs";
+import { stat } from "node:fs/promises";
+import { homedir } from "node:os";
+import { basename, join, resolve } from "node:path";
+import { Readable } from "node:stream";
+import * as tus from "tus-js-client";
+import { createCore, type MediagateOptions, type Source } from "./core";
+
+export * from "./core";
+export * from "./errors";
+
+/** ~/.mediagate/tus-uploads.json, or MEDIAGATE_STATE_DIR. */
+export function defaultUrlStoragePath(): string {
+  const dir = process.env.MEDIAGATE_STATE_DIR ?? join(homedir(), ".mediagate");
+  mkdirSync(dir, { recursive: true });
+  return join(dir, "tus-uploads.json");
+}
+
+async function openPath(path: string): Promise<Source> {
+  const full = resolve(path);
+  const info = await stat(full);
+  if (!info.isFile()) throw new TypeError(`${path} is not a file.`);
+  return {
+    size: info.size,
+    name: basename(full),
+    type: undefined,
+    stream: () => Readable.toWeb(createReadStream(full)) as ReadableStream<Uint8Array>,
+    // tus-js-client reads an fs.ReadStream by its path: slices on demand, fingerprint from path, size, mtime.
+    tusInput: () => createReadStream(full),
+    resumable: true,
+  };
+}
+
+type FileUrlStorageClass = new (path: string) => tus.UrlStorage;
+
+export function createMediagate(options: MediagateOptions) {
+  return createCore(options, {
+    openPath,
+    defaultUrlStorage: () =>
+      new (tus as unknown as { FileUrlStorage: FileUrlStorageClass }).FileUrlStorage(defaultUrlStoragePath()),
+    bytesForTus: (bytes) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+    countedStreams: true,
+  });
+}
+
+export function uploadWithTicket(
+  ...args: Parameters<ReturnType<typeof createMediagate>["uploadWithTicket"]>
+) {
+  return createMediagate({ baseUrl: new URL(args[0].upload_url).origin }).uploadWithTicket(...args);
+}
