@@ -8,7 +8,9 @@ import { abortError, MediagateError, networkError, problemError, toMediagateErro
 export type UploadResult = components["schemas"]["UploadResult"];
 export type UploadTicket = components["schemas"]["UploadTicket"];
 export type UploadStatus = components["schemas"]["UploadStatus"];
-export type CreateUpload = components["schemas"]["CreateUpload"];
+/** POST /v1/uploads's body; fields with a default in the spec (expires_in) may be left out. */
+export type CreateUpload = Omit<components["schemas"]["CreateUpload"], "expires_in"> &
+  Partial<Pick<components["schemas"]["CreateUpload"], "expires_in">>;
 export type Provider = components["schemas"]["Provider"];
 export type ProviderId = components["schemas"]["ProviderId"];
 export type Purpose = components["schemas"]["Purpose"];
@@ -284,10 +286,27 @@ interface SendSingle {
   signal: AbortSignal | undefined;
 }
 
+/** The part of XMLHttpRequest used here (typed locally: workerd and Node have none). */
+interface Xhr {
+  open(method: string, url: string): void;
+  setRequestHeader(name: string, value: string): void;
+  upload: { onprogress: ((e: { loaded: number }) => void) | null };
+  onload: (() => void) | null;
+  onerror: (() => void) | null;
+  onabort: (() => void) | null;
+  status: number;
+  responseText: string;
+  abort(): void;
+  send(body: Blob | null): void;
+}
+const XhrClass = () => (globalThis as { XMLHttpRequest?: new () => Xhr }).XMLHttpRequest;
+
 /** One request through XMLHttpRequest: real upload progress events in browsers and React Native. */
 function sendWithXhr({ url, method, headers, source, report, signal }: SendSingle): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    const xhr = new XMLHttpRequest();
+    const Ctor = XhrClass();
+    if (!Ctor) return reject(new TypeError("No XMLHttpRequest here."));
+    const xhr = new Ctor();
     xhr.open(method, url);
     for (const [k, v] of Object.entries(headers)) xhr.setRequestHeader(k, v);
     xhr.upload.onprogress = (e) => report(e.loaded);
@@ -313,25 +332,50 @@ function sendWithXhr({ url, method, headers, source, report, signal }: SendSingl
   });
 }
 
+/**
+ * The file as the network takes it: pulled one slice (≤ 256 KiB) at a time, with no read-ahead, so the bytes
+ * handed out so far are the bytes sent (less what is in flight, which the answer confirms).
+ */
+function countedStream(
+  source: ReadableStream<Uint8Array>,
+  report: (n: number) => void,
+): ReadableStream<Uint8Array> {
+  const reader = source.getReader();
+  const SLICE = 256 * 1024;
+  let pending: Uint8Array | undefined;
+  let sent = 0;
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        report(sent);
+        if (!pending?.byteLength) {
+          const { done, value } = await reader.read();
+          if (done) return controller.close();
+          pending = value;
+        }
+        const piece = pending.subarray(0, SLICE);
+        pending = pending.subarray(piece.byteLength);
+        sent += piece.byteLength;
+        controller.enqueue(piece);
+      },
+      cancel(reason) {
+        return reader.cancel(reason);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
+
 /** One request through fetch; in Node the body is a stream counted as the network takes it. */
 async function sendWithFetch(
   fetcher: typeof fetch,
   counted: boolean,
   { url, method, headers, source, report, signal }: SendSingle,
 ): Promise<unknown> {
-  let body: BodyInit;
-  if (counted || (!source.bytes && !source.blob)) {
-    let sent = 0;
-    const counter = new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, controller) {
-        controller.enqueue(chunk);
-        sent += chunk.byteLength;
-        // What the transport pulled: the last chunk is in flight; the answer confirms it.
-        report(sent - chunk.byteLength);
-      },
-    });
-    body = source.stream().pipeThrough(counter);
-  } else body = (source.blob ?? source.bytes) as BodyInit;
+  const body: BodyInit =
+    counted || (!source.bytes && !source.blob)
+      ? countedStream(source.stream(), report)
+      : ((source.blob ?? source.bytes) as BodyInit);
   let response: Response;
   try {
     response = await fetcher(url, {
@@ -361,7 +405,7 @@ export function createCore(options: MediagateOptions, platform: Platform) {
   const api = createClient<paths>({ baseUrl, fetch: fetcher, headers: auth });
   const urlStorage =
     options.urlStorage === false ? undefined : (options.urlStorage ?? platform.defaultUrlStorage?.());
-  const useXhr = !options.fetch && !platform.countedStreams && typeof XMLHttpRequest !== "undefined";
+  const useXhr = !options.fetch && !platform.countedStreams && XhrClass() !== undefined;
 
   const needKey = (what: string) => {
     if (!options.apiKey)
@@ -616,7 +660,7 @@ export function createCore(options: MediagateOptions, platform: Platform) {
       /** A signed, single-use upload URL for an app that holds no key. */
       create(body: CreateUpload): Promise<UploadTicket> {
         needKey("tickets.create()");
-        return unwrap(api.POST("/v1/uploads", { body }));
+        return unwrap(api.POST("/v1/uploads", { body: body as components["schemas"]["CreateUpload"] }));
       },
     },
     uploads: {
