@@ -1,5 +1,6 @@
 // `mediagate`: the SDK from a terminal. Exit codes: 0 success, 1 a problem (code, title, detail printed),
 // 2 usage, 130 interrupted (Ctrl-C; a resumable upload is kept and the same command resumes it).
+import { basename } from "node:path";
 import { parseArgs } from "node:util";
 import { createMediagate, MediagateError, type Progress, type ProviderId, type Purpose } from "./node";
 
@@ -57,7 +58,7 @@ function progressPrinter(label: string, tty: boolean) {
       const full = Math.round(p.fraction * width);
       const bar = `${"█".repeat(full)}${"░".repeat(width - full)}`;
       process.stderr.write(
-        `\r\x1b[2K${label.slice(0, 24)} ${bar} ${String(pct).padStart(3)}% ${human(p.loaded)}/${human(p.total)} ${human(rate)}/s ETA ${seconds(eta)}`,
+        `\r\x1b[2K${basename(label).slice(0, 24)} ${bar} ${String(pct).padStart(3)}% ${human(p.loaded)}/${human(p.total)} ${human(rate)}/s ETA ${seconds(eta)}`,
       );
     },
     done() {
