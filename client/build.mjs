@@ -45,7 +45,7 @@ execFileSync(
   [
     `${root}node_modules/typescript/bin/tsc`,
     "-p",
-    `${client}tsconfig.json`,
+    `${client}tsconfig.build.json`,
     "--noEmit",
     "false",
     "--declaration",
@@ -61,7 +61,6 @@ execFileSync(
 );
 mkdirSync(`${dist}types/generated`, { recursive: true });
 copyFileSync(`${root}generated/gateway.d.ts`, `${dist}types/generated/gateway.d.ts`);
-rmSync(`${dist}types/console`, { recursive: true, force: true });
 
 // The console: static files plus app.js (the SDK and tus-js-client's browser build, bundled).
 const pub = `${root}public/`;

@@ -1,5 +1,6 @@
 // @mediagate/client for browsers, React Native and workerd: progress from XMLHttpRequest upload events where
 // there is one; tus upload URLs remembered in localStorage (tus-js-client's browser default).
+import * as tus from "tus-js-client";
 import { createCore, type MediagateOptions } from "./core";
 
 export * from "./core";
@@ -9,6 +10,8 @@ export function createMediagate(options: MediagateOptions) {
   return createCore(options, {
     bytesForTus: (bytes) => new Blob([bytes as Uint8Array<ArrayBuffer>]),
     countedStreams: false,
+    // tus-js-client's own default: localStorage in browsers (none where there is no storage).
+    defaultUrlStorage: () => tus.defaultOptions.urlStorage,
   });
 }
 
