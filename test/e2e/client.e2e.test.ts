@@ -2,7 +2,7 @@
 // typed errors, abort, the registry and import (when the gateway has them), and `npm pack` installing elsewhere.
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -195,6 +195,25 @@ describe("@mediagate/client in Node", () => {
       .import("http://127.0.0.1:9/none.png", { provider: "jimmy" })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MediagateError);
+  });
+
+  it("runs the README's server-side snippet (From your app) as written, against this gateway", () => {
+    const root = join(import.meta.dirname, "../..");
+    const readme = readFileSync(join(root, "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("## From your app"));
+    const snippet = /```js\n(import \{ createMediagate \}[\s\S]*?)```/.exec(section)?.[1];
+    expect(snippet).toBeTruthy();
+    const script = join(root, `.readme-snippet-${process.pid}.mjs`);
+    const photo = join(dir, "photo.png");
+    writeFileSync(photo, bytesOf(200_000, 13));
+    writeFileSync(script, (snippet ?? "").replace("http://localhost:8787", base));
+    try {
+      const printed = execFileSync(process.execPath, [script, photo], { encoding: "utf8" });
+      expect(printed).toContain("100% (single)");
+      expect(printed).toMatch(/single http:\/\/\S+\/jimmy\/files\/\S+\/photo\.png/);
+    } finally {
+      rmSync(script, { force: true });
+    }
   });
 
   it("npm pack: the tarball installs in another project and works from plain Node", async () => {
