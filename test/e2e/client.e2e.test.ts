@@ -242,5 +242,14 @@ console.log(JSON.stringify({ providers: (await mg.providers()).length, size: out
       encoding: "utf8",
     });
     expect(types).toContain("index.d.ts");
+    // The package's bin: `npx mediagate` in that project.
+    const listed = execFileSync(
+      join(app, "node_modules/.bin/mediagate"),
+      ["providers", "--url", base, "--key", "dev-key"],
+      {
+        encoding: "utf8",
+      },
+    );
+    expect(listed).toContain("wavespeed");
   }, 120_000);
 });
