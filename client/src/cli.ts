@@ -15,6 +15,7 @@ Options:
   --url URL       the gateway (or MEDIAGATE_URL; default http://localhost:8787)
   --key KEY       a gateway key (or MEDIAGATE_KEY)
   --resumable     always upload through tus (resumable), whatever the size
+  --chunk-size N  bytes per tus PATCH (default: 50 MiB, at most the single-request limit)
   --json          print JSON results
   -h, --help      this text
 
