@@ -19,6 +19,8 @@ const DEV_VARS = {
   ALLOWED_ORIGINS: "*",
   // Local callbacks (http://localhost:…) are allowed here only; production leaves this unset.
   ALLOW_PRIVATE_NETWORK: "true",
+  // wrangler.toml's 100 MiB unless set (the CLI's tests lower it, so a small file takes the tus path).
+  ...(process.env.MAX_REQUEST_BYTES ? { MAX_REQUEST_BYTES: process.env.MAX_REQUEST_BYTES } : {}),
   ...sandboxVars(sandboxUrl),
 };
 

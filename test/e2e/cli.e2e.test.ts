@@ -18,7 +18,8 @@ let stop: () => void = () => {};
 beforeAll(async () => {
   if (!existsSync(CLI))
     throw new Error("client/dist/cli.js is missing: run `npm install` (or npm run build).");
-  ({ base, stop } = await startGateway());
+  // One request carries at most 16 MiB here, so a 20 MiB file takes the tus path as a 100+ MiB one would.
+  ({ base, stop } = await startGateway({ MAX_REQUEST_BYTES: String(16 * MiB) }));
 }, 90_000);
 afterAll(() => stop());
 
@@ -75,14 +76,14 @@ describe("mediagate CLI", () => {
   });
 
   it("uploads a file above the single-request limit through tus", async () => {
-    const f = file("large.mp4", 101 * MiB, 2);
+    const f = file("large.mp4", 20 * MiB, 2);
     const r = await run(["upload", f.path, "--provider", "useapi", "--json"]);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({
       provider: "useapi",
-      file: { size: 101 * MiB, sha256: f.sha256 },
+      file: { size: 20 * MiB, sha256: f.sha256 },
     });
-    expect(r.stderr).toContain("100% (105906176/105906176 bytes, tus)");
+    expect(r.stderr).toContain("100% (20971520/20971520 bytes, tus)");
   }, 120_000);
 
   it("stops cleanly on Ctrl-C and resumes when the same command is run again", async () => {
@@ -126,14 +127,14 @@ describe("mediagate CLI", () => {
   });
 
   it("draws a progress bar (bytes, rate, ETA) on a terminal", () => {
-    const f = file("tty.png", 20 * MiB, 5);
+    const f = file("tty.png", 12 * MiB, 5);
     const quoted = [process.execPath, CLI, "upload", f.path, "--provider", "jimmy"]
       .map((a) => `'${a}'`)
       .join(" ");
     // `script` runs the CLI in a pseudo-terminal and copies what it drew.
     const out = execFileSync("script", ["-qefc", quoted, "/dev/null"], { env: env(), encoding: "utf8" });
     expect(out).toContain("\r\x1b[2K");
-    expect(out).toMatch(/tty\.png █+ 100% 20\.0 MiB\/20\.0 MiB [\d.]+ (MiB|KiB)\/s ETA 0s/);
+    expect(out).toMatch(/tty\.png █+ 100% 12\.0 MiB\/12\.0 MiB [\d.]+ (MiB|KiB)\/s ETA 0s/);
     expect(out).toMatch(/░/);
     expect(out).toMatch(/tty\.png: jimmy uploaded reference=\S+ id=/);
   });

@@ -35,7 +35,8 @@ async function waitFor(url: string, ms: number, exited: () => string | null): Pr
   }
 }
 
-export async function startGateway() {
+/** `env`: extra environment for npm start (MAX_REQUEST_BYTES is passed on to the gateway). */
+export async function startGateway(env: Record<string, string> = {}) {
   const [gateway, sandbox, inspector, sandboxInspector] = (await freePorts(4)) as [
     number,
     number,
@@ -49,6 +50,7 @@ export async function startGateway() {
       SANDBOX_PORT: String(sandbox),
       INSPECTOR_PORT: String(inspector),
       SANDBOX_INSPECTOR_PORT: String(sandboxInspector),
+      ...env,
     },
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
