@@ -1,5 +1,5 @@
 import { createServer } from "node:net";
-import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 // @ts-expect-error: a plain .mjs module without declarations (its shapes are checked where it is used).
 import { sandboxVars } from "./scripts/providers.mjs";
@@ -26,8 +26,9 @@ const AFTER_SUITE = { groupOrder: 2 };
 
 /** What the Worker and its Durable Objects see: every provider pointed at the emulator. */
 const bindings = {
+  // Two keys: two tenants of the file registry (owner isolation).
   SIGNING_SECRET: "test-signing-secret",
-  GATEWAY_API_KEYS: "test-gateway-key",
+  GATEWAY_API_KEYS: "test-gateway-key,test-gateway-key-b",
   PROVIDER_TIMEOUT_MS: "1500",
   // Callbacks go to the emulator's sinks on 127.0.0.1 (a development setting; tests that need the
   // production refusal override it per call).
@@ -48,7 +49,8 @@ export default defineConfig({
               // Vitest's own runtime imports node:inspector.
               compatibilityFlags: ["nodejs_compat"],
               // Durable Objects read their env from here, not from a test's overrides.
-              bindings,
+              // The registry's schema (migrations/), applied to the local D1 by test/setup-d1.ts.
+              bindings: { ...bindings, TEST_MIGRATIONS: await readD1Migrations("./migrations") },
             },
           }),
         ],
@@ -64,6 +66,7 @@ export default defineConfig({
             "test/origin/global-setup.ts",
             "test/catalogue/collector.ts",
           ],
+          setupFiles: ["test/setup-d1.ts"],
           testTimeout: 20_000,
           sequence: SUITE,
         },

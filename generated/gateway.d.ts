@@ -139,8 +139,15 @@ export interface paths {
                     user?: string;
                     /** @description useapi only; defaults to USEAPI_ACCOUNT. */
                     account?: string;
+                    /** @description The file's SHA-256 (hex), for a multipart upload (a raw upload declares it with Repr-Digest). Verified on the fly: a mismatch is 400 digest_mismatch and the provider never gets the whole file. */
+                    sha256?: components["schemas"]["Sha256"];
+                    /** @description false: upload even when the caller's registry holds a live record with the same provider, SHA-256 and options. */
+                    dedupe?: boolean;
                 };
-                header?: never;
+                header?: {
+                    /** @description RFC 9530, raw uploads: `sha-256=:<base64>:` (other algorithms are ignored). Malformed: 400 invalid_field. */
+                    "Repr-Digest"?: string;
+                };
                 path: {
                     provider: components["schemas"]["ProviderId"];
                 };
@@ -152,6 +159,7 @@ export interface paths {
                         purpose?: components["schemas"]["Purpose"];
                         user?: string;
                         account?: string;
+                        sha256?: components["schemas"]["Sha256"];
                         /** Format: binary */
                         file: {
                             readonly name: string;
@@ -170,6 +178,15 @@ export interface paths {
                 };
             };
             responses: {
+                /** @description Deduplicated: the caller's registry holds a live record for this provider, SHA-256 and options; its UploadResult, with deduplicated true. No byte was forwarded. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["UploadResult"];
+                    };
+                };
                 /** @description Uploaded. */
                 201: {
                     headers: {
@@ -192,6 +209,138 @@ export interface paths {
             };
         };
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's file registry, newest first
+         * @description Every UploadResult the gateway produced under the caller's gateway key (direct, signed-URL and tus uploads, each provider of a fan-out, staged hand-offs). Each key is a tenant: it sees its own records only. Cursor pagination: pass `next_cursor` back as `cursor`; records inserted meanwhile never shift a page (they are newer than any cursor).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    provider?: components["schemas"]["ProviderId"];
+                    sha256?: components["schemas"]["Sha256"];
+                    kind?: components["schemas"]["Kind"];
+                    status?: components["schemas"]["FileStatus"];
+                    limit?: number;
+                    cursor?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description One page of records. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["FileList"];
+                    };
+                };
+                400: components["responses"]["Problem"];
+                401: components["responses"]["Problem"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/files/{id}": {
+        parameters: {
+            query?: {
+                /** @description Which provider's record, when a fan-out gave one id several (required then). */
+                provider?: components["schemas"]["ProviderId"];
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** One record of the caller's registry (deleted ones too) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Which provider's record, when a fan-out gave one id several (required then). */
+                    provider?: components["schemas"]["ProviderId"];
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The record. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["FileRecord"];
+                    };
+                };
+                400: components["responses"]["Problem"];
+                401: components["responses"]["Problem"];
+                404: components["responses"]["Problem"];
+            };
+        };
+        put?: never;
+        post?: never;
+        /**
+         * Delete the file at the provider (where it has a delete API) and mark the record deleted
+         * @description MiniMax (POST /v1/files/delete) and useapi (DELETE /v1/minimax/files/{fileID}) delete the file: provider_deleted true. Jimmy, Dify and WaveSpeed document no delete API: the record is marked deleted with provider_deleted false. A staged R2 copy no live record needs is deleted too. A provider failure answers 502 and leaves the record unchanged. Deleting a deleted record answers it again.
+         */
+        delete: {
+            parameters: {
+                query?: {
+                    /** @description Which provider's record, when a fan-out gave one id several (required then). */
+                    provider?: components["schemas"]["ProviderId"];
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The record, now deleted. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["FileRecord"];
+                    };
+                };
+                400: components["responses"]["Problem"];
+                401: components["responses"]["Problem"];
+                404: components["responses"]["Problem"];
+                429: components["responses"]["Problem"];
+                502: components["responses"]["Problem"];
+                503: components["responses"]["Problem"];
+                504: components["responses"]["Problem"];
+            };
+        };
         options?: never;
         head?: never;
         patch?: never;
@@ -407,6 +556,8 @@ export interface components {
             expires_in: number;
             /** @description https to a public host, without credentials (private, loopback, link-local and metadata addresses are refused; ALLOW_PRIVATE_NETWORK admits them, for development). Receives the UploadStatus on completion or failure; redirects are not followed. */
             callback_url?: string;
+            /** @description The file's SHA-256 (hex). The upload is held to it (400 digest_mismatch otherwise), and when the caller's registry holds a live record for it, the ticket carries it as `existing`. */
+            sha256?: components["schemas"]["Sha256"];
             /** @description Yours, returned in the status and callback (at most x-max-json-bytes as JSON). */
             metadata?: {
                 [key: string]: unknown;
@@ -440,6 +591,8 @@ export interface components {
             /** Format: date-time */
             expires_at: string;
             max_bytes: number;
+            /** @description A live record for the declared sha256 (same provider and options), so the upload can be skipped. */
+            existing?: components["schemas"]["UploadResult"];
         };
         UploadStatus: {
             id: string;
@@ -475,6 +628,48 @@ export interface components {
         Purpose: "voice_clone" | "prompt_audio" | "t2a_async_input" | "video_understanding";
         /** @enum {string} */
         Kind: "image" | "video" | "audio" | "document";
+        /** @description A SHA-256 digest, hex. */
+        Sha256: string;
+        /**
+         * @description uploaded / staged as the UploadResult said; expired once past the provider's documented retention (WaveSpeed and staged copies 7 days, MiniMax video_understanding 7 days); deleted through DELETE.
+         * @enum {string}
+         */
+        FileStatus: "uploaded" | "staged" | "expired" | "deleted";
+        FileRecord: {
+            /** @description The UploadResult's id (a fan-out's providers share it). */
+            id: string;
+            provider: components["schemas"]["ProviderId"];
+            status: components["schemas"]["FileStatus"];
+            file: {
+                name: string;
+                size: number;
+                mime_type: string;
+                kind: components["schemas"]["Kind"];
+                sha256: string;
+                /** @description The format content sniffing found, as in the UploadResult. */
+                detected_type?: string | null;
+            };
+            provider_file_id: string | null;
+            reference: string;
+            url: string | null;
+            options: {
+                purpose?: string;
+                user?: string;
+                account?: string;
+            };
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            expires_at: string | null;
+            /** Format: date-time */
+            deleted_at: string | null;
+            /** @description After DELETE, whether the provider deleted its copy (false where it has no delete API). */
+            provider_deleted: boolean | null;
+        };
+        FileList: {
+            data: components["schemas"]["FileRecord"][];
+            next_cursor: string | null;
+        };
         UploadResult: {
             /** @description Mediagate's id for this upload. */
             id: string;
@@ -512,6 +707,8 @@ export interface components {
             provider_response: {
                 [key: string]: unknown;
             };
+            /** @description True when this is an earlier upload's result and no byte was forwarded (dedupe). */
+            deduplicated?: boolean;
         };
         Provider: {
             id: components["schemas"]["ProviderId"];
@@ -560,13 +757,17 @@ export interface components {
             detail?: string;
             instance?: string;
             /** @enum {string} */
-            code: "unauthorized" | "not_found" | "method_not_allowed" | "unknown_provider" | "no_file_uploaded" | "too_many_files" | "filename_missing" | "invalid_field" | "malformed_body" | "length_required" | "file_too_large" | "unsupported_file_type" | "provider_rate_limited" | "provider_auth_failed" | "provider_error" | "provider_timeout" | "provider_not_configured" | "range_not_satisfiable" | "checksum_mismatch" | "upload_offset_mismatch" | "upload_locked" | "upload_gone" | "upload_complete" | "upload_stalled" | "precondition_failed" | "unsupported_tus_version" | "wrong_content_type" | "invalid_token" | "token_expired" | "token_used" | "signing_not_configured" | "internal_error" | "content_mismatch" | "source_refused" | "source_failed" | "source_timeout";
+            code: "unauthorized" | "not_found" | "method_not_allowed" | "unknown_provider" | "no_file_uploaded" | "too_many_files" | "filename_missing" | "invalid_field" | "malformed_body" | "length_required" | "file_too_large" | "unsupported_file_type" | "provider_rate_limited" | "provider_auth_failed" | "provider_error" | "provider_timeout" | "provider_not_configured" | "range_not_satisfiable" | "checksum_mismatch" | "upload_offset_mismatch" | "upload_locked" | "upload_gone" | "upload_complete" | "upload_stalled" | "precondition_failed" | "unsupported_tus_version" | "wrong_content_type" | "invalid_token" | "token_expired" | "token_used" | "signing_not_configured" | "internal_error" | "content_mismatch" | "source_refused" | "source_failed" | "source_timeout" | "digest_mismatch";
             provider?: components["schemas"]["ProviderId"];
             /** @description The provider's HTTP status. */
             provider_status?: number;
             /** @description The provider's own error code (Dify code, MiniMax base_resp.status_code, Jimmy/WaveSpeed code). */
             provider_code?: string | number;
             provider_message?: string;
+            /** @description digest_mismatch — the declared SHA-256 (hex). */
+            expected?: string;
+            /** @description digest_mismatch — the SHA-256 of the bytes received (hex). */
+            actual?: string;
             max_bytes?: number;
             accepted?: string[];
             /** @description content_mismatch — the type the file was named or declared as. */

@@ -18,10 +18,44 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/files/delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Delete File
+         * @description gateway: from MiniMax's file-management documentation (Delete File), per ../shared/notes/provider-file-apis.md. The purpose must be the one the file was uploaded with; the documentation lists purposes beyond the upload's four (t2a_async, video_generation).
+         */
+        post: operations["deleteFile"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        DeleteFileReq: {
+            /**
+             * Format: int64
+             * @description gateway: an int64; the adapter writes the stored digits into the JSON text itself (a JavaScript number rounds ids above 2^53).
+             */
+            file_id: number;
+            /** @description The purpose the file was uploaded with (voice_clone, prompt_audio, t2a_async_input, video_understanding, t2a_async, video_generation). */
+            purpose: string;
+        };
+        DeleteFileResp: {
+            /** Format: int64 */
+            file_id?: number;
+            base_resp: components["schemas"]["BaseResp"];
+        };
         /**
          * @description 1. voice_clone: original voice file for quick cloning (mp3, m4a, wav).
          *     2. prompt_audio: sample audio for voice cloning (mp3, m4a, wav).
@@ -109,6 +143,39 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UploadFileResp"];
+                };
+            };
+        };
+    };
+    deleteFile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeleteFileReq"];
+            };
+        };
+        responses: {
+            /** @description Deleted. gateway: failures also arrive as HTTP 200 with a non-zero `base_resp.status_code` (the upload's codes: 1002, 1004, 1008, 2013, 2049). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeleteFileResp"];
+                };
+            };
+            /** @description gateway: other statuses, when JSON, carry `base_resp`. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeleteFileResp"];
                 };
             };
         };

@@ -43,6 +43,15 @@ export interface Dialect {
   noBalance?(): Response;
 }
 
+/** One of a provider's other file calls (delete), as its document describes it. */
+export interface SandboxCall {
+  readonly method: string;
+  /** Matched against the sandbox path; groups are handed to `handle`. */
+  readonly path: RegExp;
+  /** The answer to an authorized call; `body` is the request body as text. */
+  handle(body: string, match: RegExpExecArray, url: URL): Response;
+}
+
 export interface SandboxProvider {
   readonly id: ProviderId;
   /** The API key it accepts: the provider folder's dev wiring (provider.ts `dev.sandboxKey`). */
@@ -59,4 +68,6 @@ export interface SandboxProvider {
   readonly dialect: Dialect;
   /** The provider's answer to a well-formed upload: its own checks, then its success shape. */
   accept(upload: Upload, url: URL): Response;
+  /** Its other file calls (MiniMax and useapi: delete). */
+  readonly calls?: readonly SandboxCall[];
 }

@@ -122,12 +122,54 @@ export interface SandboxOptions {
 
 const received: Received[] = [];
 
+/** A call other than an upload (a delete), as received: for GET /__sandbox/calls and tests. */
+export interface Call {
+  provider: ProviderId;
+  at: string;
+  method: string;
+  path: string;
+  body: string;
+  status: number;
+}
+
+const calls: Call[] = [];
+
+/** A provider's other file calls (SandboxProvider.calls): authorized like uploads, logged. */
+async function otherCall(request: Request, url: URL): Promise<Response | null> {
+  for (const provider of Object.values(SANDBOXES) as SandboxProvider[]) {
+    for (const c of provider.calls ?? []) {
+      const match = c.path.exec(url.pathname);
+      if (!match || c.method !== request.method) continue;
+      const body = await request.text();
+      const response =
+        bearer(request) === provider.key
+          ? c.handle(body, match, url)
+          : (provider.dialect.unauthorized?.() ?? provider.dialect.error(401, "Unauthorized"));
+      const path = url.pathname + url.search;
+      calls.push({
+        provider: provider.id,
+        at: new Date().toISOString(),
+        method: c.method,
+        path,
+        body,
+        status: response.status,
+      });
+      if (calls.length > 1000) calls.shift();
+      return response;
+    }
+  }
+  return null;
+}
+
 /** The sandbox's fetch handler. */
 export async function handleSandbox(request: Request, options: SandboxOptions = {}): Promise<Response> {
   const url = new URL(request.url);
   if (url.pathname === "/__sandbox/received") return json(received.slice(-200));
   const sample = sampleMedia(url);
   if (sample) return sample;
+  if (url.pathname === "/__sandbox/calls") return json(calls.slice(-200));
+  const other = await otherCall(request, url);
+  if (other) return other;
   const provider = route(url.pathname);
   if (!provider) return json({ error: `sandbox: no API at ${url.pathname}` }, 404);
   if (request.method !== "POST") return json({ error: "method not allowed" }, 405);

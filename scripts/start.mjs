@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm start`: the gateway on :8787 wired to the provider sandbox on :8788, both under `wrangler dev`.
 // Gateway key for local use: dev-key. Everything here is local-only; see README "Configuration" for real keys.
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { sandboxVars } from "./providers.mjs";
 
 const SANDBOX = process.env.SANDBOX_PORT ?? "8788";
@@ -35,6 +35,16 @@ const wrangler = (args, name) => {
   });
   return child;
 };
+
+// The file registry's schema (migrations/) on the local D1 that `wrangler dev` uses (.wrangler/state).
+const migrate = spawnSync("wrangler", ["d1", "migrations", "apply", "DB", "--local", "-c", "wrangler.toml"], {
+  stdio: ["ignore", "inherit", "inherit"],
+  env: { ...process.env, CI: "1" },
+});
+if (migrate.status !== 0) {
+  console.error("Could not apply the D1 migrations to the local database; stopping.");
+  process.exit(migrate.status ?? 1);
+}
 
 const children = [
   wrangler(

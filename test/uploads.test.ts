@@ -711,6 +711,8 @@ describe("CORS on upload URLs", () => {
     expect(res.headers.get("access-control-allow-origin")).toBe(origin);
     expect(res.headers.get("access-control-allow-methods")).toContain("PUT");
     expect(res.headers.get("access-control-allow-headers")).toContain("content-type");
+    // A browser app may declare its file's digest on a signed URL (dedupe, verification).
+    expect(res.headers.get("access-control-allow-headers")).toContain("repr-digest");
     const refused = await call(preflight, { ALLOWED_ORIGINS: "https://other.example" });
     expect(refused.headers.get("access-control-allow-origin")).toBeNull();
   });

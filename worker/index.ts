@@ -6,6 +6,7 @@ import { GatewayError, problemResponse } from "./core/errors";
 import { withAuth } from "./http/auth";
 import { corsify, preflight, withPreflight } from "./http/cors";
 import { serveContent } from "./http/routes/content";
+import { deleteRegistryFile, getRegistryFile, listRegistry } from "./http/routes/file-registry";
 import { type ProviderRequest, uploadFile, withProvider } from "./http/routes/files";
 import { health, listProviders, openapi } from "./http/routes/meta";
 import { retryUpload, tusCreate, tusOptions, tusOverride, tusResource } from "./http/routes/tus";
@@ -79,6 +80,11 @@ router
     uploadFile(r as ProviderRequest, env),
   )
   .all("/v1/providers/:provider/files", methodNotAllowed("POST"))
+  .get("/v1/files", listRegistry)
+  .all("/v1/files", methodNotAllowed("GET"))
+  .get("/v1/files/:id", getRegistryFile)
+  .delete("/v1/files/:id", deleteRegistryFile)
+  .all("/v1/files/:id", methodNotAllowed("GET, DELETE"))
   .post("/v1/uploads", createUpload)
   .get("/v1/uploads/:id", getUpload)
   .post("/v1/uploads/:id/retry", retryUpload)

@@ -140,6 +140,43 @@ describe("the README's quick start", () => {
   });
 });
 
+describe("the README's file registry and dedupe", () => {
+  const auth = ["-H", "Authorization: Bearer dev-key"];
+
+  it("the same file twice with its Repr-Digest: the second is deduplicated, nothing more reaches the sandbox; list and delete", async () => {
+    // A size of its own: the local D1 outlives the run, and the bytes are a function of the size.
+    const photo = file(`dedupe-${Date.now()}.png`, 50_000 + Math.floor(Math.random() * 100_000));
+    const digest = Buffer.from(photo.sha256, "hex").toString("base64");
+    const upload = () =>
+      curl(
+        ...auth,
+        "-H",
+        "Content-Type: image/png",
+        "-H",
+        `Repr-Digest: sha-256=:${digest}:`,
+        "--data-binary",
+        `@${photo.path}`,
+        `${base}/v1/providers/jimmy/files?filename=photo.png`,
+      );
+    const received = async () =>
+      ((await (await fetch(`${sandbox}/__sandbox/received`)).json()) as { sha256: string | null }[]).filter(
+        (r) => r.sha256 === photo.sha256,
+      ).length;
+    const first = await upload();
+    expect(first.status, JSON.stringify(first.body)).toBe(201);
+    const before = await received();
+    const second = await upload();
+    expect(second).toMatchObject({ status: 200, body: { id: first.body.id, deduplicated: true } });
+    expect(await received()).toBe(before);
+
+    const list = await curl(...auth, `${base}/v1/files?sha256=${photo.sha256}`);
+    expect(list.status).toBe(200);
+    expect(list.body.data.map((r: { id: string }) => r.id)).toEqual([first.body.id]);
+    const deleted = await curl(...auth, "-X", "DELETE", `${base}/v1/files/${first.body.id}`);
+    expect(deleted).toMatchObject({ status: 200, body: { status: "deleted", provider_deleted: false } });
+  });
+});
+
 // Copied from the README ("Verify the signature before trusting it").
 function verifyMediagate(rawBody: string, header: string, secret: string, toleranceSeconds = 300) {
   const { t, v1 } = Object.fromEntries(header.split(",").map((kv) => kv.split("=")));

@@ -136,6 +136,9 @@ describe("WaveSpeed over 300 MiB: a signed URL instead of an upload", () => {
     expect(staged.result).toMatchObject({ status: "staged", provider: "wavespeed", provider_file_id: null });
     expect(staged.result?.reference).toBe(staged.result?.url);
     expect(staged.result?.file.sha256).toBe(await patternSha(4, LIMIT + 1));
+    // The hand-off is in the file registry, as staged, under the key that created the upload.
+    const record = await call(new Request(`http://gw/v1/files/${b.id}`, { headers: auth }));
+    expect(await record.json()).toMatchObject({ id: b.id, provider: "wavespeed", status: "staged" });
     expect(Date.parse(staged.result?.expires_at ?? "") - Date.now()).toBeGreaterThan(6.9 * 86400_000);
     expect(await receivedWith(over)).toEqual([]);
     // The URL serves the staged bytes: the last ones, and their length.
@@ -171,6 +174,9 @@ describe("WaveSpeed over 300 MiB in a single request (MAX_REQUEST_BYTES raised)"
       file: { size: length, sha256: await patternSha(6, length) },
     });
     expect(await receivedWith(name)).toEqual([]);
+    // Recorded in the file registry as staged.
+    const record = await call(new Request(`http://gw/v1/files/${result.id}`, { headers: auth }));
+    expect(await record.json()).toMatchObject({ id: result.id, status: "staged", url: result.url });
     const h = await call(new Request(result.url ?? "", { method: "HEAD" }));
     expect(h.status).toBe(200);
     expect(h.headers.get("content-length")).toBe(String(length));

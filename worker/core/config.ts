@@ -37,6 +37,8 @@ export interface Env extends ProviderVars {
    * tus_url, tus Location, staged files' signed URLs). Unset: the request's own origin, i.e. its Host header.
    */
   PUBLIC_URL?: string;
+  /** D1: the file registry (services/registry/files.ts; schema in migrations/). */
+  DB: D1Database;
   /** R2 bucket for resumable uploads and URL hand-off. */
   STAGING: R2Bucket;
   /**

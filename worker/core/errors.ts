@@ -42,6 +42,7 @@ export const ERRORS = {
   source_refused: { status: 400, title: "The import URL is refused" },
   source_failed: { status: 502, title: "The import source failed" },
   source_timeout: { status: 504, title: "The import source did not answer in time" },
+  digest_mismatch: { status: 400, title: "The file does not match its declared digest" },
 } as const satisfies Record<Problem["code"], { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

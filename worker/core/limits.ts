@@ -108,4 +108,16 @@ export const LIMITS = {
   maxParts: 10_000,
   /** The daily sweep deletes staged objects older than any upload may live, plus this margin. */
   sweepMarginMs: 1 * DAY_MS,
+
+  // --- File registry (D1) ----------------------------------------------------------------------------------
+  /** GET /v1/files page size: default, and at most (one D1 query reads a page plus one row). */
+  filesPageDefault: 20,
+  filesPageMax: 100,
+  /** MiniMax keeps video_understanding uploads at most 7 days (its file documentation). */
+  minimaxVideoUnderstandingRetentionMs: 7 * DAY_MS,
+  /**
+   * A declared digest is checked before the file's last bytes go out: at least this many are held back
+   * until the digest matches, so a mismatch never delivers a complete file.
+   */
+  digestHoldBytes: 1,
 } as const;

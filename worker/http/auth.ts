@@ -2,6 +2,7 @@
 import type { IRequest } from "itty-router";
 import { type Env, gatewayKeys } from "../core/config";
 import { GatewayError } from "../core/errors";
+import { ownerOf } from "../services/registry/files";
 
 const encoder = new TextEncoder();
 
@@ -25,4 +26,13 @@ export async function withAuth(request: IRequest, env: Env): Promise<void> {
   const results = await Promise.all(keys.map((k) => sameSecret(given, k)));
   // Every key is compared (no early exit), so timing says nothing about which key matched.
   if (!results.includes(true)) throw new GatewayError("unauthorized", "The gateway API key is not valid.");
+  // The registry's tenant: a fingerprint of the key (services/registry/files.ts).
+  Object.assign(request, { owner: await ownerOf(match[1]) });
+}
+
+/** The registry owner withAuth found for this request. */
+export function ownerOfRequest(request: IRequest): string {
+  const owner = (request as IRequest & { owner?: string }).owner;
+  if (!owner) throw new Error("unreachable: a route behind withAuth");
+  return owner;
 }

@@ -7,7 +7,7 @@ import { TUS_ALLOWED, TUS_EXPOSED } from "../services/tus/protocol";
 /** Paths a browser app calls directly. */
 const BROWSER_PATHS = [/^\/v1\/uploads\/[^/]+\/file$/, /^\/v1\/tus(\/[^/]+)?$/];
 
-const ALLOW_HEADERS = `content-type, content-length, content-disposition, ${TUS_ALLOWED}`;
+const ALLOW_HEADERS = `content-type, content-length, content-disposition, repr-digest, ${TUS_ALLOWED}`;
 /** What a browser client may read from responses. */
 const EXPOSE_HEADERS = `retry-after, content-type, ${TUS_EXPOSED}`;
 

@@ -34,13 +34,17 @@ function retryAfter(value: string | undefined): string | undefined {
     : undefined;
 }
 
-export function toGatewayError(provider: ProviderId, failure: ProviderFailure): GatewayError {
+export function toGatewayError(
+  provider: ProviderId,
+  failure: ProviderFailure,
+  what: "upload" | "delete" = "upload",
+): GatewayError {
   const name = capability(provider).name;
   const code =
     typeof failure.providerCode === "string" ? cleanProviderText(failure.providerCode) : failure.providerCode;
   const message = failure.message === undefined ? "" : cleanProviderText(failure.message);
   const retry = retryAfter(failure.retryAfter);
-  return new GatewayError(failure.code, `${name} failed the upload (${failure.detail}).`, {
+  return new GatewayError(failure.code, `${name} failed the ${what} (${failure.detail}).`, {
     extras: {
       provider,
       ...(failure.status === undefined ? {} : { provider_status: failure.status }),

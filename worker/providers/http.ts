@@ -5,7 +5,7 @@ import type { ProviderConfig } from "./config";
 import { type EncodedBody, encodeMultipart, encodeRaw, type StreamedFile } from "./encode";
 import type { AdapterContext, ProviderFailure, ProviderFailureCode } from "./types";
 
-const bearer = (config: ProviderConfig) => ({ authorization: `Bearer ${config.apiKey}` });
+export const bearer = (config: ProviderConfig) => ({ authorization: `Bearer ${config.apiKey}` });
 
 /**
  * The openapi-fetch options for one streamed upload: the typed `body` (which the client checks against the
@@ -71,7 +71,7 @@ type Outcome<D, E> = { data?: D; error?: E; response: Response };
  * rethrows its reason (the caller decides what it means).
  */
 export async function send<D, E>(
-  ctx: AdapterContext,
+  ctx: Pick<AdapterContext, "signal">,
   call: () => Promise<Outcome<D, E>>,
 ): Promise<Outcome<D, E> | { failure: ProviderFailure }> {
   try {

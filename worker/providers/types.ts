@@ -61,7 +61,20 @@ export type AdapterResult =
   | { readonly data: Delivered; readonly error?: never }
   | { readonly data?: never; readonly error: ProviderFailure };
 
+/** What deleting an uploaded file needs: the provider's id for it and the options it was uploaded with. */
+export interface DeleteContext {
+  readonly providerFileId: string;
+  readonly options: Options;
+  readonly config: ProviderConfig;
+  readonly fetch: typeof fetch;
+  readonly signal: AbortSignal;
+}
+
+export type DeleteResult = { readonly error?: never } | { readonly error: ProviderFailure };
+
 export interface ProviderAdapter {
   readonly id: ProviderId;
   upload(ctx: AdapterContext): Promise<AdapterResult>;
+  /** Deletes an uploaded file, where the provider documents a delete API (MiniMax, useapi). */
+  remove?(ctx: DeleteContext): Promise<DeleteResult>;
 }

@@ -6,7 +6,8 @@ import type { ProviderId } from "../../providers/capability";
 import { configured, type ProviderConfig } from "../../providers/config";
 import { isProviderId } from "../../providers/registry";
 import { importFile } from "../../services/import/import";
-import { receive } from "../../services/upload/receive";
+import { receive, statusOf } from "../../services/upload/receive";
+import { ownerOfRequest } from "../auth";
 import { readJsonObject } from "../json";
 import { validateBody } from "../schema";
 
@@ -23,12 +24,17 @@ export function withProvider(request: IRequest, env: Env): void {
 }
 
 export async function uploadFile(request: ProviderRequest, env: Env): Promise<Response> {
-  const target = { id: crypto.randomUUID(), provider: request.provider, config: request.providerConfig };
+  const target = {
+    id: crypto.randomUUID(),
+    provider: request.provider,
+    config: request.providerConfig,
+    owner: ownerOfRequest(request),
+  };
   // application/json: an import from a URL (services/import); anything else is the file itself.
   const type = request.headers.get("content-type")?.split(";")[0]?.trim().toLowerCase();
   const result =
     type === "application/json"
       ? await importFile(request, env, target, validateBody("ImportRequest", await readJsonObject(request)))
       : await receive(request, env, target);
-  return Response.json(result, { status: 201 });
+  return Response.json(result, { status: statusOf(result) });
 }

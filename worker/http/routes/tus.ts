@@ -22,9 +22,10 @@ import {
   TUS_VERSION,
   tusHeaders,
 } from "../../services/tus/protocol";
+import { hexDigest, oneDigest } from "../../services/upload/digest";
 import { applyPolicy, checkContentTypes } from "../../services/upload/receive";
 import { type FileType, type Options, validateName, validateOptions } from "../../services/upload/validate";
-import { withAuth } from "../auth";
+import { ownerOfRequest, withAuth } from "../auth";
 
 /** OPTIONS: what this server speaks (also answers CORS preflights; see cors.ts). */
 export function tusOptions(): Response {
@@ -202,7 +203,12 @@ export async function tusCreate(request: IRequest, env: Env): Promise<Response> 
   if (length === 0) throw new GatewayError("no_file_uploaded", "The upload is empty.");
   const withUpload = request.body !== null && (request.headers.get("content-type") ?? "") !== "";
   if (withUpload) checkBody(request, env);
-  const p = plan(parseMetadata(request.headers.get("upload-metadata")), length, claims, env);
+  const metadata = parseMetadata(request.headers.get("upload-metadata"));
+  const p = plan(metadata, length, claims, env);
+  const sha256 = oneDigest(
+    metadata.sha256 === undefined ? undefined : hexDigest(metadata.sha256, 'Upload-Metadata "sha256"'),
+    claims?.sha256,
+  );
 
   const id = claims?.id ?? crypto.randomUUID();
   const now = Date.now();
@@ -213,6 +219,12 @@ export async function tusCreate(request: IRequest, env: Env): Promise<Response> 
     options: p.options,
     expiresAt: now + LIMITS.tusExpiryMs,
     origin,
+    ...(claims
+      ? claims.owner === undefined
+        ? {}
+        : { owner: claims.owner }
+      : { owner: ownerOfRequest(request) }),
+    ...(sha256 === undefined ? {} : { sha256 }),
   };
   const record: UploadRecord = {
     id,

@@ -9,11 +9,13 @@ import { asGatewayError, GatewayError, isGatewayError, unwrap } from "../../core
 import { LIMITS } from "../../core/limits";
 import { configured } from "../../providers/config";
 import { capability, resumableLimit } from "../../providers/registry";
+import { asResult, findLive } from "../../services/registry/files";
 import { checkCallbackUrl } from "../../services/sessions/callback";
 import { type UploadRecord, uploadSession } from "../../services/sessions/session";
 import { type Claims, sign, verify } from "../../services/sessions/token";
-import { checkContentTypes, receive } from "../../services/upload/receive";
+import { checkContentTypes, receive, statusOf } from "../../services/upload/receive";
 import { type Options, validateName, validateOptions } from "../../services/upload/validate";
+import { ownerOfRequest } from "../auth";
 import { readJsonObject } from "../json";
 import { validateBody } from "../schema";
 
@@ -44,7 +46,7 @@ function callbackUrl(value: string | undefined, env: Env): string | null {
  * (specs/gateway.yaml, http/schema.ts) settles types, enums and bounds; what depends on the provider
  * (its fields, extensions and size limit), metadata's size as JSON and the callback URL's host are here.
  */
-async function readCreate(request: Request, env: Env) {
+async function readCreate(request: IRequest, env: Env) {
   const body = validateBody("CreateUpload", await readJsonObject(request));
   const cap = capability(body.provider);
   const given: Options = {};
@@ -82,6 +84,8 @@ async function readCreate(request: Request, env: Env) {
     content_types: contentTypes,
     fixed,
     ...(filename === undefined ? {} : { filename }),
+    owner: ownerOfRequest(request),
+    ...(body.sha256 === undefined ? {} : { sha256: body.sha256.toLowerCase() }),
   };
   return { claims, metadata, callback: callbackUrl(body.callback_url, env) };
 }
@@ -116,6 +120,11 @@ export async function createUpload(request: IRequest, env: Env): Promise<Respons
     expires_at: expiresAt,
     max_bytes: claims.max_bytes,
   };
+  if (claims.sha256 !== undefined && claims.owner !== undefined) {
+    // Already uploaded (a live record for this provider, digest and options): the app may skip the upload.
+    const live = await findLive(env.DB, claims.owner, claims.provider, claims.sha256, claims.fixed);
+    if (live) ticket.existing = asResult(live);
+  }
   return Response.json(ticket, { status: 201 });
 }
 
@@ -163,11 +172,13 @@ export async function uploadWithToken(request: IRequest, env: Env): Promise<Resp
         contentTypes: claims.content_types,
         fixed: claims.fixed,
         ...(claims.filename === undefined ? {} : { filename: claims.filename }),
+        ...(claims.sha256 === undefined ? {} : { sha256: claims.sha256 }),
       },
       watch: { onProgress, signal: lost.signal },
+      owner: claims.owner,
     });
     unwrap(await upload.finish(lease, { result }));
-    return Response.json(result, { status: 201 });
+    return Response.json(result, { status: statusOf(result) });
   } catch (error) {
     await upload.finish(lease, { error: asGatewayError(error).toProblem(new URL(request.url).pathname) });
     throw error;

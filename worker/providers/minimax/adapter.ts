@@ -4,11 +4,21 @@
 // (https://platform.minimax.io/docs/api-reference/file-management-upload).
 import createClient from "openapi-fetch";
 import type { components, paths } from "../../../generated/minimax";
-import { httpFailure, type Meaning, type MultipartBody, multipartInit, parseWithInt64, send } from "../http";
+import {
+  bearer,
+  httpFailure,
+  type Meaning,
+  type MultipartBody,
+  multipartInit,
+  parseWithInt64,
+  send,
+} from "../http";
 import type { ProviderAdapter } from "../types";
 
 type Purpose = components["schemas"]["Purpose"];
 type Upload = MultipartBody<paths, "/v1/files/upload">;
+type DeleteBody = paths["/v1/files/delete"]["post"]["requestBody"]["content"]["application/json"];
+type DeleteAnswer = components["schemas"]["DeleteFileResp"];
 
 /** `K`, an int64 member of `T` in the spec, as the decimal digits MiniMax sent. */
 type Int64Digits<T, K extends keyof T> = Omit<T, K> & { [P in K]: string };
@@ -61,5 +71,45 @@ export const minimax: ProviderAdapter = {
       return { error: httpFailure(response, found, error ?? data) };
     }
     return { data: { providerFileId: fileId, url: null, reference: fileId, response: data } };
+  },
+
+  /** POST /v1/files/delete { file_id, purpose }: file_id's digits written as they are (an int64). */
+  async remove(ctx) {
+    const client = createClient<paths>({ baseUrl: ctx.config.baseUrl });
+    const id = ctx.providerFileId;
+    const purpose = ctx.options.purpose ?? "";
+    if (!/^\d+$/.test(id))
+      return { error: { code: "provider_error", detail: "the stored file_id is not an int64" } };
+    // The typed body is checked against the spec; what goes out is the same body with file_id's exact digits.
+    const body: DeleteBody = { file_id: 0, purpose };
+    const result = await send(ctx, () =>
+      client.POST("/v1/files/delete", {
+        body,
+        bodySerializer: () => `{"file_id":${id},"purpose":${JSON.stringify(purpose)}}`,
+        headers: { ...bearer(ctx.config), "content-type": "application/json" },
+        fetch: ctx.fetch,
+        signal: ctx.signal,
+        redirect: "manual",
+        parseAs: "text",
+      }),
+    );
+    if ("failure" in result) return { error: result.failure };
+    const { data, error, response } = result;
+    const answer = parseWithInt64(
+      data ?? (typeof error === "string" ? error : "{}"),
+      INT64_IDS,
+    ) as DeleteAnswer;
+    const status = answer?.base_resp?.status_code;
+    if (data === undefined || status !== 0) {
+      const found = {
+        label: "base_resp",
+        providerCode: status,
+        message: answer?.base_resp?.status_msg,
+        meanings: STATUS_CODES,
+        code: response.ok ? ("provider_error" as const) : undefined,
+      };
+      return { error: httpFailure(response, found, answer) };
+    }
+    return {};
   },
 };

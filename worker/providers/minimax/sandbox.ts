@@ -44,4 +44,27 @@ export default {
       base_resp: { status_code: 0, status_msg: "success" },
     });
   },
+  calls: [
+    {
+      // Delete File: JSON { file_id: int64, purpose } → { file_id, base_resp }. file_id is read as its
+      // digits, as MiniMax's servers read an int64 (a client that rounded it deletes another file).
+      method: "POST",
+      path: /^\/minimax\/v1\/files\/delete$/,
+      handle(body) {
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(body);
+        } catch {
+          return error(200, "invalid params, body is not JSON", 2013);
+        }
+        const digits = /"file_id"\s*:\s*(\d+)\s*[,}]/.exec(body)?.[1];
+        const purpose = (parsed as { purpose?: unknown }).purpose;
+        if (!digits || typeof purpose !== "string" || purpose === "")
+          return error(200, "invalid params, file_id and purpose are required", 2013);
+        return new Response(`{"file_id":${digits},"base_resp":{"status_code":0,"status_msg":"success"}}`, {
+          headers: { "content-type": "application/json" },
+        });
+      },
+    },
+  ],
 } satisfies SandboxProvider;

@@ -4,7 +4,7 @@
 import createClient from "openapi-fetch";
 import type { paths } from "../../../generated/useapi";
 import { extensionOf } from "../../core/media";
-import { httpFailure, rawInit, send } from "../http";
+import { bearer, httpFailure, rawInit, send } from "../http";
 import type { ProviderAdapter } from "../types";
 
 /** useapi's Content-Type table, by extension. */
@@ -51,5 +51,29 @@ export const useapi: ProviderAdapter = {
         response: data,
       },
     };
+  },
+
+  /** DELETE /v1/minimax/files/{fileID} (URL-encoded): 200 also when the file was already gone. */
+  async remove(ctx) {
+    const client = createClient<paths>({ baseUrl: ctx.config.baseUrl });
+    const result = await send(ctx, () =>
+      client.DELETE("/v1/minimax/files/{fileID}", {
+        params: { path: { fileID: ctx.providerFileId } },
+        headers: bearer(ctx.config),
+        fetch: ctx.fetch,
+        signal: ctx.signal,
+        redirect: "manual",
+        parseAs: "text",
+      }),
+    );
+    if ("failure" in result) return { error: result.failure };
+    const { error, response } = result;
+    if (response.ok) return {};
+    let known: { error?: unknown; code?: unknown } | undefined;
+    try {
+      known = typeof error === "string" ? JSON.parse(error) : undefined;
+    } catch {}
+    const found = { label: "code", providerCode: known?.code, message: known?.error };
+    return { error: httpFailure(response, found, error) };
   },
 };

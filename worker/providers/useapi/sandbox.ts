@@ -30,4 +30,12 @@ export default {
       fileID: `user:1234-minimax:${account}-file:${upload.sha256.slice(0, 16)}`,
     });
   },
+  calls: [
+    {
+      // DELETE /v1/minimax/files/{fileID}: "always succeeds", also for a file that does not exist.
+      method: "DELETE",
+      path: /^\/useapi\/v1\/minimax\/files\/([^/]+)$/,
+      handle: () => new Response(null, { status: 200 }),
+    },
+  ],
 } satisfies SandboxProvider;

@@ -13,6 +13,7 @@ import type { Options, ProviderId } from "../../providers/capability";
 import type { ProviderConfig } from "../../providers/config";
 import { capability, resumableLimit } from "../../providers/registry";
 import { deliverOne } from "../delivery/deliver";
+import { recordResult } from "../registry/files";
 import { append, discard, newStaging, type StagingState } from "../staging/rechunk";
 import { type StagedFile, stagedKey } from "../staging/staged";
 import { receive, type UploadResult } from "../upload/receive";
@@ -25,6 +26,17 @@ export interface ImportTarget {
   readonly id: string;
   readonly provider: ProviderId;
   readonly config: ProviderConfig;
+  /** The file registry's owner (receive() records under it; the staged path below too). */
+  readonly owner: string | undefined;
+}
+
+/** Records a result the staged path produced (receive() records its own). */
+async function registered(env: Env, target: ImportTarget, options: Options, result: UploadResult) {
+  if (target.owner === undefined) return result;
+  await recordResult(env.DB, target.owner, result, options).catch((error) =>
+    console.error("registry: could not record", result.id, error),
+  );
+  return result;
 }
 
 /** The bound on an import: the provider's limit, else what a resumable upload to it may be. */
@@ -104,7 +116,12 @@ export async function importFile(
             limit,
             idleMs,
           })
-        : await staged(env, target, { source, filename, type, options, limit, idleMs, origin });
+        : await registered(
+            env,
+            target,
+            options,
+            await staged(env, target, { source, filename, type, options, limit, idleMs, origin }),
+          );
     return { ...result, source_url: sourceUrl };
   } catch (error) {
     await source.body.cancel(error).catch(() => {});

@@ -33,6 +33,10 @@ export interface TusUpload {
   readonly stagedAt?: number;
   /** Its R2 bytes are gone (terminated, expired, or past retention). */
   readonly terminated?: boolean;
+  /** The registry owner: the fingerprint of the gateway key that created it or minted its ticket. */
+  readonly owner?: string;
+  /** The declared SHA-256 (hex: Upload-Metadata sha256 or the ticket's), verified before delivery. */
+  readonly sha256?: string;
 }
 
 /** The claim of a single-request upload in progress: renewed as bytes arrive, stale once it lapses. */

@@ -8,12 +8,16 @@ import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../../core/config";
 import { GatewayError, type Outcome, outcome } from "../../core/errors";
 import { LIMITS } from "../../core/limits";
-import type { ProviderId } from "../../providers/capability";
-import { deliver } from "../delivery/deliver";
+import type { Options, ProviderId } from "../../providers/capability";
+import { capability } from "../../providers/registry";
+import { type Delivery, deliver } from "../delivery/deliver";
 import * as R from "../records/record";
+import { recordResult } from "../registry/files";
 import { discard } from "../staging/rechunk";
+import { sha256Of, stagedKey } from "../staging/staged";
 import { refusal, type TusStore, tusRequest } from "../tus/handlers";
 import { TUS_VERSION } from "../tus/protocol";
+import { digestMismatch } from "../upload/digest";
 import { deliverCallback } from "./callback";
 
 export type { TusUpload, UploadRecord, UploadStatus } from "../records/record";
@@ -153,8 +157,32 @@ export class UploadSession extends DurableObject<Env> {
       origin: tus.origin,
       stagedAt: tus.stagedAt ?? Date.now(),
     };
-    const fresh = await deliver(this.env, staged, providers, tus.options, instance);
+    const mismatch = tus.sha256 === undefined ? null : await this.checkDigest(stored.record.id, tus.sha256);
+    const fresh = mismatch
+      ? providers.map((provider) => ({ provider, error: mismatch.toProblem(instance) }))
+      : await deliver(this.env, staged, providers, tus.options, instance);
+    if (tus.owner !== undefined) await this.register(tus.owner, tus.options, fresh);
     return R.current(await this.update((s, now) => R.delivered(s, now, fresh)), Date.now());
+  }
+
+  /** A declared digest against the staged bytes: the problem on a mismatch (nothing is delivered), else null. */
+  private async checkDigest(id: string, expected: string): Promise<GatewayError | null> {
+    const object = await this.env.STAGING.get(stagedKey(id));
+    if (!object) throw new GatewayError("not_found", "The staged file is no longer stored.");
+    const actual = await sha256Of(object.body);
+    return actual === expected ? null : digestMismatch(expected, actual);
+  }
+
+  /** Records each provider's result in the file registry, with the options that provider takes. */
+  private async register(owner: string, options: Options, fresh: readonly Delivery[]): Promise<void> {
+    for (const d of fresh) {
+      if (!d.result) continue;
+      const fields = capability(d.provider).fields.map((f) => f.name as string);
+      const own = Object.fromEntries(Object.entries(options).filter(([k]) => fields.includes(k)));
+      await recordResult(this.env.DB, owner, d.result, own).catch((error) =>
+        console.error("registry: could not record", d.result?.id, error),
+      );
+    }
   }
 
   /** Delivers a staged file again to the providers that failed (POST /v1/uploads/{id}/retry). */

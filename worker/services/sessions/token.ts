@@ -20,6 +20,13 @@ export interface Claims {
   readonly content_types: readonly string[];
   readonly fixed: Options;
   readonly filename?: string;
+  /**
+   * The registry owner: the fingerprint of the gateway key that minted the ticket. Tickets minted before
+   * the registry have none: their uploads are not recorded.
+   */
+  readonly owner?: string;
+  /** The file's SHA-256 (hex), when the ticket binds one. */
+  readonly sha256?: string;
 }
 
 export const CLOCK_SKEW_SECONDS = LIMITS.clockSkewSeconds;

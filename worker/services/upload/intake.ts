@@ -4,6 +4,7 @@
 import { GatewayError } from "../../core/errors";
 import { LIMITS } from "../../core/limits";
 import type { FieldName } from "../../providers/capability";
+import { hexDigest, oneDigest, reprDigestSha256 } from "./digest";
 import { CLOSING_SLACK, closingLength, parseMultipart } from "./multipart-parser";
 
 export interface Intake {
@@ -20,6 +21,13 @@ export interface Intake {
    */
   readonly slack: number;
   readonly options: Partial<Record<FieldName, string>>;
+  /**
+   * The file's SHA-256 (hex) as the request declares it: Repr-Digest on a raw body (RFC 9530), a `sha256`
+   * text field before the file part or `?sha256=` (a multipart request's Repr-Digest would be the form's).
+   */
+  readonly sha256?: string;
+  /** `?dedupe=false`: upload even when the registry holds the file. */
+  readonly dedupe: boolean;
   /** The file's bytes only. */
   readonly stream: ReadableStream<Uint8Array>;
 }
@@ -106,8 +114,20 @@ function filenameFor(given: string | null | undefined, limits: IntakeLimits): st
   return limits.filename;
 }
 
-/** Query parameters that are not upload options. */
-const NOT_OPTIONS = ["filename", "token"];
+/** Query parameters and fields that are not upload options. */
+const NOT_OPTIONS = ["filename", "token", "sha256", "dedupe"];
+
+function dedupeParam(url: URL): boolean {
+  const value = url.searchParams.get("dedupe");
+  if (value === null || value === "true") return true;
+  if (value === "false") return false;
+  throw new GatewayError("invalid_field", '"dedupe" is true or false.');
+}
+
+const queryDigest = (url: URL) => {
+  const value = url.searchParams.get("sha256");
+  return value === null ? undefined : hexDigest(value, '"sha256"');
+};
 
 export async function readIntake(request: Request, limits: IntakeLimits): Promise<Intake> {
   const length = declaredLength(request, limits);
@@ -122,6 +142,13 @@ export async function readIntake(request: Request, limits: IntakeLimits): Promis
     const file = head.file;
     try {
       const options = collectOptions([...head.fields, ...url.searchParams], NOT_OPTIONS);
+      const fields = head.fields.filter(([name]) => name === "sha256");
+      if (fields.length > 1) throw new GatewayError("invalid_field", 'Field "sha256" is given twice.');
+      const sha256 = oneDigest(
+        fields[0] ? hexDigest(fields[0][1], 'The "sha256" field') : undefined,
+        queryDigest(url),
+      );
+      const dedupe = dedupeParam(url);
       if (!file) throw new GatewayError("no_file_uploaded", 'The form has no "file" part.');
       if (file.field !== "file") {
         throw new GatewayError("invalid_field", `The file part must be named "file", not "${file.field}".`);
@@ -139,6 +166,8 @@ export async function readIntake(request: Request, limits: IntakeLimits): Promis
         size,
         slack: CLOSING_SLACK,
         options,
+        ...(sha256 === undefined ? {} : { sha256 }),
+        dedupe,
         stream: file.stream,
       };
     } catch (error) {
@@ -162,7 +191,19 @@ export async function readIntake(request: Request, limits: IntakeLimits): Promis
     const filename = filenameFor(url.searchParams.get("filename"), limits);
     const options = collectOptions(url.searchParams, NOT_OPTIONS);
     if (!filename) throw new GatewayError("filename_missing", "Raw uploads name the file with ?filename=.");
-    return { form: "raw", filename, declaredType: type, size: length, slack: 0, options, stream: body };
+    const sha256 = oneDigest(reprDigestSha256(request.headers.get("repr-digest")), queryDigest(url));
+    const dedupe = dedupeParam(url);
+    return {
+      form: "raw",
+      filename,
+      declaredType: type,
+      size: length,
+      slack: 0,
+      options,
+      ...(sha256 === undefined ? {} : { sha256 }),
+      dedupe,
+      stream: body,
+    };
   } catch (error) {
     await body.cancel().catch(() => {});
     throw error;

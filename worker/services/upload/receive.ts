@@ -8,13 +8,17 @@ import { sniff } from "../../core/sniff";
 import type { ProviderId } from "../../providers/capability";
 import type { ProviderConfig } from "../../providers/config";
 import { capability, resumableLimit } from "../../providers/registry";
+import { asResult, findLive, recordResult } from "../registry/files";
 import { stageDirect, takesUrl } from "../staging/staged";
+import { oneDigest, verifyDigest } from "./digest";
 import { forward } from "./forward";
 import { readIntake } from "./intake";
 import { meter, type Watch } from "./meter";
 import { type FileType, type Options, sizeLimit, tooLarge, validateFile, validateOptions } from "./validate";
 
 export type UploadResult = components["schemas"]["UploadResult"];
+/** 200 when deduplicated (an earlier upload's result, no byte forwarded), 201 otherwise. */
+export const statusOf = (result: UploadResult) => (result.deduplicated ? 200 : 201);
 
 /** What a signed upload URL fixes and bounds. Direct uploads have no policy. */
 export interface UploadPolicy {
@@ -26,6 +30,8 @@ export interface UploadPolicy {
   readonly fixed: Options;
   /** The filename, when fixed. */
   readonly filename?: string;
+  /** The file's SHA-256 (hex), when the ticket binds one. */
+  readonly sha256?: string;
 }
 
 export interface ReceiveRequest {
@@ -35,6 +41,11 @@ export interface ReceiveRequest {
   readonly policy?: UploadPolicy;
   /** Progress and cancellation of the incoming body (a signed upload's claim); the idle timeout is added here. */
   readonly watch?: Omit<Watch, "idleMs">;
+  /**
+   * The registry owner (gateway key fingerprint): the result is recorded under it, and dedupe looks there.
+   * None (a ticket minted before the registry): neither.
+   */
+  readonly owner: string | undefined;
 }
 
 export const typeAllowed = (type: string, allowed: readonly string[]) =>
@@ -106,20 +117,41 @@ export async function receive(request: Request, env: Env, req: ReceiveRequest): 
   // Checked against the declared length before a byte is forwarded, and held on the bytes counted.
   const limit = sizeLimit(cap, policy?.maxBytes);
   let checked: { options: Options; file: ReturnType<typeof validateFile> };
+  let declared: string | undefined;
   try {
     const options = validateOptions(cap, applyPolicy(intake.options, policy));
     const file = validateFile(cap, intake, options, limit);
     if (policy) checkContentTypes(file, policy.contentTypes);
     checked = { options, file };
+    declared = oneDigest(intake.sha256, policy?.sha256);
   } catch (error) {
     // Refused before a byte was forwarded: stop reading the body.
     await intake.stream.cancel(error).catch(() => {});
     throw error;
   }
+  const owner = req.owner;
+  if (declared !== undefined && intake.dedupe && owner !== undefined) {
+    // The registry already holds this file at this provider, with these options: answer without the body.
+    const live = await findLive(env.DB, owner, req.provider, declared, checked.options);
+    if (live) {
+      await intake.stream.cancel().catch(() => {});
+      return { ...asResult(live), deduplicated: true };
+    }
+  }
+  // A declared digest holds the file's last bytes back until it matches (./digest.ts).
+  const verified = declared === undefined ? intake.stream : verifyDigest(intake.stream, declared);
+  const record = async (result: UploadResult) => {
+    if (owner === undefined) return result;
+    // The provider has the file: a registry failure is logged, never turned into a failed upload.
+    await recordResult(env.DB, owner, result, checked.options).catch((error) =>
+      console.error("registry: could not record", result.id, error),
+    );
+    return result;
+  };
   const watch: Watch = { ...req.watch, idleMs: idleTimeoutMs(env) };
   // The file's first bytes against what it was validated as, before a byte is forwarded or staged (and
   // after every check the declared length allows, which must not wait for the body).
-  const sniffed = () => sniffUpload(intake.stream, checked.file, watch.idleMs);
+  const sniffed = () => sniffUpload(verified, checked.file, watch.idleMs);
   if (takesUrl(req.provider, checked.file.size - checked.file.slack)) {
     // An R2 object needs its exact size: commit to the CRLF-terminated reading, as a raw upstream does.
     const exact = checked.file.size - checked.file.slack;
@@ -132,7 +164,7 @@ export async function receive(request: Request, env: Env, req: ReceiveRequest): 
     const stagedLimit = limit && limit.bytes < staging.bytes ? limit : staging;
     if (exact > stagedLimit.bytes) {
       const error = tooLarge(stagedLimit, exact);
-      await intake.stream.cancel(error).catch(() => {});
+      await verified.cancel(error).catch(() => {});
       throw error;
     }
     const { stream, detected } = await sniffed();
@@ -140,7 +172,7 @@ export async function receive(request: Request, env: Env, req: ReceiveRequest): 
     const file = { ...checked.file, size: exact };
     const staged = { id: req.id, file, origin, stagedAt: Date.now(), detected };
     try {
-      return await stageDirect(env, staged, req.provider, metered.stream);
+      return await record(await stageDirect(env, staged, req.provider, metered.stream));
     } catch (error) {
       const broken = metered.failure();
       throw broken !== undefined ? bodyError(broken) : error;
@@ -158,7 +190,7 @@ export async function receive(request: Request, env: Env, req: ReceiveRequest): 
     watch,
     fetch: (input, init) => fetch(input, init),
   });
-  return {
+  return record({
     id: req.id,
     provider: req.provider,
     status: "uploaded",
@@ -176,5 +208,5 @@ export async function receive(request: Request, env: Env, req: ReceiveRequest): 
     expires_at:
       cap.retentionSeconds === null ? null : new Date(Date.now() + cap.retentionSeconds * 1000).toISOString(),
     provider_response: delivered.response,
-  };
+  });
 }

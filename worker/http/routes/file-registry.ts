@@ -1,0 +1,80 @@
+// The file registry (services/registry): GET /v1/files, GET and DELETE /v1/files/{id}. Gateway key
+// required; each key sees and deletes its own records only (another key's are a 404, as unknown ones).
+import type { IRequest } from "itty-router";
+import type { components } from "../../../generated/gateway";
+import type { Env } from "../../core/config";
+import { GatewayError } from "../../core/errors";
+import { LIMITS } from "../../core/limits";
+import { isProviderId } from "../../providers/registry";
+import {
+  decodeCursor,
+  type FileRecord,
+  getFiles,
+  type ListQuery,
+  listFiles,
+} from "../../services/registry/files";
+import { removeFile } from "../../services/registry/remove";
+import { ownerOfRequest } from "../auth";
+
+type Kind = components["schemas"]["Kind"];
+type FileStatus = components["schemas"]["FileStatus"];
+
+const KINDS: readonly string[] = ["image", "video", "audio", "document"] satisfies Kind[];
+const STATUSES: readonly string[] = ["uploaded", "staged", "expired", "deleted"] satisfies FileStatus[];
+const bad = (detail: string) => new GatewayError("invalid_field", detail);
+
+function listQuery(url: URL): ListQuery {
+  const known = ["provider", "sha256", "kind", "status", "limit", "cursor"];
+  for (const name of new Set(url.searchParams.keys())) {
+    if (!known.includes(name)) throw bad(`Unknown parameter "${name}"; filters are ${known.join(", ")}.`);
+    if (url.searchParams.getAll(name).length > 1) throw bad(`"${name}" is given twice.`);
+  }
+  const q = Object.fromEntries(url.searchParams);
+  let limit: number = LIMITS.filesPageDefault;
+  if (q.limit !== undefined) {
+    limit = Number(q.limit);
+    if (!/^\d+$/.test(q.limit) || limit < 1 || limit > LIMITS.filesPageMax)
+      throw bad(`"limit" is an integer from 1 to ${LIMITS.filesPageMax}.`);
+  }
+  if (q.provider !== undefined && !isProviderId(q.provider)) throw bad(`No provider "${q.provider}".`);
+  if (q.sha256 !== undefined && !/^[0-9a-fA-F]{64}$/.test(q.sha256)) throw bad('"sha256" is a hex SHA-256.');
+  if (q.kind !== undefined && !KINDS.includes(q.kind)) throw bad(`"kind" is one of ${KINDS.join(", ")}.`);
+  if (q.status !== undefined && !STATUSES.includes(q.status))
+    throw bad(`"status" is one of ${STATUSES.join(", ")}.`);
+  return {
+    limit,
+    ...(q.provider === undefined ? {} : { provider: q.provider as ListQuery["provider"] & string }),
+    ...(q.sha256 === undefined ? {} : { sha256: q.sha256 }),
+    ...(q.kind === undefined ? {} : { kind: q.kind as Kind }),
+    ...(q.status === undefined ? {} : { status: q.status as FileStatus }),
+    ...(q.cursor === undefined ? {} : { after: decodeCursor(q.cursor) }),
+  };
+}
+
+export async function listRegistry(request: IRequest, env: Env): Promise<Response> {
+  const page = await listFiles(env.DB, ownerOfRequest(request), listQuery(new URL(request.url)));
+  return Response.json(page);
+}
+
+/** The caller's record under this id (and ?provider=, which a fan-out's shared id needs). */
+async function oneRecord(request: IRequest, env: Env): Promise<FileRecord> {
+  const id = request.params.id ?? "";
+  const provider = new URL(request.url).searchParams.get("provider") ?? undefined;
+  if (provider !== undefined && !isProviderId(provider)) throw bad(`No provider "${provider}".`);
+  const found = await getFiles(env.DB, ownerOfRequest(request), id, provider);
+  const [first] = found;
+  if (!first) throw new GatewayError("not_found", `No file "${id}".`);
+  if (found.length > 1) {
+    throw bad(`"${id}" went to ${found.map((r) => r.provider).join(", ")}: name one with ?provider=.`);
+  }
+  return first;
+}
+
+export async function getRegistryFile(request: IRequest, env: Env): Promise<Response> {
+  return Response.json(await oneRecord(request, env));
+}
+
+export async function deleteRegistryFile(request: IRequest, env: Env): Promise<Response> {
+  const record = await oneRecord(request, env);
+  return Response.json(await removeFile(env, ownerOfRequest(request), record));
+}
