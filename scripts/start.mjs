@@ -20,6 +20,8 @@ const DEV_VARS = {
   // Local callbacks (http://localhost:…) are allowed here only; production leaves this unset.
   ALLOW_PRIVATE_NETWORK: "true",
   ...sandboxVars(sandboxUrl),
+  // A larger single-request limit than wrangler.toml's 100 MB, when asked for (end-to-end tests, benches).
+  ...(process.env.MAX_REQUEST_BYTES ? { MAX_REQUEST_BYTES: process.env.MAX_REQUEST_BYTES } : {}),
 };
 
 const wrangler = (args, name) => {

@@ -35,7 +35,7 @@ async function waitFor(url: string, ms: number, exited: () => string | null): Pr
   }
 }
 
-export async function startGateway() {
+export async function startGateway(extraEnv: Record<string, string> = {}) {
   const [gateway, sandbox, inspector, sandboxInspector] = (await freePorts(4)) as [
     number,
     number,
@@ -45,6 +45,7 @@ export async function startGateway() {
   const child = spawn("npm", ["start"], {
     env: {
       ...process.env,
+      ...extraEnv,
       PORT: String(gateway),
       SANDBOX_PORT: String(sandbox),
       INSPECTOR_PORT: String(inspector),

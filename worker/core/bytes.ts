@@ -107,6 +107,31 @@ export interface ChunkReader {
   readonly closed: Promise<void>;
 }
 
+/**
+ * Request bodies answered with a lingering close (http/linger.ts): stopping to read one releases it for the
+ * drain instead of cancelling it, since a cancelled body closes the connection under a client still sending.
+ */
+const lingering = new WeakSet<ReadableStream>();
+/** Marks `stream` (a request body) to be released, not cancelled, when the gateway stops reading it. */
+export function lingerOnStop(stream: ReadableStream | null): void {
+  if (stream) lingering.add(stream);
+}
+export const lingers = (stream: ReadableStream | null): boolean => stream !== null && lingering.has(stream);
+/**
+ * Bodies to drain even if never read: a refusal decided after the request's head, by state the client
+ * could not know (a signed URL another request is using). Other untouched bodies are cancelled.
+ */
+const wanted = new WeakSet<ReadableStream>();
+export function drainEvenUnread(stream: ReadableStream | null): void {
+  if (stream) wanted.add(stream);
+}
+export const drainWanted = (stream: ReadableStream | null): boolean => stream !== null && wanted.has(stream);
+/** Stops reading `stream`: a lingering request body is left to the drain, any other is cancelled. */
+export async function stopReading(stream: ReadableStream | null, reason?: unknown): Promise<void> {
+  if (!stream || lingering.has(stream)) return;
+  await stream.cancel(reason).catch(() => {});
+}
+
 /** Reads of at least this much: request bodies arrive in small chunks, and each chunk costs JS work. */
 const MIN_READ = LIMITS.minReadBytes;
 const MAX_READ = LIMITS.maxReadBytes;
@@ -117,6 +142,21 @@ const MAX_READ = LIMITS.maxReadBytes;
  * between a JS streaming path and a bare pipe (npm run bench).
  */
 export function chunkReader(stream: ReadableStream<Uint8Array>): ChunkReader {
+  const reader = plainOrAtLeast(stream);
+  if (!lingering.has(stream)) return reader;
+  // A lingering body is released, not cancelled: the answer drains what is left (http/linger.ts).
+  return {
+    read: () => reader.read(),
+    cancel: async () => {
+      try {
+        (reader as { releaseLock(): void }).releaseLock();
+      } catch {}
+    },
+    closed: reader.closed,
+  };
+}
+
+function plainOrAtLeast(stream: ReadableStream<Uint8Array>): ChunkReader & { releaseLock(): void } {
   let byob: ReadableStreamBYOBReader & { readAtLeast?: AtLeast };
   try {
     byob = stream.getReader({ mode: "byob" });
@@ -139,6 +179,7 @@ export function chunkReader(stream: ReadableStream<Uint8Array>): ChunkReader {
       return { done: true, value: undefined };
     },
     cancel: (reason) => byob.cancel(reason),
+    releaseLock: () => byob.releaseLock(),
     closed: byob.closed,
   };
 }

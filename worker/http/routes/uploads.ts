@@ -6,6 +6,7 @@ import type { IRequest } from "itty-router";
 import type { components } from "../../../generated/gateway";
 import { type Env, publicOrigin } from "../../core/config";
 import { asGatewayError, GatewayError, isGatewayError, unwrap } from "../../core/errors";
+import { drainEvenUnread } from "../../core/bytes";
 import { LIMITS } from "../../core/limits";
 import { configured } from "../../providers/config";
 import { capability, resumableLimit } from "../../providers/registry";
@@ -138,7 +139,8 @@ export async function uploadWithToken(request: IRequest, env: Env): Promise<Resp
   try {
     unwrap(await upload.begin(lease));
   } catch (error) {
-    await request.body?.cancel().catch(() => {});
+    // Refused while the client may still be sending: the answer lingers (http/linger.ts), the body drains.
+    drainEvenUnread(request.body);
     throw error;
   }
   // The claim is renewed as bytes arrive; if it was lost meanwhile (it lapsed and the URL was used

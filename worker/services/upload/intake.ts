@@ -2,6 +2,7 @@
 // Two forms: multipart/form-data (text fields, then one `file` part) or the raw media with ?filename=.
 
 import { GatewayError } from "../../core/errors";
+import { stopReading } from "../../core/bytes";
 import { LIMITS } from "../../core/limits";
 import type { FieldName } from "../../providers/capability";
 import { CLOSING_SLACK, closingLength, parseMultipart } from "./multipart-parser";
@@ -164,7 +165,7 @@ export async function readIntake(request: Request, limits: IntakeLimits): Promis
     if (!filename) throw new GatewayError("filename_missing", "Raw uploads name the file with ?filename=.");
     return { form: "raw", filename, declaredType: type, size: length, slack: 0, options, stream: body };
   } catch (error) {
-    await body.cancel().catch(() => {});
+    await stopReading(body);
     throw error;
   }
 }
