@@ -119,6 +119,12 @@ export const LIMITS = {
   minPartBytes: 5 * MiB,
   maxPartBytes: 5 * 1024 * MiB,
   maxParts: 10_000,
+  /**
+   * Delivery of a staged file from R2 is piped natively (no JS sees its bytes), so the gateway can't tell
+   * when the provider has the last byte: the provider's timeout is counted from the start, plus the time
+   * the file takes at this rate at least (5 GB: ~16 min).
+   */
+  deliveryMinBytesPerSecond: 5 * MiB,
   /** The daily sweep deletes staged objects older than any upload may live, plus this margin. */
   sweepMarginMs: 1 * DAY_MS,
 } as const;

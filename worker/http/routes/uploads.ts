@@ -4,9 +4,9 @@
 //   GET /v1/uploads/:id         (gateway key)  → status, result or error
 import type { IRequest } from "itty-router";
 import type { components } from "../../../generated/gateway";
+import { drainEvenUnread } from "../../core/bytes";
 import { type Env, publicOrigin } from "../../core/config";
 import { asGatewayError, GatewayError, isGatewayError, unwrap } from "../../core/errors";
-import { drainEvenUnread } from "../../core/bytes";
 import { LIMITS } from "../../core/limits";
 import { configured } from "../../providers/config";
 import { capability, resumableLimit } from "../../providers/registry";

@@ -1,8 +1,8 @@
 // Turns an upload request into one file stream plus options, reading nothing but the multipart head.
 // Two forms: multipart/form-data (text fields, then one `file` part) or the raw media with ?filename=.
 
-import { GatewayError } from "../../core/errors";
 import { stopReading } from "../../core/bytes";
+import { GatewayError } from "../../core/errors";
 import { LIMITS } from "../../core/limits";
 import type { FieldName } from "../../providers/capability";
 import { CLOSING_SLACK, closingLength, parseMultipart } from "./multipart-parser";
