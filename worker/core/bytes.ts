@@ -144,17 +144,32 @@ const MAX_READ = LIMITS.maxReadBytes;
 export function chunkReader(stream: ReadableStream<Uint8Array>): ChunkReader {
   const reader = plainOrAtLeast(stream);
   if (!lingering.has(stream)) return reader;
-  // A lingering body is released, not cancelled: the answer drains what is left (http/linger.ts).
+  // A lingering body is released, not cancelled: the answer drains what is left (http/linger.ts). A read
+  // in flight is let finish first (a lock can't be released under it); the answer waits for the release.
+  let pending: Promise<unknown> = Promise.resolve();
   return {
-    read: () => reader.read(),
-    cancel: async () => {
-      try {
-        (reader as { releaseLock(): void }).releaseLock();
-      } catch {}
+    read: () => {
+      const next = reader.read();
+      pending = next.catch(() => {});
+      return next;
+    },
+    cancel: () => {
+      const done = pending.then(() => {
+        try {
+          reader.releaseLock();
+        } catch {}
+      });
+      releasing.set(stream, done);
+      return done;
     },
     closed: reader.closed,
   };
 }
+
+/** Releases in progress of lingering bodies (a read in flight finishing first). */
+const releasing = new WeakMap<ReadableStream, Promise<void>>();
+/** Resolves once a lingering body's reader has let go of it (at once if none is letting go). */
+export const released = (stream: ReadableStream): Promise<void> => releasing.get(stream) ?? Promise.resolve();
 
 function plainOrAtLeast(stream: ReadableStream<Uint8Array>): ChunkReader & { releaseLock(): void } {
   let byob: ReadableStreamBYOBReader & { readAtLeast?: AtLeast };

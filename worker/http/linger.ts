@@ -11,7 +11,7 @@
 // bound was reached). The body can only be read until the answer is complete ("Can't read from request
 // stream after response has been sent"), hence an answer held open rather than a drain after it. A body never
 // read is still cancelled (index.ts): it was refused on its head alone, and wrangler dev drains those itself.
-import { drainWanted, lingerOnStop } from "../core/bytes";
+import { drainWanted, lingerOnStop, released } from "../core/bytes";
 import { LIMITS } from "../core/limits";
 
 export interface DrainBounds {
@@ -80,7 +80,10 @@ export function lingerOn(request: Request): void {
 export async function answer(request: Request, response: Response): Promise<Response> {
   const body = request.body;
   const length = declared(request);
-  if (body === null || length === undefined || body.locked) return response;
+  if (body === null || length === undefined) return response;
+  // A reader stopped mid-read lets go once that read completes (the client is still sending: soon).
+  await Promise.race([released(body), scheduler.wait(LIMITS.lingerIdleMs)]);
+  if (body.locked) return response;
   if (!request.bodyUsed && !drainWanted(body)) return response;
   // A body declared larger than the bound can't be drained: closed at once (the answer still goes first).
   const bounds = length > LIMITS.lingerBytes ? { ...BOUNDS, bytes: 0, ms: 0 } : BOUNDS;

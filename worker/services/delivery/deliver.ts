@@ -34,8 +34,10 @@ export async function deliverOne(
   stagedFile: StagedFile,
   provider: ProviderId,
   options: Options,
-  sha256: string,
+  sha256?: Promise<string>,
 ): Promise<UploadResult> {
+  // The fan-out's one hash (deliver()), or this delivery's own (an import's single delivery).
+  const digestOf = () => sha256 ?? stagedObject(env, stagedFile).then((o) => sha256Of(o.body));
   // Sniffed at delivery, from the staged copy's first bytes: a ranged read, so the object's own body stays
   // native for the delivery.
   const head = await env.STAGING.get(stagedKey(stagedFile.id), {
@@ -45,7 +47,7 @@ export async function deliverOne(
   const { stream: sample, detected } = await sniff(head.body, stagedFile.file);
   await sample.cancel().catch(() => {});
   const staged = { ...stagedFile, detected };
-  if (takesUrl(provider, staged.file.size)) return stagedResult(env, staged, provider, sha256);
+  if (takesUrl(provider, staged.file.size)) return stagedResult(env, staged, provider, await digestOf());
   const object = await stagedObject(env, staged);
   let config: ProviderConfig;
   try {
@@ -82,12 +84,13 @@ export async function deliverOne(
   }
   if (result.error) throw toGatewayError(provider, result.error);
   const delivered = result.data;
+  const digest = await digestOf();
   const retention = capability(provider).retentionSeconds;
   return {
     id: staged.id,
     provider,
     status: "uploaded",
-    file: fileOf(staged, sha256),
+    file: fileOf(staged, digest),
     provider_file_id: delivered.providerFileId,
     url: delivered.url,
     reference: delivered.reference,
@@ -104,14 +107,9 @@ export async function deliver(
   options: Options,
   instance: string,
 ): Promise<Delivery[]> {
-  // One SHA-256 for the fan-out, hashed natively from R2 (no JS reads the bytes).
-  let sha256: string;
-  try {
-    sha256 = await sha256Of((await stagedObject(env, staged)).body);
-  } catch (error) {
-    const problem = asGatewayError(error).toProblem(instance);
-    return providers.map((provider) => ({ provider, error: problem }));
-  }
+  // One SHA-256 for the fan-out, hashed natively from R2 (no JS reads the bytes), beside the deliveries.
+  const sha256 = stagedObject(env, staged).then((object) => sha256Of(object.body));
+  sha256.catch(() => {});
   return Promise.all(
     providers.map(async (provider): Promise<Delivery> => {
       try {
