@@ -144,8 +144,8 @@ const MAX_READ = LIMITS.maxReadBytes;
 export function chunkReader(stream: ReadableStream<Uint8Array>): ChunkReader {
   const reader = plainOrAtLeast(stream);
   if (!lingering.has(stream)) return reader;
-  // A lingering body is released, not cancelled: the answer drains what is left (http/linger.ts). A read
-  // in flight is let finish first (a lock can't be released under it); the answer waits for the release.
+  // A lingering body is released, not cancelled: the answer drains what is left (http/linger.ts). Where a
+  // lock can't be released under a read in flight, that read is let finish first; the answer waits for it.
   let pending: Promise<unknown> = Promise.resolve();
   return {
     read: () => {
@@ -154,11 +154,19 @@ export function chunkReader(stream: ReadableStream<Uint8Array>): ChunkReader {
       return next;
     },
     cancel: () => {
-      const done = pending.then(() => {
+      const release = () => {
         try {
-          reader.releaseLock();
-        } catch {}
-      });
+          reader.releaseLock(); // a read in flight is rejected, where the runtime allows it
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      const done = release()
+        ? Promise.resolve()
+        : pending.then(() => {
+            release();
+          });
       releasing.set(stream, done);
       return done;
     },
