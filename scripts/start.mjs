@@ -22,6 +22,8 @@ const DEV_VARS = {
   // wrangler.toml's 100 MiB unless set (the CLI's tests lower it, so a small file takes the tus path).
   ...(process.env.MAX_REQUEST_BYTES ? { MAX_REQUEST_BYTES: process.env.MAX_REQUEST_BYTES } : {}),
   ...sandboxVars(sandboxUrl),
+  // A larger single-request limit than wrangler.toml's 100 MB, when asked for (end-to-end tests, benches).
+  ...(process.env.MAX_REQUEST_BYTES ? { MAX_REQUEST_BYTES: process.env.MAX_REQUEST_BYTES } : {}),
 };
 
 const wrangler = (args, name) => {

@@ -1,10 +1,12 @@
 // Mediagate: the routes, as a table. Middleware (`with*`) runs in order; the first to return a response
 // or throw ends the chain, and every throw becomes an RFC 9457 problem.
 import { type IRequest, Router } from "itty-router";
+import { drainWanted } from "./core/bytes";
 import type { Env } from "./core/config";
 import { GatewayError, problemResponse } from "./core/errors";
 import { withAuth } from "./http/auth";
 import { corsify, preflight, withPreflight } from "./http/cors";
+import { answer, lingerOn } from "./http/linger";
 import { serveContent } from "./http/routes/content";
 import { deleteRegistryFile, getRegistryFile, listRegistry } from "./http/routes/file-registry";
 import { type ProviderRequest, uploadFile, withProvider } from "./http/routes/files";
@@ -43,7 +45,7 @@ const tusify = (response: Response, request: IRequest) => {
  */
 function discardBody(request: IRequest): void {
   const body = request.body;
-  if (body && !request.bodyUsed && !body.locked) body.cancel().catch(() => {});
+  if (body && !request.bodyUsed && !body.locked && !drainWanted(body)) body.cancel().catch(() => {});
 }
 
 export const router = Router<IRequest, Args>({
@@ -91,7 +93,11 @@ router
   .all("*", notFound);
 
 export default {
-  fetch: (request, env, ctx) => router.fetch(request, env, ctx),
+  // Every body behind a lingering close (http/linger.ts): an answer decided mid-upload reaches the client.
+  fetch: async (request, env, ctx) => {
+    lingerOn(request);
+    return answer(request, await router.fetch(request, env, ctx));
+  },
   /** Daily (wrangler.toml [triggers]): the backstop sweep of staged files. */
   scheduled: async (controller, env) => {
     const { deleted } = await sweep(env, controller.scheduledTime);

@@ -182,3 +182,28 @@ describe("WaveSpeed over 300 MiB in a single request (MAX_REQUEST_BYTES raised)"
     expect(h.headers.get("content-length")).toBe(String(length));
   });
 });
+
+describe("native delivery from R2", () => {
+  it("the bytes a raw (useapi) and a multipart (jimmy) provider receive hash to the staged file's SHA-256", async () => {
+    const mark = marker("native");
+    const length = 6 * MiB + 123;
+    const { location, id } = await created(
+      { providers: "useapi,jimmy", filename: `${mark}.png`, filetype: "image/png", account: mark },
+      length,
+    );
+    const first = 5 * MiB;
+    expect((await patch(location, 0, pattern(7, 0, first), first)).status).toBe(204);
+    expect((await patch(location, first, pattern(7, first, length - first), length - first)).status).toBe(
+      204,
+    );
+    const digest = await patternSha(7, length);
+    const seen = await receivedWith(mark);
+    expect(seen.map((r) => [r.provider, r.complete, r.bytes, r.sha256]).sort()).toEqual([
+      ["jimmy", true, length, digest],
+      ["useapi", true, length, digest],
+    ]);
+    const done = await status(id);
+    expect(done.status).toBe("completed");
+    expect(done.deliveries?.map((d) => d.result?.file.sha256)).toEqual([digest, digest]);
+  });
+});

@@ -107,6 +107,31 @@ export interface ChunkReader {
   readonly closed: Promise<void>;
 }
 
+/**
+ * Request bodies answered with a lingering close (http/linger.ts): stopping to read one releases it for the
+ * drain instead of cancelling it, since a cancelled body closes the connection under a client still sending.
+ */
+const lingering = new WeakSet<ReadableStream>();
+/** Marks `stream` (a request body) to be released, not cancelled, when the gateway stops reading it. */
+export function lingerOnStop(stream: ReadableStream | null): void {
+  if (stream) lingering.add(stream);
+}
+export const lingers = (stream: ReadableStream | null): boolean => stream !== null && lingering.has(stream);
+/**
+ * Bodies to drain even if never read: a refusal decided after the request's head, by state the client
+ * could not know (a signed URL another request is using). Other untouched bodies are cancelled.
+ */
+const wanted = new WeakSet<ReadableStream>();
+export function drainEvenUnread(stream: ReadableStream | null): void {
+  if (stream) wanted.add(stream);
+}
+export const drainWanted = (stream: ReadableStream | null): boolean => stream !== null && wanted.has(stream);
+/** Stops reading `stream`: a lingering request body is left to the drain, any other is cancelled. */
+export async function stopReading(stream: ReadableStream | null, reason?: unknown): Promise<void> {
+  if (!stream || lingering.has(stream)) return;
+  await stream.cancel(reason).catch(() => {});
+}
+
 /** Reads of at least this much: request bodies arrive in small chunks, and each chunk costs JS work. */
 const MIN_READ = LIMITS.minReadBytes;
 const MAX_READ = LIMITS.maxReadBytes;
@@ -117,6 +142,44 @@ const MAX_READ = LIMITS.maxReadBytes;
  * between a JS streaming path and a bare pipe (npm run bench).
  */
 export function chunkReader(stream: ReadableStream<Uint8Array>): ChunkReader {
+  const reader = plainOrAtLeast(stream);
+  if (!lingering.has(stream)) return reader;
+  // A lingering body is released, not cancelled: the answer drains what is left (http/linger.ts). Where a
+  // lock can't be released under a read in flight, that read is let finish first; the answer waits for it.
+  let pending: Promise<unknown> = Promise.resolve();
+  return {
+    read: () => {
+      const next = reader.read();
+      pending = next.catch(() => {});
+      return next;
+    },
+    cancel: () => {
+      const release = () => {
+        try {
+          reader.releaseLock(); // a read in flight is rejected, where the runtime allows it
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      const done = release()
+        ? Promise.resolve()
+        : pending.then(() => {
+            release();
+          });
+      releasing.set(stream, done);
+      return done;
+    },
+    closed: reader.closed,
+  };
+}
+
+/** Releases in progress of lingering bodies (a read in flight finishing first). */
+const releasing = new WeakMap<ReadableStream, Promise<void>>();
+/** Resolves once a lingering body's reader has let go of it (at once if none is letting go). */
+export const released = (stream: ReadableStream): Promise<void> => releasing.get(stream) ?? Promise.resolve();
+
+function plainOrAtLeast(stream: ReadableStream<Uint8Array>): ChunkReader & { releaseLock(): void } {
   let byob: ReadableStreamBYOBReader & { readAtLeast?: AtLeast };
   try {
     byob = stream.getReader({ mode: "byob" });
@@ -139,6 +202,7 @@ export function chunkReader(stream: ReadableStream<Uint8Array>): ChunkReader {
       return { done: true, value: undefined };
     },
     cancel: (reason) => byob.cancel(reason),
+    releaseLock: () => byob.releaseLock(),
     closed: byob.closed,
   };
 }

@@ -38,6 +38,19 @@ export const LIMITS = {
    */
   searchSmallSkip: 4,
   searchSmallSteps: 16,
+  /**
+   * Lingering close (nginx's lingering_time/lingering_timeout, http/linger.ts): an answer decided while the
+   * client is still sending goes out at once, and the rest of the body is then read and dropped, so the
+   * connection is not closed under a client that would lose the answer ("fetch failed", curl's "send
+   * failure") — workerd itself lingers only 64 KiB / 1 s. Read at most this many more bytes, for at most
+   * lingerMs in all (Cloudflare keeps work after an answer alive for 30 s), waiting at most lingerIdleMs for
+   * each read (workerd's own grace period); a body with more left to send than lingerBytes is closed at once (the answer is sent first).
+   */
+  lingerBytes: 512 * MiB,
+  lingerMs: 30 * SECOND,
+  lingerIdleMs: 1 * SECOND,
+  /** One read of a lingering body: large, into one reused buffer (no allocation per read). */
+  lingerReadBytes: 1 * MiB,
 
   /**
    * Content sniffing (core/sniff.ts): the most of a file's first bytes looked at. Every magic number in the
@@ -106,6 +119,12 @@ export const LIMITS = {
   minPartBytes: 5 * MiB,
   maxPartBytes: 5 * 1024 * MiB,
   maxParts: 10_000,
+  /**
+   * Delivery of a staged file from R2 is piped natively (no JS sees its bytes), so the gateway can't tell
+   * when the provider has the last byte: the provider's timeout is counted from the start, plus the time
+   * the file takes at this rate at least (5 GB: ~16 min).
+   */
+  deliveryMinBytesPerSecond: 5 * MiB,
   /** The daily sweep deletes staged objects older than any upload may live, plus this margin. */
   sweepMarginMs: 1 * DAY_MS,
 

@@ -15,6 +15,11 @@ export interface StreamedFile {
    */
   readonly slack?: number;
   readonly stream: ReadableStream<Uint8Array>;
+  /**
+   * The stream is native, of known length, and carries exactly `size` bytes (an R2 object's body): it is
+   * sent as it is (raw) or piped natively between preamble and epilogue (multipart), never read in JS.
+   */
+  readonly native?: boolean;
 }
 
 export interface EncodedBody {
@@ -35,6 +40,7 @@ function exactLength(
   signal: AbortSignal,
   pad?: (missing: number) => Uint8Array,
 ): ReadableStream<Uint8Array> {
+  if (file.native && !file.slack) return nativeLength(prefix, file, suffix, signal);
   const { readable, writable } = new FixedLengthStream(prefix.length + file.size + suffix.length);
   const writer = writable.getWriter();
   const reader = file.stream.getReader();
@@ -69,6 +75,35 @@ function exactLength(
   pump()
     .catch(stop)
     .finally(() => signal.removeEventListener("abort", onAbort));
+  return readable;
+}
+
+/**
+ * A native stream of exactly file.size bytes, without a JS pump: as it is when there is nothing around it
+ * (its length is known, so workerd sends Content-Length), else the prefix written, the file piped natively
+ * into a FixedLengthStream (`preventClose`), the suffix written and the stream closed.
+ */
+function nativeLength(
+  prefix: Uint8Array,
+  file: StreamedFile,
+  suffix: Uint8Array,
+  signal: AbortSignal,
+): ReadableStream<Uint8Array> {
+  if (prefix.length === 0 && suffix.length === 0) return file.stream;
+  const { readable, writable } = new FixedLengthStream(prefix.length + file.size + suffix.length);
+  const send = async () => {
+    const writer = writable.getWriter();
+    await writer.write(prefix);
+    writer.releaseLock();
+    await file.stream.pipeTo(writable, { preventClose: true, signal });
+    const tail = writable.getWriter();
+    await tail.write(suffix);
+    await tail.close();
+  };
+  send().catch((error) => {
+    writable.abort(error).catch(() => {});
+    file.stream.cancel(error).catch(() => {});
+  });
   return readable;
 }
 

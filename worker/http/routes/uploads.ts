@@ -4,6 +4,7 @@
 //   GET /v1/uploads/:id         (gateway key)  → status, result or error
 import type { IRequest } from "itty-router";
 import type { components } from "../../../generated/gateway";
+import { drainEvenUnread } from "../../core/bytes";
 import { type Env, publicOrigin } from "../../core/config";
 import { asGatewayError, GatewayError, isGatewayError, unwrap } from "../../core/errors";
 import { LIMITS } from "../../core/limits";
@@ -147,7 +148,8 @@ export async function uploadWithToken(request: IRequest, env: Env): Promise<Resp
   try {
     unwrap(await upload.begin(lease));
   } catch (error) {
-    await request.body?.cancel().catch(() => {});
+    // Refused while the client may still be sending: the answer lingers (http/linger.ts), the body drains.
+    drainEvenUnread(request.body);
     throw error;
   }
   // The claim is renewed as bytes arrive; if it was lost meanwhile (it lapsed and the URL was used

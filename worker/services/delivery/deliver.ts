@@ -4,50 +4,93 @@
 import type { components } from "../../../generated/gateway";
 import { type Env, providerTimeoutMs } from "../../core/config";
 import { asGatewayError, GatewayError } from "../../core/errors";
+import { LIMITS } from "../../core/limits";
 import { sniff } from "../../core/sniff";
+import { adapter } from "../../providers/adapters";
 import type { Options, ProviderId } from "../../providers/capability";
 import { configured, type ProviderConfig } from "../../providers/config";
+import { toGatewayError } from "../../providers/failure";
 import { capability } from "../../providers/registry";
 import { fileOf, type StagedFile, sha256Of, stagedKey, stagedResult, takesUrl } from "../staging/staged";
-import { forward } from "../upload/forward";
 
 type UploadResult = components["schemas"]["UploadResult"];
 export type Delivery = components["schemas"]["Delivery"];
 
+/** The staged object, or not_found. */
+async function stagedObject(env: Env, staged: StagedFile): Promise<R2ObjectBody> {
+  const object = await env.STAGING.get(stagedKey(staged.id));
+  if (!object) throw new GatewayError("not_found", "The staged file is no longer stored.");
+  return object;
+}
+
+/**
+ * One delivery: the R2 object's body goes to the provider natively (as the request body for a raw
+ * provider, between preamble and epilogue in a FixedLengthStream for a multipart one): no JS reads it, so
+ * delivering gigabytes costs next to no isolate CPU. The file's SHA-256 is computed once per delivery
+ * (deliver()), not once per provider.
+ */
 export async function deliverOne(
   env: Env,
   stagedFile: StagedFile,
   provider: ProviderId,
   options: Options,
+  sha256?: Promise<string>,
 ): Promise<UploadResult> {
-  const object = await env.STAGING.get(stagedKey(stagedFile.id));
-  if (!object) throw new GatewayError("not_found", "The staged file is no longer stored.");
-  // Sniffed at delivery, from the staged copy's first bytes (re-emitted: one read of the object).
-  const { stream: body, detected } = await sniff(object.body, stagedFile.file);
+  // The fan-out's one hash (deliver()), or this delivery's own (an import's single delivery).
+  const digestOf = () => sha256 ?? stagedObject(env, stagedFile).then((o) => sha256Of(o.body));
+  // Sniffed at delivery, from the staged copy's first bytes: a ranged read, so the object's own body stays
+  // native for the delivery.
+  const head = await env.STAGING.get(stagedKey(stagedFile.id), {
+    range: { offset: 0, length: LIMITS.sniffBytes },
+  });
+  if (!head) throw new GatewayError("not_found", "The staged file is no longer stored.");
+  const { stream: sample, detected } = await sniff(head.body, stagedFile.file);
+  await sample.cancel().catch(() => {});
   const staged = { ...stagedFile, detected };
-  if (takesUrl(provider, staged.file.size)) return stagedResult(env, staged, provider, await sha256Of(body));
+  if (takesUrl(provider, staged.file.size)) return stagedResult(env, staged, provider, await digestOf());
+  const object = await stagedObject(env, staged);
   let config: ProviderConfig;
   try {
     config = configured(env, provider);
   } catch (error) {
-    await body.cancel();
+    await object.body.cancel();
     throw error;
   }
-  const { delivered, sha256 } = await forward({
-    provider,
-    config,
-    file: { ...staged.file, slack: 0 },
-    options,
-    stream: body,
-    timeoutMs: providerTimeoutMs(env),
-    fetch: (input, init) => fetch(input, init),
+  const name = capability(provider).name;
+  const timeoutMs =
+    providerTimeoutMs(env) + Math.ceil((staged.file.size / LIMITS.deliveryMinBytesPerSecond) * 1000);
+  const timeout = new GatewayError("provider_timeout", `${name}: no answer within ${timeoutMs} ms.`, {
+    extras: { provider },
   });
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(timeout), timeoutMs);
+  let result: Awaited<ReturnType<ReturnType<typeof adapter>["upload"]>>;
+  try {
+    result = await adapter(provider).upload({
+      file: {
+        name: staged.file.name,
+        type: staged.file.mimeType,
+        size: staged.file.size,
+        stream: object.body,
+        native: true,
+      },
+      options,
+      config,
+      fetch: (input, init) => fetch(input, init),
+      signal: controller.signal,
+    });
+  } finally {
+    clearTimeout(timer);
+  }
+  if (result.error) throw toGatewayError(provider, result.error);
+  const delivered = result.data;
+  const digest = await digestOf();
   const retention = capability(provider).retentionSeconds;
   return {
     id: staged.id,
     provider,
     status: "uploaded",
-    file: fileOf(staged, sha256),
+    file: fileOf(staged, digest),
     provider_file_id: delivered.providerFileId,
     url: delivered.url,
     reference: delivered.reference,
@@ -64,10 +107,13 @@ export async function deliver(
   options: Options,
   instance: string,
 ): Promise<Delivery[]> {
+  // One SHA-256 for the fan-out, hashed natively from R2 (no JS reads the bytes), beside the deliveries.
+  const sha256 = stagedObject(env, staged).then((object) => sha256Of(object.body));
+  sha256.catch(() => {});
   return Promise.all(
     providers.map(async (provider): Promise<Delivery> => {
       try {
-        return { provider, result: await deliverOne(env, staged, provider, options) };
+        return { provider, result: await deliverOne(env, staged, provider, options, sha256) };
       } catch (error) {
         return { provider, error: asGatewayError(error).toProblem(instance) };
       }

@@ -1,6 +1,7 @@
 // Turns an upload request into one file stream plus options, reading nothing but the multipart head.
 // Two forms: multipart/form-data (text fields, then one `file` part) or the raw media with ?filename=.
 
+import { stopReading } from "../../core/bytes";
 import { GatewayError } from "../../core/errors";
 import { LIMITS } from "../../core/limits";
 import type { FieldName } from "../../providers/capability";
@@ -205,7 +206,7 @@ export async function readIntake(request: Request, limits: IntakeLimits): Promis
       stream: body,
     };
   } catch (error) {
-    await body.cancel().catch(() => {});
+    await stopReading(body);
     throw error;
   }
 }

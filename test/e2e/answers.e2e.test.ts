@@ -1,0 +1,194 @@
+// Answers decided while the client is still sending reach the client (http/linger.ts), with three real
+// clients in their own processes or sockets: Node fetch (undici), curl and Python requests, under `npm start`.
+// Each case is one the gateway used to lose: the connection closed under the client still sending
+// ("fetch failed", curl's send failure, a Python ConnectionError) instead of the problem+json.
+import { execFile, spawn } from "node:child_process";
+import { createReadStream, mkdtempSync, statSync, writeFileSync } from "node:fs";
+import { request as httpRequest } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Readable } from "node:stream";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startGateway } from "./start";
+
+const run = promisify(execFile);
+const MiB = 1024 * 1024;
+let base = "";
+let stop: () => void = () => {};
+const dir = mkdtempSync(join(tmpdir(), "mediagate-answers-"));
+
+beforeAll(async () => {
+  // Jimmy's own limit is 100 MiB; a request limit above it makes the refusal come after the form's head.
+  ({ base, stop } = await startGateway({ MAX_REQUEST_BYTES: String(2 * 1024 * MiB) }));
+}, 90_000);
+afterAll(() => stop());
+
+interface Answer {
+  status: number;
+  type: string;
+  body: { code?: string; status?: number };
+}
+
+/** A body on disk: a multipart form with one file, or raw bytes. */
+function multipartFile(name: string, filename: string, type: string, size: number) {
+  const boundary = `----mediagate${Math.random().toString(16).slice(2)}`;
+  const head = Buffer.from(
+    `--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="${filename}"\r\ncontent-type: ${type}\r\n\r\n`,
+  );
+  const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+  const path = join(dir, name);
+  writeFileSync(path, Buffer.concat([head, Buffer.alloc(size, 0x5a), tail]));
+  return { path, contentType: `multipart/form-data; boundary=${boundary}` };
+}
+function rawFile(name: string, size: number) {
+  const path = join(dir, name);
+  writeFileSync(path, Buffer.alloc(size, 0x33));
+  return path;
+}
+
+type Client = (
+  url: string,
+  path: string,
+  headers: Record<string, string>,
+  method?: string,
+) => Promise<Answer>;
+
+const node: Client = async (url, path, headers, method = "POST") => {
+  const size = statSync(path).size;
+  const response = await fetch(url, {
+    method,
+    headers: { ...headers, "content-length": String(size) },
+    body: Readable.toWeb(createReadStream(path)) as ReadableStream,
+    duplex: "half",
+  } as RequestInit);
+  return {
+    status: response.status,
+    type: response.headers.get("content-type") ?? "",
+    body: (await response.json()) as Answer["body"],
+  };
+};
+
+const curl: Client = (url, path, headers, method = "POST") =>
+  new Promise((resolve, reject) => {
+    const size = statSync(path).size;
+    const args = [
+      "-sS",
+      "-X",
+      method,
+      "-T",
+      "-",
+      "-H",
+      "Transfer-Encoding:",
+      "-H",
+      `Content-Length: ${size}`,
+    ];
+    for (const [k, v] of Object.entries(headers)) args.push("-H", `${k}: ${v}`);
+    args.push("-w", "\n%{http_code} %{content_type}", url);
+    const child = spawn("curl", args, { stdio: ["pipe", "pipe", "pipe"] });
+    createReadStream(path)
+      .pipe(child.stdin)
+      .on("error", () => {});
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (d) => {
+      out += d;
+    });
+    child.stderr.on("data", (d) => {
+      err += d;
+    });
+    child.on("exit", (code) => {
+      const at = out.lastIndexOf("\n");
+      const [status, type] = out.slice(at + 1).split(" ");
+      try {
+        resolve({ status: Number(status), type: type ?? "", body: JSON.parse(out.slice(0, at)) });
+      } catch {
+        reject(new Error(`curl exited ${code}: ${err} ${out}`));
+      }
+    });
+  });
+
+const python: Client = async (url, path, headers, method = "POST") => {
+  const script = `
+import json, sys, requests
+url, path, method, headers = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
+with open(path, "rb") as f:
+    r = requests.request(method, url, data=f, headers=headers)
+print(json.dumps({"status": r.status_code, "type": r.headers.get("content-type", ""), "body": r.json()}))
+`;
+  const { stdout } = await run("python3", ["-c", script, url, path, method, JSON.stringify(headers)], {
+    maxBuffer: 1 << 20,
+  });
+  return JSON.parse(stdout) as Answer;
+};
+
+const CLIENTS = { node, curl, python } as const;
+const auth = { authorization: "Bearer dev-key" };
+
+function expectProblem(answer: Answer, status: number, code: string) {
+  expect(answer.type).toContain("application/problem+json");
+  expect(answer.status).toBe(status);
+  expect(answer.body.code).toBe(code);
+}
+
+describe("an answer decided while the client is still sending reaches it", () => {
+  it.each(Object.keys(CLIENTS))(
+    "%s: a Jimmy upload over 100 MiB (request limit 2 GiB) gets its 413 after the form's head",
+    async (name) => {
+      const form = multipartFile(`big-${name}.bin`, "photo.png", "image/png", 120 * MiB);
+      const answer = await CLIENTS[name as keyof typeof CLIENTS](
+        `${base}/v1/providers/jimmy/files`,
+        form.path,
+        {
+          ...auth,
+          "content-type": form.contentType,
+        },
+      );
+      expectProblem(answer, 413, "file_too_large");
+    },
+    120_000,
+  );
+
+  it.each(Object.keys(CLIENTS))(
+    "%s: a provider that fails after the first bytes of 8 MiB: the 502 arrives",
+    async (name) => {
+      const path = rawFile(`reset-${name}.mp4`, 8 * MiB);
+      const answer = await CLIENTS[name as keyof typeof CLIENTS](
+        `${base}/v1/providers/useapi/files?filename=clip.mp4&account=sandbox-reset`,
+        path,
+        { ...auth, "content-type": "video/mp4" },
+      );
+      expectProblem(answer, 502, "provider_error");
+    },
+    120_000,
+  );
+
+  it("node, curl, python: the second of two concurrent PUTs of 3 MB to one signed URL gets its 409", async () => {
+    const created = await fetch(`${base}/v1/uploads`, {
+      method: "POST",
+      headers: { ...auth, "content-type": "application/json" },
+      body: JSON.stringify({ provider: "useapi", filename: "clip.mp4" }),
+    });
+    expect(created.status).toBe(201);
+    const { upload_url } = (await created.json()) as { upload_url: string };
+    const size = 3_000_000;
+    // The first PUT: its head and 64 KiB sent, then held open (it holds the URL's claim).
+    const url = new URL(upload_url);
+    const first = httpRequest(url, {
+      method: "PUT",
+      headers: { "content-type": "video/mp4", "content-length": String(size) },
+    });
+    first.on("error", () => {});
+    first.write(Buffer.alloc(64 * 1024, 1));
+    await new Promise((r) => setTimeout(r, 1500));
+    const path = rawFile("second.mp4", size);
+    try {
+      for (const client of Object.values(CLIENTS)) {
+        const answer = await client(upload_url, path, { "content-type": "video/mp4" }, "PUT");
+        expectProblem(answer, 409, "token_used");
+      }
+    } finally {
+      first.destroy();
+    }
+  }, 120_000);
+});
