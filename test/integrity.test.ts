@@ -9,6 +9,7 @@ import type { Stored } from "../worker/services/records/record";
 import { uploadSession } from "../worker/services/sessions/session";
 import { stagedKey } from "../worker/services/staging/staged";
 import { call, emulatorUrl, KEY, marker, problemOf, randomBytes, receivedWith, resultOf } from "./helpers";
+import { created, patch as tusPatch } from "./tus/helpers";
 
 type Ticket = components["schemas"]["UploadTicket"];
 type Status = components["schemas"]["UploadStatus"];
@@ -92,36 +93,11 @@ describe("1. a callback in flight never reverts the record", () => {
   });
 });
 
+/** A resumable upload to Jimmy, created with the gateway key (test/tus/helpers.ts does the protocol). */
 async function tusUpload(bytes: Uint8Array, filename: string) {
-  const b64 = (s: string) => btoa(s);
-  const res = await call(
-    new Request("http://gw/v1/tus", {
-      method: "POST",
-      headers: {
-        ...TUS,
-        ...auth,
-        "upload-length": String(bytes.length),
-        "upload-metadata": `provider ${b64("jimmy")},filename ${b64(filename)}`,
-      },
-    }),
-  );
-  expect(res.status).toBe(201);
-  const location = res.headers.get("location") ?? "";
-  const patch = (offset: number, body: Uint8Array) =>
-    call(
-      new Request(location, {
-        method: "PATCH",
-        headers: {
-          ...TUS,
-          ...auth,
-          "content-type": "application/offset+octet-stream",
-          "upload-offset": String(offset),
-          "content-length": String(body.length),
-        },
-        body,
-      }),
-    );
-  return { location, id: location.split("/").pop()?.split("?")[0] ?? "", patch };
+  const { location, id } = await created({ provider: "jimmy", filename }, bytes.length);
+  const patch = (offset: number, body: Uint8Array) => tusPatch(location, offset, body, body.length);
+  return { location, id, patch };
 }
 
 describe("2. a finished tus upload can no longer be deleted or patched", () => {
