@@ -77,6 +77,8 @@ export function lingerOn(request: Request): void {
 }
 
 /** The answer to send: as given, or held open while the rest of the client's body is drained. */
+const JSON_ANSWER = /^application\/(problem\+)?json\b/i;
+
 export async function answer(request: Request, response: Response): Promise<Response> {
   const body = request.body;
   const length = declared(request);
@@ -91,6 +93,9 @@ export async function answer(request: Request, response: Response): Promise<Resp
     await drain(body, bounds);
     return response;
   }
+  // Only the gateway's own JSON answers (results and problems: a few KiB) are held back, so reading one
+  // whole below stays bounded; any other answer goes as it is.
+  if (!JSON_ANSWER.test(response.headers.get("content-type") ?? "")) return response;
   // The answer is small (a problem): its head and all but its last byte go out now, the last byte after
   // the drain. A client whose answer is complete while it is still sending gives up the connection
   // (undici destroys it: "fetch failed"), so the answer completes when the body has been read.
