@@ -4,6 +4,7 @@
 // incomplete body.
 import { describe, expect, it } from "vitest";
 import type { components } from "../generated/gateway";
+import { LIMITS } from "../worker/core/limits";
 import {
   call,
   KEY,
@@ -204,7 +205,9 @@ describe("dedupe", () => {
 });
 
 describe("verified digests", () => {
-  const big = 700 * 1024;
+  // Several of the gateway's reads, so the provider's request is under way before the mismatch shows (a
+  // file within one read is held back whole and never reaches the provider at all).
+  const big = 3 * LIMITS.maxReadBytes + 12_345;
 
   it("raw: a Repr-Digest that does not match → 400 digest_mismatch; the provider got an incomplete body", async () => {
     const mark = marker("dmraw");

@@ -28,8 +28,14 @@ export const LIMITS = {
   /** Filenames: the common filesystem limit (ext4, APFS, NTFS: 255). */
   filenameLength: 255,
   /** Reads of request/R2 bodies: at least this much per JS read (fewer, larger chunks; npm run bench). */
-  minReadBytes: 128 * KiB,
-  maxReadBytes: 256 * KiB,
+  minReadBytes: 512 * KiB,
+  maxReadBytes: 1 * MiB,
+  /**
+   * Buffers an upload's reader reuses in turn (core/bytes.ts ChunkReaderOptions.recycle): a chunk must
+   * outlive the read after it (verifyDigest holds one back), so three is the least; memory per upload is
+   * readRing × maxReadBytes.
+   */
+  readRing: 3,
   /**
    * The multipart delimiter search (core/bytes.ts BytePattern): Horspool skips shorter than this are taken
    * one alignment at a time, and after this many such steps in a row it jumps natively to the next CR.

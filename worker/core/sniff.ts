@@ -245,9 +245,9 @@ export interface Peeked {
  */
 export async function peek(
   source: ReadableStream<Uint8Array>,
-  options: { idleMs?: number; stalled?: () => unknown } = {},
+  options: { idleMs?: number; stalled?: () => unknown; recycle?: boolean } = {},
 ): Promise<Peeked> {
-  const reader = chunkReader(source);
+  const reader = chunkReader(source, { recycle: options.recycle === true });
   const held: Uint8Array[] = [];
   let size = 0;
   let ended = false;

@@ -2,6 +2,7 @@
 // verifying stream hashes what passes and holds back the latest chunk (at least LIMITS.digestHoldBytes)
 // until the source has ended and the digest matched: on a mismatch it errors instead, so whatever reads it
 // (the provider's request, an R2 put) never receives the complete file and is aborted.
+import { chunkReader } from "../../core/bytes";
 import { fromB64url, toHex } from "../../core/crypto";
 import { GatewayError } from "../../core/errors";
 import { LIMITS } from "../../core/limits";
@@ -62,7 +63,8 @@ export function verifyDigest(
 ): ReadableStream<Uint8Array> {
   const digest = new crypto.DigestStream("SHA-256");
   const hasher = digest.getWriter();
-  const reader = source.getReader();
+  // Recycled reads (core/bytes.ts): this stream holds at most one chunk back, within what the ring allows.
+  const reader = chunkReader(source, { recycle: true });
   let held: Uint8Array[] = [];
   return new ReadableStream<Uint8Array>(
     {
@@ -85,7 +87,7 @@ export function verifyDigest(
           }
           const chunk = result.value;
           if (chunk.byteLength === 0) continue;
-          hasher.write(chunk).catch(() => {});
+          await hasher.write(chunk);
           held.push(chunk);
           // Release everything but the newest chunk, as long as that alone covers the hold-back.
           const newest = held.at(-1) as Uint8Array;

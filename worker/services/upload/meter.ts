@@ -124,8 +124,15 @@ export function meter(source: ReadableStream<Uint8Array>, size: SizeRange, watch
           throw error;
         }
         watch.onProgress?.(seen);
-        // Not awaited: DigestStream hashes as it is written, and close() below waits for every write.
-        hasher.write(result.value).catch(() => {});
+        // Awaited, so the chunk is hashed before it moves on: the reader upstream may reuse its buffer two
+        // reads later (core/bytes.ts, recycle), and an unawaited write could still hold it.
+        try {
+          await hasher.write(result.value);
+        } catch (error) {
+          fail(error, false);
+          reader.cancel(error).catch(() => {});
+          throw error;
+        }
         controller.enqueue(result.value);
       },
       cancel(reason) {

@@ -155,7 +155,9 @@ export async function parseMultipart(
   boundary: string,
   limits: MultipartLimits,
 ): Promise<MultipartHead> {
-  const cursor = new Cursor(chunkReader(body));
+  // Recycled reads (core/bytes.ts): a chunk's file bytes leave before the next read, and a tail held back
+  // across a read is copied by concat() when that read lands.
+  const cursor = new Cursor(chunkReader(body, { recycle: true }));
   const dashBoundary = new BytePattern(encoder.encode(`--${boundary}`));
   const delimiter = new BytePattern(encoder.encode(`\r\n--${boundary}`));
   const fields: [string, string][] = [];

@@ -96,6 +96,8 @@ export async function sniffUpload(
 ): Promise<{ stream: ReadableStream<Uint8Array>; detected: string | null }> {
   try {
     return await sniff(source, file, {
+      // The upload path's stages take each chunk before asking for the next (core/bytes.ts, recycle).
+      recycle: true,
       ...(idleMs === undefined ? {} : { idleMs }),
       stalled: () =>
         new GatewayError("upload_stalled", `No bytes arrived for ${idleMs} ms; the upload was cut.`),
