@@ -6,6 +6,7 @@ import { toHex } from "../../core/crypto";
 import { LIMITS } from "../../core/limits";
 import type { FileInfo } from "../../core/media";
 import type { ProviderId } from "../../providers/capability";
+import { encodeRaw } from "../../providers/encode";
 import { capability } from "../../providers/registry";
 import { signContentUrl } from "./signed-url";
 
@@ -73,26 +74,32 @@ export async function stagedResult(
 }
 
 /**
- * A single-request upload that the provider takes as a URL (MAX_REQUEST_BYTES let it through): the body is
- * streamed into R2 with its exact length, hashed on the way, and the provider gets the signed URL. The daily
- * sweep deletes it after retention.
+ * A single-request upload that the provider takes as a URL (MAX_REQUEST_BYTES let it through): the metered
+ * body is streamed into R2 with its exact length, and the provider gets the signed URL. `sha256` is the
+ * meter's (the bytes are hashed once, on their way). Each chunk is written and awaited before the next is
+ * read, as for a provider (encode.ts): a pipeTo into a FixedLengthStream does not wait, and would queue a
+ * client faster than R2 in memory. The daily sweep deletes the copy after retention.
  */
 export async function stageDirect(
   env: Env,
   staged: StagedFile,
   provider: ProviderId,
   stream: ReadableStream<Uint8Array>,
+  sha256: Promise<string>,
 ) {
-  const { readable, writable } = new FixedLengthStream(staged.file.size);
-  // Both branches are read at once, so the tee stays paced to the slower (flat memory).
-  const [toR2, toHash] = stream.tee();
-  const [, sha256] = await Promise.all([
-    env.STAGING.put(stagedKey(staged.id), readable, {
+  const controller = new AbortController();
+  const body = encodeRaw(
+    { name: staged.file.name, type: staged.file.mimeType, size: staged.file.size, stream },
+    controller.signal,
+  );
+  try {
+    await env.STAGING.put(stagedKey(staged.id), body.stream, {
       httpMetadata: { contentType: staged.file.mimeType },
       customMetadata: { filename: staged.file.name },
-    }),
-    sha256Of(toHash),
-    toR2.pipeTo(writable),
-  ]);
-  return stagedResult(env, staged, provider, sha256);
+    });
+  } catch (error) {
+    controller.abort(error);
+    throw error;
+  }
+  return stagedResult(env, staged, provider, await sha256);
 }

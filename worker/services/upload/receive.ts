@@ -174,7 +174,7 @@ export async function receive(request: Request, env: Env, req: ReceiveRequest): 
     const file = { ...checked.file, size: exact };
     const staged = { id: req.id, file, origin, stagedAt: Date.now(), detected };
     try {
-      return await record(await stageDirect(env, staged, req.provider, metered.stream));
+      return await record(await stageDirect(env, staged, req.provider, metered.stream, metered.sha256));
     } catch (error) {
       const broken = metered.failure();
       throw broken !== undefined ? bodyError(broken) : error;
