@@ -1,8 +1,16 @@
 // Delivering a finished tus upload: signed tus_url uploads, fan-out to several providers and retry, and
 // WaveSpeed's files over 300 MiB handed over as signed URLs to the staged copy.
 
+import { runInDurableObject } from "cloudflare:test";
+import { env as testEnv } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { components } from "../../generated/gateway";
+import type { Env } from "../../worker/core/config";
+import { deliver } from "../../worker/services/delivery/deliver";
+import type { Stored } from "../../worker/services/records/record";
+import { type StagedFile, stagedKey } from "../../worker/services/staging/staged";
+
+const env = testEnv as unknown as Env;
 import { call, marker, problemOf, randomBytes, receivedWith, sha256 } from "../helpers";
 import {
   auth,
@@ -205,5 +213,77 @@ describe("native delivery from R2", () => {
     const done = await status(id);
     expect(done.status).toBe("completed");
     expect(done.deliveries?.map((d) => d.result?.file.sha256)).toEqual([digest, digest]);
+  });
+
+  /** The test's env with its R2 binding counted: whole-object reads (a delivery's body, or a hash). */
+  function counting() {
+    const reads = { whole: 0, ranged: 0 };
+    const bucket = env.STAGING;
+    const STAGING = new Proxy(bucket, {
+      get(target, prop) {
+        if (prop === "get")
+          return (key: string, options?: R2GetOptions) => {
+            if (options?.range) reads.ranged++;
+            else reads.whole++;
+            return target.get(key, options);
+          };
+        const value = Reflect.get(target, prop, target);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    return { env: { ...env, STAGING } as Env, reads };
+  }
+
+  it("a fan-out hashes the staged file once, beside its deliveries; a known digest is not hashed again", async () => {
+    const mark = marker("hashonce");
+    const bytes = randomBytes(2 * MiB + 77);
+    const id = `hashonce-${crypto.randomUUID()}`;
+    await env.STAGING.put(stagedKey(id), bytes);
+    const staged: StagedFile = {
+      id,
+      file: {
+        name: `${mark}.png`,
+        extension: "png",
+        mimeType: "image/png",
+        kind: "image",
+        size: bytes.length,
+      },
+      origin: "http://gw",
+      stagedAt: Date.now(),
+    };
+    const providers = ["useapi", "jimmy", "dify"] as const;
+    const first = counting();
+    const out = await deliver(first.env, staged, providers, { account: mark }, "/t");
+    const digest = await sha256(bytes);
+    expect(out.sha256).toBe(digest);
+    expect(out.deliveries.map((d) => d.result?.file.sha256)).toEqual([digest, digest, digest]);
+    // One whole read per provider (its body), one for the fan-out's hash; one ranged read each to sniff.
+    expect(first.reads).toEqual({ whole: providers.length + 1, ranged: providers.length });
+    const again = counting();
+    const second = await deliver(
+      again.env,
+      { ...staged, sha256: digest },
+      providers,
+      { account: mark },
+      "/t",
+    );
+    expect(second.deliveries.every((d) => d.result?.file.sha256 === digest)).toBe(true);
+    expect(again.reads).toEqual({ whole: providers.length, ranged: providers.length });
+  });
+
+  it("the upload's record keeps the staged file's digest for retries", async () => {
+    const mark = marker("keep");
+    const length = 1 * MiB + 5;
+    const { location, id } = await created(
+      { providers: "useapi", filename: `${mark}.png`, filetype: "image/png", account: mark },
+      length,
+    );
+    expect((await patch(location, 0, pattern(3, 0, length), length)).status).toBe(204);
+    const digest = await patternSha(3, length);
+    const stub = env.UPLOADS.get(env.UPLOADS.idFromName(id)) as DurableObjectStub;
+    await runInDurableObject(stub, async (_o, state) => {
+      const stored = await state.storage.get<Stored>("upload");
+      expect(stored?.tus?.stagedSha256).toBe(digest);
+    });
   });
 });

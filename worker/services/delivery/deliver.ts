@@ -36,8 +36,11 @@ export async function deliverOne(
   options: Options,
   sha256?: Promise<string>,
 ): Promise<UploadResult> {
-  // The fan-out's one hash (deliver()), or this delivery's own (an import's single delivery).
-  const digestOf = () => sha256 ?? stagedObject(env, stagedFile).then((o) => sha256Of(o.body));
+  // The known hash, the fan-out's one hash (deliver()), or this delivery's own (an import's delivery).
+  const digestOf = () =>
+    stagedFile.sha256 !== undefined
+      ? Promise.resolve(stagedFile.sha256)
+      : (sha256 ?? stagedObject(env, stagedFile).then((o) => sha256Of(o.body)));
   // Sniffed at delivery, from the staged copy's first bytes: a ranged read, so the object's own body stays
   // native for the delivery.
   const head = await env.STAGING.get(stagedKey(stagedFile.id), {
@@ -99,18 +102,25 @@ export async function deliverOne(
   };
 }
 
-/** Delivers to every provider in parallel; each gets its own result or problem. */
+/**
+ * Delivers to every provider in parallel; each gets its own result or problem. The staged bytes are hashed
+ * at most once, beside the deliveries, and not at all when `staged.sha256` is known; `sha256` is the digest,
+ * for the caller to keep (undefined only when it could not be computed).
+ */
 export async function deliver(
   env: Env,
   staged: StagedFile,
   providers: readonly ProviderId[],
   options: Options,
   instance: string,
-): Promise<Delivery[]> {
+): Promise<{ deliveries: Delivery[]; sha256: string | undefined }> {
   // One SHA-256 for the fan-out, hashed natively from R2 (no JS reads the bytes), beside the deliveries.
-  const sha256 = stagedObject(env, staged).then((object) => sha256Of(object.body));
+  const sha256 =
+    staged.sha256 !== undefined
+      ? Promise.resolve(staged.sha256)
+      : stagedObject(env, staged).then((object) => sha256Of(object.body));
   sha256.catch(() => {});
-  return Promise.all(
+  const deliveries = await Promise.all(
     providers.map(async (provider): Promise<Delivery> => {
       try {
         return { provider, result: await deliverOne(env, staged, provider, options, sha256) };
@@ -119,4 +129,5 @@ export async function deliver(
       }
     }),
   );
+  return { deliveries, sha256: await sha256.catch(() => undefined) };
 }

@@ -37,6 +37,11 @@ export interface TusUpload {
   readonly owner?: string;
   /** The declared SHA-256 (hex: Upload-Metadata sha256 or the ticket's), verified before delivery. */
   readonly sha256?: string;
+  /**
+   * The staged bytes' SHA-256 (hex), once computed: hashed once from R2 (before the first delivery when a
+   * digest was declared, else beside it) and kept, so a retry or a later provider never hashes again.
+   */
+  readonly stagedSha256?: string;
 }
 
 /** The claim of a single-request upload in progress: renewed as bytes arrive, stale once it lapses. */
@@ -207,10 +212,17 @@ export function terminated(stored: Stored, now: number, error: Problem): Stored 
   return settle({ ...stored, tus: { ...stored.tus, terminated: true } }, now, { status: "failed", error });
 }
 
-/** Merges fresh delivery outcomes with earlier ones, and settles on the whole. */
-export function delivered(stored: Stored, now: number, fresh: readonly Delivery[]): Stored {
-  const tus = stored.tus;
+/**
+ * Merges fresh delivery outcomes with earlier ones, and settles on the whole; `sha256` is the staged bytes'
+ * digest when the delivery computed it (kept for retries).
+ */
+export function delivered(stored: Stored, now: number, fresh: readonly Delivery[], sha256?: string): Stored {
+  const tus =
+    stored.tus && sha256 !== undefined && stored.tus.stagedSha256 === undefined
+      ? { ...stored.tus, stagedSha256: sha256 }
+      : stored.tus;
   if (!tus) return stored;
+  stored = { ...stored, tus };
   const deliveries = tus.providers.map(
     (p) =>
       fresh.find((d) => d.provider === p) ??

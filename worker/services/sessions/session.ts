@@ -151,26 +151,36 @@ export class UploadSession extends DurableObject<Env> {
     const stored = await this.load();
     const tus = stored?.tus;
     if (!tus) throw new GatewayError("not_found", "No such upload.");
+    // The staged bytes are hashed once and the digest kept (R.delivered): before the first delivery when a
+    // digest was declared (it is verified before a byte is sent), else beside it; never again on a retry.
+    let sha256 = tus.stagedSha256;
+    if (sha256 === undefined && tus.sha256 !== undefined) sha256 = await this.hashStaged(stored.record.id);
     const staged = {
       id: stored.record.id,
       file: tus.file,
       origin: tus.origin,
       stagedAt: tus.stagedAt ?? Date.now(),
+      ...(sha256 === undefined ? {} : { sha256 }),
     };
-    const mismatch = tus.sha256 === undefined ? null : await this.checkDigest(stored.record.id, tus.sha256);
-    const fresh = mismatch
-      ? providers.map((provider) => ({ provider, error: mismatch.toProblem(instance) }))
-      : await deliver(this.env, staged, providers, tus.options, instance);
+    const declared = tus.sha256;
+    let fresh: Delivery[];
+    if (declared !== undefined && sha256 !== declared) {
+      const problem = digestMismatch(declared, sha256 as string).toProblem(instance);
+      fresh = providers.map((provider) => ({ provider, error: problem }));
+    } else {
+      const out = await deliver(this.env, staged, providers, tus.options, instance);
+      fresh = out.deliveries;
+      sha256 = out.sha256;
+    }
     if (tus.owner !== undefined) await this.register(tus.owner, tus.options, fresh);
-    return R.current(await this.update((s, now) => R.delivered(s, now, fresh)), Date.now());
+    return R.current(await this.update((s, now) => R.delivered(s, now, fresh, sha256)), Date.now());
   }
 
-  /** A declared digest against the staged bytes: the problem on a mismatch (nothing is delivered), else null. */
-  private async checkDigest(id: string, expected: string): Promise<GatewayError | null> {
+  /** The staged bytes' SHA-256, hashed natively from R2. */
+  private async hashStaged(id: string): Promise<string> {
     const object = await this.env.STAGING.get(stagedKey(id));
     if (!object) throw new GatewayError("not_found", "The staged file is no longer stored.");
-    const actual = await sha256Of(object.body);
-    return actual === expected ? null : digestMismatch(expected, actual);
+    return sha256Of(object.body);
   }
 
   /** Records each provider's result in the file registry, with the options that provider takes. */

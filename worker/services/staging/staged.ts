@@ -24,6 +24,8 @@ export interface StagedFile {
   readonly stagedAt: number;
   /** What the file's first bytes showed (core/sniff.ts), once sniffed; null: no known format. */
   readonly detected?: string | null;
+  /** The bytes' SHA-256 (hex), when already known (kept with the upload's record); else hashed from R2. */
+  readonly sha256?: string;
 }
 
 /** Whether the provider gets a URL to the staged copy instead of an upload (WaveSpeed over 300 MiB). */
