@@ -3,7 +3,8 @@
 // Each case is one the gateway used to lose: the connection closed under the client still sending
 // ("fetch failed", curl's send failure, a Python ConnectionError) instead of the problem+json.
 import { execFile, spawn } from "node:child_process";
-import { createReadStream, mkdtempSync, statSync, writeFileSync } from "node:fs";
+import { createHash, randomBytes } from "node:crypto";
+import { createReadStream, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -189,6 +190,22 @@ describe("an answer decided while the client is still sending reaches it", () =>
       }
     } finally {
       first.destroy();
+    }
+  }, 120_000);
+
+  it("node, curl, python: a dedupe hit answered before the body is read still reaches a client sending 48 MiB", async () => {
+    // Fresh bytes each run (the local registry keeps earlier runs' files).
+    const path = join(dir, "repeat.mp4");
+    writeFileSync(path, Buffer.concat([randomBytes(32), Buffer.alloc(48 * MiB, 0x44)]));
+    const digest = createHash("sha256").update(readFileSync(path)).digest("base64");
+    const headers = { ...auth, "content-type": "video/mp4", "repr-digest": `sha-256=:${digest}:` };
+    const url = `${base}/v1/providers/useapi/files?filename=clip.mp4`;
+    const first = await node(url, path, headers);
+    expect(first.status).toBe(201);
+    for (const client of Object.values(CLIENTS)) {
+      const answer = await client(url, path, headers);
+      expect(answer).toMatchObject({ status: 200, body: { deduplicated: true } });
+      expect(answer.type).toContain("application/json");
     }
   }, 120_000);
 });
