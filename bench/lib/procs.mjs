@@ -107,8 +107,9 @@ const cpuTicks = (pid) => {
 };
 
 /**
- * Samples the processes while `work` runs: peak RSS growth (summed) and CPU seconds used; `cpuBetween(t0,
- * t1)` is the CPU seconds used between two performance.now() times inside the run (25 ms samples).
+ * Samples the processes while `work` runs: peak RSS growth (summed), CPU seconds used, and when it started;
+ * `cpuBetween(t0, t1)` is the CPU seconds used between two performance.now() times inside the run (25 ms
+ * samples).
  */
 export async function measured(pids, work) {
   const base = pids.map(rssKiB);
@@ -137,6 +138,7 @@ export async function measured(pids, work) {
     seconds,
     rssMiB: Math.max(0, peak) / 1024,
     cpuSeconds: (cpu1 - cpu0) / TICK,
+    startedAt: t0,
     cpuBetween,
   };
 }

@@ -43,6 +43,6 @@ export async function throttled({ sink, quick, log }) {
   const ratio = secs("gateway") / secs("direct");
   const failures = [...runs.gateway, ...runs.direct].filter((r) => r.status < 200 || r.status >= 300).length;
   return [
-    `Rate-limited provider (the sink reads at ${rate} MB/s): a ${size / MiB} MiB upload through the gateway (useapi raw→raw) in ${fmt(secs("gateway"), 2)} s against ${fmt(secs("direct"), 2)} s direct, ratio ${fmt(ratio, 2)} (target ≈ 1.00); gateway RSS growth ${fmt(median(runs.gateway.map((r) => r.rssMiB)))} MiB, CPU ${fmt(median(runs.gateway.map((r) => r.cpuSeconds)), 2)} s; ${reps} run(s) each, alternated, medians; ${failures} failures.`,
+    `Rate-limited provider (the sink reads at ${rate} MB/s): a ${size / MiB} MiB upload through the gateway (useapi raw→raw) in ${fmt(secs("gateway"), 2)} s against ${fmt(secs("direct"), 2)} s direct, ratio ${fmt(ratio, 2)} (target ≈ 1.00); gateway RSS growth (a gateway process of its own: its first uploads) ${fmt(median(runs.gateway.map((r) => r.rssMiB)))} MiB, CPU ${fmt(median(runs.gateway.map((r) => r.cpuSeconds)), 2)} s; ${reps} run(s) each, alternated, medians; ${failures} failures.`,
   ];
 }

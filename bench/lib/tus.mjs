@@ -11,7 +11,9 @@ import { auth, inspectorOf, PORTS, scratchDir } from "./setup.mjs";
  * workerd CPU in that window).
  */
 function deliveryWindow(sink, run) {
-  const r = sink.recent.findLast((x) => x.path.startsWith("/useapi/") && x.end !== null);
+  const r = sink.recent.findLast(
+    (x) => x.path.startsWith("/useapi/") && x.start >= run.startedAt && x.end !== null,
+  );
   if (!r) return { seconds: Number.NaN, cpuSeconds: Number.NaN };
   return { seconds: (r.end - r.start) / 1000, cpuSeconds: run.cpuBetween(r.start, r.end) };
 }
