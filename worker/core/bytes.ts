@@ -116,6 +116,11 @@ const lingering = new WeakSet<ReadableStream>();
 export function lingerOnStop(stream: ReadableStream | null): void {
   if (stream) lingering.add(stream);
 }
+/** Request bodies' declared lengths (Content-Length): a recycling reader sizes its buffers to what is left. */
+const declaredLengths = new WeakMap<ReadableStream, number>();
+export function declareLength(stream: ReadableStream | null, length: number): void {
+  if (stream) declaredLengths.set(stream, length);
+}
 export const lingers = (stream: ReadableStream | null): boolean => stream !== null && lingering.has(stream);
 /**
  * Bodies to drain even if never read: a refusal decided after the request's head, by state the client
@@ -158,7 +163,7 @@ export function chunkReader(
   stream: ReadableStream<Uint8Array>,
   options: ChunkReaderOptions = {},
 ): ChunkReader {
-  const reader = plainOrAtLeast(stream, options.recycle === true);
+  const reader = plainOrAtLeast(stream, options.recycle === true, declaredLengths.get(stream));
   if (!lingering.has(stream)) return reader;
   // A lingering body is released, not cancelled: the answer drains what is left (http/linger.ts). Where a
   // lock can't be released under a read in flight, that read is let finish first; the answer waits for it.
@@ -198,6 +203,7 @@ export const released = (stream: ReadableStream): Promise<void> => releasing.get
 function plainOrAtLeast(
   stream: ReadableStream<Uint8Array>,
   recycle: boolean,
+  length: number | undefined,
 ): ChunkReader & { releaseLock(): void } {
   let byob: ReadableStreamBYOBReader & { readAtLeast?: AtLeast };
   try {
@@ -216,13 +222,21 @@ function plainOrAtLeast(
   // back in a new ArrayBuffer, detaching the one it was given).
   const ring: (ArrayBuffer | undefined)[] = recycle ? new Array(LIMITS.readRing) : [];
   let turn = 0;
+  let received = 0;
   return {
     async read() {
       if (ended) return { done: true, value: undefined };
+      // A body of declared length needs no buffer larger than what is left of it (a small upload takes a
+      // small buffer; the read that finds the end, a tiny one); undeclared, a full one.
+      const left = length === undefined ? MAX_READ : length - received;
+      const want = Math.min(MAX_READ, Math.max(left, LIMITS.readTailBytes));
       const slot = turn++ % LIMITS.readRing;
-      const buffer = (recycle && ring[slot]) || new ArrayBuffer(MAX_READ);
-      const { done, value } = await readAtLeast(MIN_READ, new Uint8Array(buffer));
-      if (recycle && value) ring[slot] = value.buffer as ArrayBuffer;
+      const kept = recycle ? ring[slot] : undefined;
+      const buffer = kept && kept.byteLength >= want ? kept : new ArrayBuffer(want);
+      const view = new Uint8Array(buffer, 0, want);
+      const { done, value } = await readAtLeast(Math.min(MIN_READ, want), view);
+      if (recycle && value && value.buffer.byteLength > 0) ring[slot] = value.buffer as ArrayBuffer;
+      if (value) received += value.byteLength;
       if (done) ended = true;
       if (value && value.byteLength > 0) return { done: false, value };
       return { done: true, value: undefined };

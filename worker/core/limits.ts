@@ -36,6 +36,8 @@ export const LIMITS = {
    * readRing × maxReadBytes.
    */
   readRing: 3,
+  /** The buffer of the read that finds a declared-length body's end (it carries nothing, or a surplus). */
+  readTailBytes: 4 * KiB,
   /**
    * The multipart delimiter search (core/bytes.ts BytePattern): Horspool skips shorter than this are taken
    * one alignment at a time, and after this many such steps in a row it jumps natively to the next CR.

@@ -11,7 +11,7 @@
 // bound was reached). The body can only be read until the answer is complete ("Can't read from request
 // stream after response has been sent"), hence an answer held open rather than a drain after it. A body never
 // read is still cancelled (index.ts): it was refused on its head alone, and wrangler dev drains those itself.
-import { drainWanted, lingerOnStop, released } from "../core/bytes";
+import { declareLength, drainWanted, lingerOnStop, released } from "../core/bytes";
 import { LIMITS } from "../core/limits";
 
 export interface DrainBounds {
@@ -71,9 +71,12 @@ export async function drain(
   return "closed";
 }
 
-/** Marks `request`'s body for a lingering close, if it declares its length (a chunked one is cancelled). */
+/** Marks `request`'s body for a lingering close and notes its length, if declared (a chunked one is cancelled). */
 export function lingerOn(request: Request): void {
-  if (declared(request) !== undefined) lingerOnStop(request.body);
+  const length = declared(request);
+  if (length === undefined) return;
+  lingerOnStop(request.body);
+  declareLength(request.body, length);
 }
 
 /** The answer to send: as given, or held open while the rest of the client's body is drained. */
