@@ -40,7 +40,7 @@ const log = (line) => process.stdout.write(`${line}\n`);
 const sink = await startSink();
 const need = {
   gateway: ["throughput", "latency", "load", "tus"].some(part),
-  pipe: ["throughput", "latency"].some(part),
+  pipe: ["throughput", "latency", "load"].some(part),
   buffering: part("throughput"),
 };
 if (need.gateway) migrate(); // the registry's schema on the gateway's local D1 (.wrangler/state), as npm start does
@@ -202,7 +202,14 @@ if (part("latency")) {
 }
 
 // ---------------------------------------------------------------- sections on the warmed gateway
-const ctx = { sink, quick: QUICK, gatewayUrl, pids: pids.gateway, log };
+const ctx = {
+  sink,
+  quick: QUICK,
+  gatewayUrl,
+  pids: pids.gateway,
+  pipe: { url: `http://127.0.0.1:${PORTS.pipe}`, pids: pids.pipe },
+  log,
+};
 const loadLines = part("load") ? await load(ctx) : null;
 const tusLines = part("tus") ? await tus(ctx) : null;
 

@@ -1,5 +1,6 @@
 // Fresh-isolate memory: each measurement on a wrangler dev started for it alone (up, 1.5 s settled,
-// baseline RSS), beside the bare pipe Worker measured the same way. BENCH_FRESH_REPS times each (3; quick 1).
+// baseline RSS), beside the bare pipe Worker and the least JS reader (bench/jspump: the gateway's reads and
+// awaited writes, nothing else) measured the same way. BENCH_FRESH_REPS times each (3; quick 1).
 import { fmt, MiB, median, multipart, upload } from "./client.mjs";
 import { measured, migrate, started } from "./procs.mjs";
 import { auth, gatewayVars, inspectorOf, PORTS, scratchDir } from "./setup.mjs";
@@ -56,15 +57,18 @@ export async function fresh({ sink, quick, log }) {
       pipe: (u) => Array.from({ length: 8 }, () => upload(`${u}/useapi/v1/minimax/files/`, each, video)),
     },
   ];
+  // The JS reader sends what the pipe sends, to the same paths.
+  for (const c of CASES) c.jspump = c.pipe;
   const CONFIG = {
     gateway: ["wrangler.toml", gatewayVars(sink.url), persist, "/healthz"],
+    jspump: ["bench/jspump/wrangler.toml", { SINK_URL: sink.url }, undefined, "/"],
     pipe: ["bench/pipe/wrangler.toml", { SINK_URL: sink.url }, undefined, "/"],
   };
   const results = [];
   for (const c of CASES) {
-    const runs = { gateway: [], pipe: [] };
+    const runs = { gateway: [], jspump: [], pipe: [] };
     for (let rep = 0; rep < reps; rep++) {
-      for (const who of ["gateway", "pipe"]) {
+      for (const who of ["gateway", "jspump", "pipe"]) {
         const [config, vars, dir, path] = CONFIG[who];
         const proc = await started(config, PORTS.fresh, inspectorOf(PORTS.fresh), vars, dir, path);
         try {
@@ -87,15 +91,15 @@ export async function fresh({ sink, quick, log }) {
   const lines = [
     `Fresh-isolate memory: each measurement on a newly started wrangler dev (up, 1.5 s settled, then the baseline), ${reps} run(s) per row and contender, alternated; median / max.${quick ? " QUICK sizes." : ""}`,
     "",
-    "| measurement | gateway RSS growth MiB | bare pipe RSS growth MiB | gateway CPU s | bare pipe CPU s | statuses (gateway; pipe) | gateway target |",
-    "|---|---|---|---|---|---|---|",
+    "| measurement | gateway RSS growth MiB | least JS reader RSS growth MiB | bare pipe RSS growth MiB | gateway CPU s | least JS reader CPU s | bare pipe CPU s | statuses (gateway; JS reader; pipe) | gateway target |",
+    "|---|---|---|---|---|---|---|---|---|",
   ];
   for (const { name, target, runs } of results) {
     const worst = Math.max(...runs.gateway.map((r) => r.rssMiB));
     const ok = runs.gateway.every((r) => r.statuses.every((s) => s >= 200 && s < 300));
     const statuses = (rs) => [...new Set(rs.flatMap((r) => r.statuses))].join(",");
     lines.push(
-      `| ${name} | ${stat(runs.gateway, (r) => r.rssMiB)} | ${stat(runs.pipe, (r) => r.rssMiB)} | ${stat(runs.gateway, (r) => r.cpuSeconds, 2)} | ${stat(runs.pipe, (r) => r.cpuSeconds, 2)} | ${statuses(runs.gateway)}; ${statuses(runs.pipe)} | ≤ ${target} MiB: ${ok && worst <= target ? "PASS" : "MISS"} |`,
+      `| ${name} | ${stat(runs.gateway, (r) => r.rssMiB)} | ${stat(runs.jspump, (r) => r.rssMiB)} | ${stat(runs.pipe, (r) => r.rssMiB)} | ${stat(runs.gateway, (r) => r.cpuSeconds, 2)} | ${stat(runs.jspump, (r) => r.cpuSeconds, 2)} | ${stat(runs.pipe, (r) => r.cpuSeconds, 2)} | ${statuses(runs.gateway)}; ${statuses(runs.jspump)}; ${statuses(runs.pipe)} | ≤ ${target} MiB: ${ok && worst <= target ? "PASS" : "MISS"} |`,
     );
   }
   return lines;
