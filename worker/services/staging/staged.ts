@@ -2,6 +2,7 @@
 // instead of an upload (WaveSpeed over 300 MB), and staging a single request's body (its exact length known).
 import type { components } from "../../../generated/gateway";
 import type { Env } from "../../core/config";
+import { chunkReader } from "../../core/bytes";
 import { toHex } from "../../core/crypto";
 import { LIMITS } from "../../core/limits";
 import type { FileInfo } from "../../core/media";
@@ -34,10 +35,27 @@ export function takesUrl(provider: ProviderId, size: number): boolean {
   return above !== undefined && size > above;
 }
 
-/** SHA-256 of a stream, hashed natively (flat memory). */
+/**
+ * SHA-256 of a stream, hashed natively by a DigestStream fed in large reads from a ring of reused buffers
+ * (core/bytes.ts), each write awaited: flat memory, and less CPU than pipeTo into the DigestStream, which
+ * moves the bytes in small chunks (platform notes).
+ */
 export async function sha256Of(stream: ReadableStream<Uint8Array>): Promise<string> {
   const digest = new crypto.DigestStream("SHA-256");
-  await stream.pipeTo(digest);
+  const hasher = digest.getWriter();
+  const reader = chunkReader(stream, { recycle: true });
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      await hasher.write(value);
+    }
+    await hasher.close();
+  } catch (error) {
+    await reader.cancel(error).catch(() => {});
+    await hasher.abort(error).catch(() => {});
+    throw error;
+  }
   return toHex(await digest.digest);
 }
 
