@@ -9,8 +9,6 @@ import type { Env } from "../../worker/core/config";
 import { deliver } from "../../worker/services/delivery/deliver";
 import type { Stored } from "../../worker/services/records/record";
 import { type StagedFile, stagedKey } from "../../worker/services/staging/staged";
-
-const env = testEnv as unknown as Env;
 import { call, marker, problemOf, randomBytes, receivedWith, sha256 } from "../helpers";
 import {
   auth,
@@ -25,6 +23,8 @@ import {
   TUS,
   uploadPattern,
 } from "./helpers";
+
+const env = testEnv as unknown as Env;
 
 describe("signed upload URLs (tus_url)", () => {
   const ticket = async (body: Record<string, unknown>) => {
