@@ -234,7 +234,7 @@ describe("native delivery from R2", () => {
     return { env: { ...env, STAGING } as Env, reads };
   }
 
-  it("a fan-out hashes the staged file once, beside its deliveries; a known digest is not hashed again", async () => {
+  it("a fan-out hashes the staged file once, from its first delivery's own read; a known digest is used as it is", async () => {
     const mark = marker("hashonce");
     const bytes = randomBytes(2 * MiB + 77);
     const id = `hashonce-${crypto.randomUUID()}`;
@@ -257,17 +257,21 @@ describe("native delivery from R2", () => {
     const digest = await sha256(bytes);
     expect(out.sha256).toBe(digest);
     expect(out.deliveries.map((d) => d.result?.file.sha256)).toEqual([digest, digest, digest]);
-    // One whole read per provider (its body), one for the fan-out's hash; one ranged read each to sniff.
-    expect(first.reads).toEqual({ whole: providers.length + 1, ranged: providers.length });
-    const again = counting();
-    const second = await deliver(
-      again.env,
-      { ...staged, sha256: digest },
-      providers,
-      { account: mark },
-      "/t",
+    // One whole read per provider (its body; the hash takes a branch of the first), one ranged read each to
+    // sniff: no read of its own for the hash.
+    expect(first.reads).toEqual({ whole: providers.length, ranged: providers.length });
+    // Every provider received the whole file.
+    const seen = await receivedWith(mark);
+    expect(seen.map((r) => [r.complete, r.bytes, r.sha256])).toEqual(
+      providers.map(() => [true, bytes.length, digest]),
     );
-    expect(second.deliveries.every((d) => d.result?.file.sha256 === digest)).toBe(true);
+    // A digest kept with the record is taken as it is: not computed again (this one is deliberately not the
+    // file's, to tell).
+    const kept = "f".repeat(64);
+    const again = counting();
+    const second = await deliver(again.env, { ...staged, sha256: kept }, providers, { account: mark }, "/t");
+    expect(second.sha256).toBe(kept);
+    expect(second.deliveries.map((d) => d.result?.file.sha256)).toEqual([kept, kept, kept]);
     expect(again.reads).toEqual({ whole: providers.length, ranged: providers.length });
   });
 

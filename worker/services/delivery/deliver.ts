@@ -24,23 +24,58 @@ async function stagedObject(env: Env, staged: StagedFile): Promise<R2ObjectBody>
 }
 
 /**
+ * The staged file's one SHA-256: known (kept with the upload's record), or hashed from a branch of the
+ * first delivery's own read of the object (a tee: the two branches are paced to the slower, so memory stays
+ * flat), or — when no delivery reads the object (a provider that takes a URL) — from a read of its own.
+ * Either way the object is read for hashing at most once, and not at all a second time beside a delivery.
+ */
+export class StagedDigest {
+  private started: boolean;
+  private readonly result = Promise.withResolvers<string>();
+
+  constructor(
+    private readonly env: Env,
+    private readonly staged: StagedFile,
+  ) {
+    this.result.promise.catch(() => {});
+    this.started = staged.sha256 !== undefined;
+    if (staged.sha256 !== undefined) this.result.resolve(staged.sha256);
+  }
+
+  /** The body a delivery sends: the first one's is a branch of a tee whose other branch is hashed. */
+  share(body: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
+    if (this.started) return body;
+    this.started = true;
+    const [send, hashed] = body.tee();
+    sha256Of(hashed).then(this.result.resolve, this.result.reject);
+    return send;
+  }
+
+  /** The digest; read from R2 on its own if no delivery has shared its read. */
+  get(): Promise<string> {
+    if (!this.started) {
+      this.started = true;
+      stagedObject(this.env, this.staged)
+        .then((object) => sha256Of(object.body))
+        .then(this.result.resolve, this.result.reject);
+    }
+    return this.result.promise;
+  }
+}
+
+/**
  * One delivery: the R2 object's body goes to the provider natively (as the request body for a raw
  * provider, between preamble and epilogue in a FixedLengthStream for a multipart one): no JS reads it, so
- * delivering gigabytes costs next to no isolate CPU. The file's SHA-256 is computed once per delivery
- * (deliver()), not once per provider.
+ * delivering gigabytes costs next to no isolate CPU. The file's SHA-256 comes from `digest`, shared by a
+ * fan-out's deliveries (deliver()).
  */
 export async function deliverOne(
   env: Env,
   stagedFile: StagedFile,
   provider: ProviderId,
   options: Options,
-  sha256?: Promise<string>,
+  digest: StagedDigest = new StagedDigest(env, stagedFile),
 ): Promise<UploadResult> {
-  // The known hash, the fan-out's one hash (deliver()), or this delivery's own (an import's delivery).
-  const digestOf = () =>
-    stagedFile.sha256 !== undefined
-      ? Promise.resolve(stagedFile.sha256)
-      : (sha256 ?? stagedObject(env, stagedFile).then((o) => sha256Of(o.body)));
   // Sniffed at delivery, from the staged copy's first bytes: a ranged read, so the object's own body stays
   // native for the delivery.
   const head = await env.STAGING.get(stagedKey(stagedFile.id), {
@@ -50,7 +85,7 @@ export async function deliverOne(
   const { stream: sample, detected } = await sniff(head.body, stagedFile.file);
   await sample.cancel().catch(() => {});
   const staged = { ...stagedFile, detected };
-  if (takesUrl(provider, staged.file.size)) return stagedResult(env, staged, provider, await digestOf());
+  if (takesUrl(provider, staged.file.size)) return stagedResult(env, staged, provider, await digest.get());
   const object = await stagedObject(env, staged);
   let config: ProviderConfig;
   try {
@@ -67,6 +102,7 @@ export async function deliverOne(
   });
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(timeout), timeoutMs);
+  const body = digest.share(object.body);
   let result: Awaited<ReturnType<ReturnType<typeof adapter>["upload"]>>;
   try {
     result = await adapter(provider).upload({
@@ -74,7 +110,7 @@ export async function deliverOne(
         name: staged.file.name,
         type: staged.file.mimeType,
         size: staged.file.size,
-        stream: object.body,
+        stream: body,
         native: true,
       },
       options,
@@ -84,16 +120,18 @@ export async function deliverOne(
     });
   } finally {
     clearTimeout(timer);
+    // A branch the provider's request left unread would hold the tee's bytes for it: let it go.
+    body.cancel().catch(() => {});
   }
   if (result.error) throw toGatewayError(provider, result.error);
   const delivered = result.data;
-  const digest = await digestOf();
+  const sha256 = await digest.get();
   const retention = capability(provider).retentionSeconds;
   return {
     id: staged.id,
     provider,
     status: "uploaded",
-    file: fileOf(staged, digest),
+    file: fileOf(staged, sha256),
     provider_file_id: delivered.providerFileId,
     url: delivered.url,
     reference: delivered.reference,
@@ -114,20 +152,16 @@ export async function deliver(
   options: Options,
   instance: string,
 ): Promise<{ deliveries: Delivery[]; sha256: string | undefined }> {
-  // One SHA-256 for the fan-out, hashed natively from R2 (no JS reads the bytes), beside the deliveries.
-  const sha256 =
-    staged.sha256 !== undefined
-      ? Promise.resolve(staged.sha256)
-      : stagedObject(env, staged).then((object) => sha256Of(object.body));
-  sha256.catch(() => {});
+  // One SHA-256 for the fan-out, from the first delivery's read of the object (StagedDigest).
+  const digest = new StagedDigest(env, staged);
   const deliveries = await Promise.all(
     providers.map(async (provider): Promise<Delivery> => {
       try {
-        return { provider, result: await deliverOne(env, staged, provider, options, sha256) };
+        return { provider, result: await deliverOne(env, staged, provider, options, digest) };
       } catch (error) {
         return { provider, error: asGatewayError(error).toProblem(instance) };
       }
     }),
   );
-  return { deliveries, sha256: await sha256.catch(() => undefined) };
+  return { deliveries, sha256: await digest.get().catch(() => undefined) };
 }

@@ -1,8 +1,8 @@
 // Staged copies in R2: their keys, the result a provider gets when it takes a signed URL to the staged copy
 // instead of an upload (WaveSpeed over 300 MB), and staging a single request's body (its exact length known).
 import type { components } from "../../../generated/gateway";
-import type { Env } from "../../core/config";
 import { chunkReader } from "../../core/bytes";
+import type { Env } from "../../core/config";
 import { toHex } from "../../core/crypto";
 import { LIMITS } from "../../core/limits";
 import type { FileInfo } from "../../core/media";
