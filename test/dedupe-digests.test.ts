@@ -240,6 +240,7 @@ describe("verified digests", () => {
     const problem = await problemOf(res, 400, "digest_mismatch");
     expect(problem).toMatchObject({ expected: declared, actual: await sha256(bytes) });
     const seen = await receivedWith(mark);
+    expect(seen).toHaveLength(1);
     expect(seen.every((r) => !r.complete && r.bytes < big)).toBe(true);
     // Nothing was recorded.
     const list = (await (

@@ -37,10 +37,12 @@ describe("chunkReader with recycle", () => {
     }
     expect(at).toBe(size);
     expect(await sha256(copy)).toBe(await sha256(bytes));
-    // Large reads, and no more than LIMITS.readRing backing buffers' worth of distinct lengths: each read
-    // returns its slot's buffer (a new ArrayBuffer object over the same memory), never a fresh size.
+    // Large reads; and each read's buffer went back into the ring: of all the buffers reads returned, only the
+    // ring's last ones still hold memory (a reused one is detached by the read it is given to).
+    expect(reads).toBeGreaterThan(2 * LIMITS.readRing);
     expect(reads).toBeLessThanOrEqual(Math.ceil(size / LIMITS.minReadBytes));
-    for (const b of buffers) expect(b.byteLength === 0 || b.byteLength === LIMITS.maxReadBytes).toBe(true);
+    const attached = [...buffers].filter((b) => b.byteLength > 0);
+    expect(attached.length).toBeLessThanOrEqual(LIMITS.readRing);
   });
 
   it("a chunk held past the ring reads as empty (detached), not as a later read's bytes", async () => {

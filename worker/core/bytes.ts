@@ -231,11 +231,14 @@ function plainOrAtLeast(
       const left = length === undefined ? MAX_READ : length - received;
       const want = Math.min(MAX_READ, Math.max(left, LIMITS.readTailBytes));
       const slot = turn++ % LIMITS.readRing;
-      const kept = recycle ? ring[slot] : undefined;
+      // A tail read (the end of a declared body, a multipart epilogue) takes a small buffer of its own and
+      // leaves the ring alone: the last chunks may still be on their way when it is made.
+      const tail = want <= LIMITS.readTailBytes;
+      const kept = recycle && !tail ? ring[slot] : undefined;
       const buffer = kept && kept.byteLength >= want ? kept : new ArrayBuffer(want);
       const view = new Uint8Array(buffer, 0, want);
       const { done, value } = await readAtLeast(Math.min(MIN_READ, want), view);
-      if (recycle && value && value.buffer.byteLength > 0) ring[slot] = value.buffer as ArrayBuffer;
+      if (recycle && !tail && value && value.buffer.byteLength > 0) ring[slot] = value.buffer as ArrayBuffer;
       if (value) received += value.byteLength;
       if (done) ended = true;
       if (value && value.byteLength > 0) return { done: false, value };

@@ -27,8 +27,12 @@ export const LIMITS = {
   fieldValueLength: 256,
   /** Filenames: the common filesystem limit (ext4, APFS, NTFS: 255). */
   filenameLength: 255,
-  /** Reads of request/R2 bodies: at least this much per JS read (fewer, larger chunks; npm run bench). */
-  minReadBytes: 512 * KiB,
+  /**
+   * Reads of request/R2 bodies: at least this much per JS read (fewer, larger chunks; npm run bench), and
+   * no more: readAtLeast returns only once this much has arrived, so it bounds how slow a client may be
+   * before the idle timeout takes it for stalled (128 KiB per IDLE_TIMEOUT_MS: ~2.2 KB/s at 60 s).
+   */
+  minReadBytes: 128 * KiB,
   maxReadBytes: 1 * MiB,
   /**
    * Buffers an upload's reader reuses in turn (core/bytes.ts ChunkReaderOptions.recycle): a chunk must

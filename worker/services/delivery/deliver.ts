@@ -47,7 +47,8 @@ export class StagedDigest {
     if (this.started) return body;
     this.started = true;
     const [send, hashed] = body.tee();
-    sha256Of(hashed).then(this.result.resolve, this.result.reject);
+    // A branch that fails (the delivery's read broke off) leaves the hash to a read of its own.
+    sha256Of(hashed).then(this.result.resolve, () => this.readOwn());
     return send;
   }
 
@@ -55,11 +56,20 @@ export class StagedDigest {
   get(): Promise<string> {
     if (!this.started) {
       this.started = true;
-      stagedObject(this.env, this.staged)
-        .then((object) => sha256Of(object.body))
-        .then(this.result.resolve, this.result.reject);
+      this.readOwn();
     }
     return this.result.promise;
+  }
+
+  /** The digest if anything has started computing it (else undefined, without starting a read). */
+  settled(): Promise<string | undefined> {
+    return this.started ? this.result.promise.catch(() => undefined) : Promise.resolve(undefined);
+  }
+
+  private readOwn(): void {
+    stagedObject(this.env, this.staged)
+      .then((object) => sha256Of(object.body))
+      .then(this.result.resolve, this.result.reject);
   }
 }
 
@@ -120,7 +130,9 @@ export async function deliverOne(
     });
   } finally {
     clearTimeout(timer);
-    // A branch the provider's request left unread would hold the tee's bytes for it: let it go.
+    // A body the provider's request left unread (an early answer) would hold the tee's bytes for it: the
+    // abort stops a multipart pipe into it (encode.ts), and the cancel lets a raw one go.
+    if (!controller.signal.aborted) controller.abort(new Error("delivery finished"));
     body.cancel().catch(() => {});
   }
   if (result.error) throw toGatewayError(provider, result.error);
@@ -163,5 +175,5 @@ export async function deliver(
       }
     }),
   );
-  return { deliveries, sha256: await digest.get().catch(() => undefined) };
+  return { deliveries, sha256: await digest.settled() };
 }

@@ -225,8 +225,13 @@ function fileStream(cursor: Cursor, delimiter: BytePattern): ReadableStream<Uint
         try {
           for (;;) {
             const at = delimiter.indexIn(cursor.buf);
-            if (at !== -1) {
-              if (at > 0) controller.enqueue(cursor.take(at));
+            if (at > 0) {
+              // The file's last bytes; what follows the delimiter is read on the next pull, once they have
+              // been taken (reads reuse buffers: core/bytes.ts, recycle).
+              controller.enqueue(cursor.take(at));
+              return;
+            }
+            if (at === 0) {
               cursor.take(delimiter.length);
               await afterFile(cursor);
               controller.close();
