@@ -239,8 +239,10 @@ describe("verified digests", () => {
     );
     const problem = await problemOf(res, 400, "digest_mismatch");
     expect(problem).toMatchObject({ expected: declared, actual: await sha256(bytes) });
+    // Whether the provider's request got under way before the mismatch showed is a matter of timing (a
+    // request aborted before its head leaves is never seen); what must hold is that none arrived complete.
     const seen = await receivedWith(mark);
-    expect(seen).toHaveLength(1);
+    expect(seen.length).toBeLessThanOrEqual(1);
     expect(seen.every((r) => !r.complete && r.bytes < big)).toBe(true);
     // Nothing was recorded.
     const list = (await (
