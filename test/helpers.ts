@@ -165,10 +165,17 @@ export async function resultOf(response: Response): Promise<UploadResult> {
 }
 
 /** Every request the emulator saw whose filename or useapi account is `mark`. */
-export async function receivedWith(mark: string): Promise<Received[]> {
-  const response = await fetch(`${emulatorUrl()}/__sandbox/received`);
-  const all = (await response.json()) as Received[];
-  return all.filter((r) => r.filename?.includes(mark) || r.query.account?.includes(mark));
+export async function receivedWith(mark: string, atLeast = 0): Promise<Received[]> {
+  // A request the gateway aborted is recorded when the emulator sees it end, which may come just after the
+  // gateway's answer: wait (briefly) for the number the test expects.
+  const until = Date.now() + 3000;
+  for (;;) {
+    const response = await fetch(`${emulatorUrl()}/__sandbox/received`);
+    const all = (await response.json()) as Received[];
+    const mine = all.filter((r) => r.filename?.includes(mark) || r.query.account?.includes(mark));
+    if (mine.length >= atLeast || Date.now() > until) return mine;
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 /** Sample file names each provider's table accepts, with the options it needs. */
