@@ -10,11 +10,10 @@ import { GatewayError, type Outcome, outcome } from "../../core/errors";
 import { LIMITS } from "../../core/limits";
 import type { Options, ProviderId } from "../../providers/capability";
 import { capability } from "../../providers/registry";
-import { type Delivery, deliver } from "../delivery/deliver";
+import { type Delivery, deliver, StagedDigest } from "../delivery/deliver";
 import * as R from "../records/record";
 import { recordResult } from "../registry/files";
 import { discard } from "../staging/rechunk";
-import { sha256Of, stagedKey } from "../staging/staged";
 import { refusal, type TusStore, tusRequest } from "../tus/handlers";
 import { TUS_VERSION } from "../tus/protocol";
 import { digestMismatch } from "../upload/digest";
@@ -153,15 +152,16 @@ export class UploadSession extends DurableObject<Env> {
     if (!tus) throw new GatewayError("not_found", "No such upload.");
     // The staged bytes are hashed once and the digest kept (R.delivered): before the first delivery when a
     // digest was declared (it is verified before a byte is sent), else beside it; never again on a retry.
-    let sha256 = tus.stagedSha256;
-    if (sha256 === undefined && tus.sha256 !== undefined) sha256 = await this.hashStaged(stored.record.id);
-    const staged = {
+    const unhashed = {
       id: stored.record.id,
       file: tus.file,
       origin: tus.origin,
       stagedAt: tus.stagedAt ?? Date.now(),
-      ...(sha256 === undefined ? {} : { sha256 }),
     };
+    let sha256 = tus.stagedSha256;
+    if (sha256 === undefined && tus.sha256 !== undefined)
+      sha256 = await new StagedDigest(this.env, unhashed).get();
+    const staged = { ...unhashed, ...(sha256 === undefined ? {} : { sha256 }) };
     const declared = tus.sha256;
     let fresh: Delivery[];
     if (declared !== undefined && sha256 !== declared) {
@@ -174,13 +174,6 @@ export class UploadSession extends DurableObject<Env> {
     }
     if (tus.owner !== undefined) await this.register(tus.owner, tus.options, fresh);
     return R.current(await this.update((s, now) => R.delivered(s, now, fresh, sha256)), Date.now());
-  }
-
-  /** The staged bytes' SHA-256, hashed natively from R2. */
-  private async hashStaged(id: string): Promise<string> {
-    const object = await this.env.STAGING.get(stagedKey(id));
-    if (!object) throw new GatewayError("not_found", "The staged file is no longer stored.");
-    return sha256Of(object.body);
   }
 
   /** Records each provider's result in the file registry, with the options that provider takes. */
