@@ -97,8 +97,9 @@ export async function stagedResult(
  * A single-request upload that the provider takes as a URL (MAX_REQUEST_BYTES let it through): the metered
  * body is streamed into R2 with its exact length, and the provider gets the signed URL. `sha256` is the
  * meter's (the bytes are hashed once, on their way). Each chunk is written and awaited before the next is
- * read, as for a provider (encode.ts): a pipeTo into a FixedLengthStream does not wait, and would queue a
- * client faster than R2 in memory. The daily sweep deletes the copy after retention.
+ * read, as for a provider (encode.ts): a pipeTo paces itself on the writer's `ready`, which workerd's
+ * FixedLengthStream resolves without waiting (platform notes), so a client faster than R2 could queue in
+ * memory. The daily sweep deletes the copy after retention.
  */
 export async function stageDirect(
   env: Env,
