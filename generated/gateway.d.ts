@@ -230,6 +230,8 @@ export interface paths {
                 query?: {
                     provider?: components["schemas"]["ProviderId"];
                     sha256?: components["schemas"]["Sha256"];
+                    /** @description The records of one upload (a fan-out's providers). */
+                    upload_id?: string;
                     kind?: components["schemas"]["Kind"];
                     status?: components["schemas"]["FileStatus"];
                     limit?: number;
@@ -528,8 +530,421 @@ export interface paths {
             };
         };
         delete?: never;
+        /** CORS preflight for browsers sending to a signed upload URL */
+        options: {
+            parameters: {
+                query: {
+                    /** @description The signature part of upload_url. No Authorization header is needed. */
+                    token: string;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The allowed origin, methods and headers. */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/uploads/{id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Deliver a resumable upload's staged file again to the providers that failed
+         * @description Only the key whose project created the upload (or minted its ticket) may retry it; any other key gets 404, as for an unknown id. The staged file is kept 7 days after its last byte.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The status document after the new deliveries. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["UploadStatus"];
+                    };
+                };
+                400: components["responses"]["Problem"];
+                401: components["responses"]["Problem"];
+                404: components["responses"]["Problem"];
+                409: components["responses"]["Problem"];
+                410: components["responses"]["Problem"];
+            };
+        };
+        delete?: never;
         options?: never;
         head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tus": {
+        parameters: {
+            query?: {
+                /** @description A ticket's token (its tus_url carries it), instead of a gateway key. */
+                token?: components["parameters"]["TusToken"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create a resumable upload (tus 1.0.0 creation, creation-with-upload)
+         * @description https://tus.io/protocols/resumable-upload. Authorized by a gateway key, or by a signed upload URL's token (`?token=`, the ticket's tus_url), whose constraints apply. Upload-Metadata names the provider(s) (`provider` or comma-separated `providers`: a fan-out), `filename`, `filetype`, options and an optional `sha256`. The upload belongs to the key's project (or the ticket's).
+         */
+        post: {
+            parameters: {
+                query?: {
+                    /** @description A ticket's token (its tus_url carries it), instead of a gateway key. */
+                    token?: components["parameters"]["TusToken"];
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Created; Location is the upload's URL. */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                400: components["responses"]["Problem"];
+                401: components["responses"]["Problem"];
+                409: components["responses"]["Problem"];
+                412: components["responses"]["Problem"];
+                413: components["responses"]["Problem"];
+                415: components["responses"]["Problem"];
+            };
+        };
+        delete?: never;
+        /** tus discovery (Tus-Version, Tus-Extension, Tus-Max-Size) and CORS preflight */
+        options: {
+            parameters: {
+                query?: {
+                    /** @description A ticket's token (its tus_url carries it), instead of a gateway key. */
+                    token?: components["parameters"]["TusToken"];
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description What this server speaks. */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tus/{id}": {
+        parameters: {
+            query?: {
+                /** @description A ticket's token (its tus_url carries it), instead of a gateway key. */
+                token?: components["parameters"]["TusToken"];
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** PATCH or DELETE for clients that cannot send them (X-HTTP-Method-Override) */
+        post: {
+            parameters: {
+                query?: {
+                    /** @description A ticket's token (its tus_url carries it), instead of a gateway key. */
+                    token?: components["parameters"]["TusToken"];
+                };
+                header: {
+                    "x-http-method-override": "PATCH" | "DELETE";
+                };
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description As PATCH or DELETE. */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                400: components["responses"]["Problem"];
+                404: components["responses"]["Problem"];
+                405: components["responses"]["Problem"];
+            };
+        };
+        /** Terminate an unfinished upload (tus termination) */
+        delete: {
+            parameters: {
+                query?: {
+                    /** @description A ticket's token (its tus_url carries it), instead of a gateway key. */
+                    token?: components["parameters"]["TusToken"];
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Terminated; its bytes are deleted. */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                401: components["responses"]["Problem"];
+                404: components["responses"]["Problem"];
+                409: components["responses"]["Problem"];
+                410: components["responses"]["Problem"];
+            };
+        };
+        /** tus discovery and CORS preflight */
+        options: {
+            parameters: {
+                query?: {
+                    /** @description A ticket's token (its tus_url carries it), instead of a gateway key. */
+                    token?: components["parameters"]["TusToken"];
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description What this server speaks. */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        /**
+         * The upload's offset (tus HEAD)
+         * @description With a gateway key, only the key whose project created the upload sees it; with a token, only the token's own upload. Anything else is 404, as for an unknown id.
+         */
+        head: {
+            parameters: {
+                query?: {
+                    /** @description A ticket's token (its tus_url carries it), instead of a gateway key. */
+                    token?: components["parameters"]["TusToken"];
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Upload-Offset and Upload-Length. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description No such upload (or not the caller's). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Terminated or expired. */
+                410: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        /** Append bytes at Upload-Offset (tus PATCH); the last byte delivers the file */
+        patch: {
+            parameters: {
+                query?: {
+                    /** @description A ticket's token (its tus_url carries it), instead of a gateway key. */
+                    token?: components["parameters"]["TusToken"];
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/offset+octet-stream": {
+                        readonly name: string;
+                        readonly type: string;
+                        readonly size: number;
+                        readonly stream: ReadableStream<Uint8Array>;
+                    };
+                };
+            };
+            responses: {
+                /** @description Stored; Upload-Offset is the new offset. */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                400: components["responses"]["Problem"];
+                401: components["responses"]["Problem"];
+                404: components["responses"]["Problem"];
+                409: components["responses"]["Problem"];
+                410: components["responses"]["Problem"];
+                413: components["responses"]["Problem"];
+                415: components["responses"]["Problem"];
+            };
+        };
+        trace?: never;
+    };
+    "/v1/files/{id}/content": {
+        parameters: {
+            query: {
+                expires: string;
+                signature: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * A staged file, for whoever holds its signed URL (WaveSpeed over 300 MiB)
+         * @description The URL is the credential (an UploadResult's `url` when `status` is `staged`): no key. Range, If-Range and conditional requests are served.
+         */
+        get: {
+            parameters: {
+                query: {
+                    expires: string;
+                    signature: string;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The file. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description One byte range. */
+                206: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Not modified. */
+                304: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                403: components["responses"]["Problem"];
+                404: components["responses"]["Problem"];
+                410: components["responses"]["Problem"];
+                /** @description Range not satisfiable. */
+                416: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        /** The staged file's headers */
+        head: {
+            parameters: {
+                query: {
+                    expires: string;
+                    signature: string;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Headers only. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                403: components["responses"]["Problem"];
+                404: components["responses"]["Problem"];
+            };
+        };
         patch?: never;
         trace?: never;
     };
@@ -591,6 +1006,8 @@ export interface components {
             /** Format: date-time */
             expires_at: string;
             max_bytes: number;
+            /** @description The name this ticket fixes, when it fixes one: the upload is named so whatever the app sends (a different name in the upload is refused). */
+            filename?: string;
             /** @description A live record for the declared sha256 (same provider and options), so the upload can be skipped. */
             existing?: components["schemas"]["UploadResult"];
         };
@@ -636,8 +1053,10 @@ export interface components {
          */
         FileStatus: "uploaded" | "staged" | "expired" | "deleted";
         FileRecord: {
-            /** @description The UploadResult's id (a fan-out's providers share it). */
+            /** @description The UploadResult's id (this provider's record; records written before per-provider ids may share one across a fan-out, and take ?provider=). */
             id: string;
+            /** @description The UploadResult's upload_id. */
+            upload_id: string;
             provider: components["schemas"]["ProviderId"];
             status: components["schemas"]["FileStatus"];
             file: {
@@ -671,8 +1090,10 @@ export interface components {
             next_cursor: string | null;
         };
         UploadResult: {
-            /** @description Mediagate's id for this upload. */
+            /** @description Mediagate's id for this provider's record (GET/DELETE /v1/files/{id}). A single-provider upload's record has the upload's id; each provider of a fan-out has its own. */
             id: string;
+            /** @description The upload that put the file at the provider (GET /v1/uploads/{id} for a ticket or a resumable upload); a fan-out's records share it, and a ticket answered with an existing record names the upload it reuses. */
+            upload_id: string;
             provider: components["schemas"]["ProviderId"];
             /**
              * @description uploaded: the provider holds the file. staged: the provider takes a URL instead (WaveSpeed over 300 MiB): `url` and `reference` are a signed gateway URL to the staged copy, valid until expires_at.
@@ -794,7 +1215,10 @@ export interface components {
             };
         };
     };
-    parameters: never;
+    parameters: {
+        /** @description A ticket's token (its tus_url carries it), instead of a gateway key. */
+        TusToken: string;
+    };
     requestBodies: never;
     headers: never;
     pathItems: never;

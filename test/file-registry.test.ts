@@ -12,6 +12,7 @@ import {
   call,
   emulatorUrl,
   KEY,
+  KEY_B,
   marker,
   multipartRequest,
   problemOf,
@@ -27,7 +28,6 @@ type FileList = components["schemas"]["FileList"];
 type UploadResult = components["schemas"]["UploadResult"];
 const gw = env as unknown as Env;
 /** The second key vitest.config.ts configures: another tenant. */
-const KEY_B = "test-gateway-key-b";
 
 const get = (path: string, key = KEY) =>
   call(new Request(`http://gw${path}`, { headers: { authorization: `Bearer ${key}` } }));
@@ -46,8 +46,10 @@ const calls = async (match: (c: Call) => boolean) =>
 
 /** A result as a provider upload would give it (for seeding a tenant of its own through the real store). */
 function seeded(provider: UploadResult["provider"], over: Partial<UploadResult> = {}): UploadResult {
+  const id = over.id ?? crypto.randomUUID();
   return {
-    id: crypto.randomUUID(),
+    id,
+    upload_id: id,
     provider,
     status: "uploaded",
     file: {
@@ -127,7 +129,7 @@ describe("recording every result", () => {
     await problemOf(await get(`/v1/files/${result.id}`, KEY), 404, "not_found");
   });
 
-  it("a tus fan-out records each provider's result under the shared id; ?provider= picks one", async () => {
+  it("a tus fan-out gives each provider's record an id of its own, read and deleted alone; upload_id lists them", async () => {
     const mark = marker("fan");
     const bytes = randomBytes(5000);
     const { id, location } = await created(
@@ -135,15 +137,29 @@ describe("recording every result", () => {
       bytes.length,
     );
     expect((await patch(location, 0, bytes, bytes.length)).status).toBe(204);
-    expect((await status(id)).deliveries?.map((d) => d.result?.status)).toEqual(["uploaded", "uploaded"]);
-    await problemOf(await get(`/v1/files/${id}`), 400, "invalid_field");
-    const jimmy = await recordOf(await get(`/v1/files/${id}?provider=jimmy`));
-    const useapi = await recordOf(await get(`/v1/files/${id}?provider=useapi`));
-    expect(jimmy).toMatchObject({ provider: "jimmy", options: {}, file: { sha256: await sha256(bytes) } });
+    const deliveries = (await status(id)).deliveries ?? [];
+    expect(deliveries.map((d) => d.result?.status)).toEqual(["uploaded", "uploaded"]);
+    const [jimmyId, useapiId] = deliveries.map((d) => d.result?.id ?? "");
+    expect(new Set([id, jimmyId, useapiId]).size).toBe(3);
+    // The upload's id names no single record.
+    await problemOf(await get(`/v1/files/${id}`), 404, "not_found");
+    const jimmy = await recordOf(await get(`/v1/files/${jimmyId}`));
+    const useapi = await recordOf(await get(`/v1/files/${useapiId}`));
+    expect(jimmy).toMatchObject({
+      provider: "jimmy",
+      upload_id: id,
+      options: {},
+      file: { sha256: await sha256(bytes) },
+    });
     // Each provider's record has only the options that provider takes.
-    expect(useapi).toMatchObject({ provider: "useapi", options: { account: mark } });
+    expect(useapi).toMatchObject({ provider: "useapi", upload_id: id, options: { account: mark } });
     const list = (await (await get(`/v1/files?sha256=${await sha256(bytes)}`)).json()) as FileList;
     expect(list.data.map((r) => r.provider).sort()).toEqual(["jimmy", "useapi"]);
+    const ofUpload = (await (await get(`/v1/files?upload_id=${id}`)).json()) as FileList;
+    expect(ofUpload.data.map((r) => r.id).sort()).toEqual([jimmyId, useapiId].sort());
+    // Deleting one provider's record leaves the other's.
+    expect((await recordOf(await del(`/v1/files/${jimmyId}`))).status).toBe("deleted");
+    expect((await recordOf(await get(`/v1/files/${useapiId}`))).status).toBe("uploaded");
   });
 
   it("a failed upload is not recorded", async () => {

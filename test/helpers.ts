@@ -14,6 +14,8 @@ export type Problem = components["schemas"]["Problem"];
 export type UploadResult = components["schemas"]["UploadResult"];
 
 export const KEY = "test-gateway-key";
+/** The second tenant (vitest.config.ts lists both keys). */
+export const KEY_B = "test-gateway-key-b";
 /** Matches the binding in vitest.config.ts, which the Durable Objects see. */
 export const SIGNING_SECRET = "test-signing-secret";
 export const emulatorUrl = () => inject("emulatorUrl");
@@ -182,3 +184,20 @@ export async function receivedWith(mark: string, atLeast = 0): Promise<Received[
 export const SAMPLES = Object.fromEntries(
   PROVIDER_IDS.map((id) => [id, capability(id).dev.sample]),
 ) as Record<ProviderId, { ext: string; type: string; fields: Record<string, string> }>;
+
+/** A ticket minted by `key` (POST /v1/uploads), asserting it was created. */
+export async function mintTicket(
+  body: Record<string, unknown>,
+  key = KEY,
+): Promise<components["schemas"]["UploadTicket"]> {
+  const res = await call(
+    new Request("http://gw/v1/uploads", {
+      method: "POST",
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    }),
+  );
+  const json = await res.json();
+  expect(res.status, JSON.stringify(json)).toBe(201);
+  return json as components["schemas"]["UploadTicket"];
+}

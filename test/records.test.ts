@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { LIMITS } from "../worker/core/limits";
 import * as R from "../worker/services/records/record";
+import * as S from "../worker/services/records/schedule";
 
 const T0 = Date.parse("2026-11-22T12:00:00Z");
 const record = (over: Partial<R.UploadRecord> = {}): R.UploadRecord => ({
@@ -79,7 +80,7 @@ describe("callbacks", () => {
     const event = failed.callback.event;
     // The upload completed while the callback for the failure was in flight:
     const completed = R.settle(failed, T0 + 5, { status: "completed", result });
-    const booked = R.callbackAttempt(completed, T0 + 10, event, null);
+    const booked = S.callbackAttempt(completed, T0 + 10, event, null);
     expect(booked).toBe(completed);
     expect(booked.callback.next_at).toBe(T0 + 5); // the completed callback is still owed
     expect(booked.record.status).toBe("completed");
@@ -88,10 +89,10 @@ describe("callbacks", () => {
   it("backs off 1 s × 4ⁿ and gives up after the last attempt", () => {
     let s = failed;
     for (let i = 1; i < LIMITS.callbackAttempts; i++) {
-      s = R.callbackAttempt(s, T0, s.callback.event, "HTTP 500");
-      expect(s.callback.next_at).toBe(T0 + R.backoffMs(i));
+      s = S.callbackAttempt(s, T0, s.callback.event, "HTTP 500");
+      expect(s.callback.next_at).toBe(T0 + S.backoffMs(i));
     }
-    s = R.callbackAttempt(s, T0, s.callback.event, "HTTP 500");
+    s = S.callbackAttempt(s, T0, s.callback.event, "HTTP 500");
     expect(s.callback).toMatchObject({ attempts: LIMITS.callbackAttempts, delivered: false, next_at: null });
   });
 });
@@ -100,17 +101,17 @@ describe("retention and deletion", () => {
   it("a finished record is deleted after its retention, not while a callback is owed", () => {
     const done = R.settle(R.fresh(record(), "https://b.example"), T0, { status: "completed", result });
     const late = T0 + 900_000 + LIMITS.clockSkewSeconds * 1000 + LIMITS.recordRetentionMs;
-    expect(R.due(done, late).purge).toBe(false);
-    const told = R.callbackAttempt(done, T0 + 1, done.callback.event, null);
-    expect(R.due(told, late - 1000).purge).toBe(false);
-    expect(R.due(told, late).purge).toBe(true);
-    expect(R.nextWake(told)).toBe(late);
+    expect(S.due(done, late).purge).toBe(false);
+    const told = S.callbackAttempt(done, T0 + 1, done.callback.event, null);
+    expect(S.due(told, late - 1000).purge).toBe(false);
+    expect(S.due(told, late).purge).toBe(true);
+    expect(S.nextWake(told)).toBe(late);
   });
 
   it("a claim in progress is never deleted; its lease lapse wakes the alarm", () => {
     const claimed = next(R.claim(R.fresh(record(), null), T0, "a"));
-    expect(R.purgeAt(claimed)).toBeNull();
-    expect(R.nextWake(claimed)).toBe(T0 + LIMITS.leaseMs + 1);
-    expect(R.due(claimed, T0 + LIMITS.leaseMs + 1).lapsedLease).toBe(true);
+    expect(S.purgeAt(claimed)).toBeNull();
+    expect(S.nextWake(claimed)).toBe(T0 + LIMITS.leaseMs + 1);
+    expect(S.due(claimed, T0 + LIMITS.leaseMs + 1).lapsedLease).toBe(true);
   });
 });

@@ -253,10 +253,15 @@ describe("native delivery from R2", () => {
     };
     const providers = ["useapi", "jimmy", "dify"] as const;
     const first = counting();
-    const out = await deliver(first.env, staged, providers, { account: mark }, "/t");
+    const out = await deliver(first.env, staged, providers, { account: mark }, "/t", true);
     const digest = await sha256(bytes);
     expect(out.sha256).toBe(digest);
     expect(out.deliveries.map((d) => d.result?.file.sha256)).toEqual([digest, digest, digest]);
+    // Each provider's record has an id of its own, and all point to the one upload.
+    const ids = out.deliveries.map((d) => d.result?.id);
+    expect(new Set(ids).size).toBe(providers.length);
+    expect(ids).not.toContain(staged.id);
+    expect(out.deliveries.map((d) => d.result?.upload_id)).toEqual(providers.map(() => staged.id));
     // One whole read per provider (its body; the hash takes a branch of the first), one ranged read each to
     // sniff: no read of its own for the hash.
     expect(first.reads).toEqual({ whole: providers.length, ranged: providers.length });
@@ -269,7 +274,16 @@ describe("native delivery from R2", () => {
     // file's, to tell).
     const kept = "f".repeat(64);
     const again = counting();
-    const second = await deliver(again.env, { ...staged, sha256: kept }, providers, { account: mark }, "/t");
+    const second = await deliver(
+      again.env,
+      { ...staged, sha256: kept },
+      providers,
+      { account: mark },
+      "/t",
+      true,
+    );
+    // A second delivery of the same upload lands on the same records.
+    expect(second.deliveries.map((d) => d.result?.id)).toEqual(ids);
     expect(second.sha256).toBe(kept);
     expect(second.deliveries.map((d) => d.result?.file.sha256)).toEqual([kept, kept, kept]);
     expect(again.reads).toEqual({ whole: providers.length, ranged: providers.length });

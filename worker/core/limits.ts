@@ -84,6 +84,11 @@ export const LIMITS = {
   defaultTicketSeconds: 900,
   /** Longest ticket lifetime: as long as a resumable upload lives. */
   maxTicketSeconds: 7 * 24 * 3600,
+  /**
+   * Failed attempts a signed URL takes before it is used up: enough for a phone on a bad link to retry,
+   * few enough that a URL is no tool for probing (each failure ends a real attempt at an upload).
+   */
+  ticketAttempts: 10,
   /** The caller's metadata, as JSON: echoed in status documents and callbacks. */
   metadataBytes: 4 * KiB,
   /** Media types a ticket may list. */

@@ -6,14 +6,10 @@ import type { Env } from "../../core/config";
 import { GatewayError } from "../../core/errors";
 import { LIMITS } from "../../core/limits";
 import { isProviderId } from "../../providers/registry";
-import {
-  decodeCursor,
-  type FileRecord,
-  getFiles,
-  type ListQuery,
-  listFiles,
-} from "../../services/registry/files";
+import { type FileRecord, getFiles } from "../../services/registry/files";
+import { decodeCursor, type ListQuery, listFiles } from "../../services/registry/list";
 import { removeFile } from "../../services/registry/remove";
+import { uploadSession } from "../../services/sessions/session";
 import { ownerOfRequest } from "../auth";
 
 type Kind = components["schemas"]["Kind"];
@@ -21,10 +17,11 @@ type FileStatus = components["schemas"]["FileStatus"];
 
 const KINDS: readonly string[] = ["image", "video", "audio", "document"] satisfies Kind[];
 const STATUSES: readonly string[] = ["uploaded", "staged", "expired", "deleted"] satisfies FileStatus[];
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const bad = (detail: string) => new GatewayError("invalid_field", detail);
 
 function listQuery(url: URL): ListQuery {
-  const known = ["provider", "sha256", "kind", "status", "limit", "cursor"];
+  const known = ["provider", "sha256", "upload_id", "kind", "status", "limit", "cursor"];
   for (const name of new Set(url.searchParams.keys())) {
     if (!known.includes(name)) throw bad(`Unknown parameter "${name}"; filters are ${known.join(", ")}.`);
     if (url.searchParams.getAll(name).length > 1) throw bad(`"${name}" is given twice.`);
@@ -38,6 +35,8 @@ function listQuery(url: URL): ListQuery {
   }
   if (q.provider !== undefined && !isProviderId(q.provider)) throw bad(`No provider "${q.provider}".`);
   if (q.sha256 !== undefined && !/^[0-9a-fA-F]{64}$/.test(q.sha256)) throw bad('"sha256" is a hex SHA-256.');
+  if (q.upload_id !== undefined && !UUID.test(q.upload_id))
+    throw bad('"upload_id" is an upload\'s id (a UUID).');
   if (q.kind !== undefined && !KINDS.includes(q.kind)) throw bad(`"kind" is one of ${KINDS.join(", ")}.`);
   if (q.status !== undefined && !STATUSES.includes(q.status))
     throw bad(`"status" is one of ${STATUSES.join(", ")}.`);
@@ -45,6 +44,7 @@ function listQuery(url: URL): ListQuery {
     limit,
     ...(q.provider === undefined ? {} : { provider: q.provider as ListQuery["provider"] & string }),
     ...(q.sha256 === undefined ? {} : { sha256: q.sha256 }),
+    ...(q.upload_id === undefined ? {} : { uploadId: q.upload_id }),
     ...(q.kind === undefined ? {} : { kind: q.kind as Kind }),
     ...(q.status === undefined ? {} : { status: q.status as FileStatus }),
     ...(q.cursor === undefined ? {} : { after: decodeCursor(q.cursor) }),
@@ -76,5 +76,6 @@ export async function getRegistryFile(request: IRequest, env: Env): Promise<Resp
 
 export async function deleteRegistryFile(request: IRequest, env: Env): Promise<Response> {
   const record = await oneRecord(request, env);
-  return Response.json(await removeFile(env, ownerOfRequest(request), record));
+  const needsStaged = (uploadId: string) => uploadSession(env, uploadId).needsStaged();
+  return Response.json(await removeFile(env, ownerOfRequest(request), record, needsStaged));
 }

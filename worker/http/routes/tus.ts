@@ -7,12 +7,17 @@ import { type Env, maxRequestBytes, publicOrigin } from "../../core/config";
 import { bodyError, GatewayError, unwrap } from "../../core/errors";
 import { LIMITS } from "../../core/limits";
 import type { ProviderId } from "../../providers/capability";
-import { configured } from "../../providers/config";
-import { capability, isProviderId, resumableLimit } from "../../providers/registry";
-import { type TusUpload, type UploadRecord, uploadSession } from "../../services/sessions/session";
+import {
+  CALLER_HEADER,
+  type Caller,
+  type TusUpload,
+  type UploadRecord,
+  uploadSession,
+} from "../../services/sessions/session";
 import { type Claims, claimedId, verify } from "../../services/sessions/token";
 import { newStaging } from "../../services/staging/rechunk";
 import { stagedKey } from "../../services/staging/staged";
+import { plan } from "../../services/tus/plan";
 import {
   intHeader,
   OFFSET_OCTET_STREAM,
@@ -23,8 +28,6 @@ import {
   tusHeaders,
 } from "../../services/tus/protocol";
 import { hexDigest, oneDigest } from "../../services/upload/digest";
-import { applyPolicy, checkContentTypes } from "../../services/upload/receive";
-import { type FileType, type Options, validateName, validateOptions } from "../../services/upload/validate";
 import { ownerOfRequest, withAuth } from "../auth";
 
 /** OPTIONS: what this server speaks (also answers CORS preflights; see cors.ts). */
@@ -58,77 +61,6 @@ async function authorize(request: IRequest, env: Env, id: string | undefined): P
   if (!env.SIGNING_SECRET) throw new GatewayError("invalid_token", "This upload URL is not valid.");
   // After creation the upload's own expiry governs, so a long upload outlives its token.
   return verify(token, id ?? claimedId(token), env.SIGNING_SECRET, id === undefined ? Date.now() : null);
-}
-
-interface Plan {
-  providers: ProviderId[];
-  options: Options;
-  name: string;
-  type: FileType;
-}
-
-/** Reads and checks Upload-Metadata against every target provider (and the token's policy). */
-function plan(metadata: Record<string, string>, length: number, claims: Claims | undefined, env: Env): Plan {
-  const listed = (metadata.providers ?? metadata.provider ?? "")
-    .split(",")
-    .map((p) => p.trim())
-    .filter(Boolean);
-  if (claims && listed.some((p) => p !== claims.provider)) {
-    throw new GatewayError("invalid_field", `This upload URL is for ${claims.provider}.`);
-  }
-  const providers = claims ? [claims.provider] : [...new Set(listed)];
-  if (providers.length === 0)
-    throw new GatewayError(
-      "invalid_field",
-      'Name the provider in Upload-Metadata ("provider" or "providers").',
-    );
-  const given: Options = {};
-  for (const name of ["purpose", "user", "account"] as const)
-    if (metadata[name] !== undefined) given[name] = metadata[name];
-  const options = claims ? applyPolicy(given, { maxBytes: 0, contentTypes: [], fixed: claims.fixed }) : given;
-  const name = claims?.filename ?? metadata.filename ?? metadata.name;
-  if (claims?.filename && (metadata.filename ?? claims.filename) !== claims.filename) {
-    throw new GatewayError(
-      "invalid_field",
-      `The filename is fixed by this upload URL to "${claims.filename}".`,
-    );
-  }
-  if (!name) throw new GatewayError("filename_missing", 'Name the file in Upload-Metadata ("filename").');
-  const declared = (metadata.filetype ?? metadata.type)?.split(";")[0]?.trim().toLowerCase() || undefined;
-  let type: FileType | undefined;
-  const resolved: Options = {};
-  for (const id of providers) {
-    if (!isProviderId(id)) throw new GatewayError("unknown_provider", `No provider "${id}".`);
-    configured(env, id);
-    const cap = capability(id);
-    // Fan-out: each provider takes the options it has fields for (each adapter reads only its own).
-    const own = Object.fromEntries(
-      Object.entries(options).filter(([k]) => cap.fields.some((f) => f.name === k)),
-    );
-    Object.assign(resolved, validateOptions(cap, own));
-    type = validateName(cap, name, declared, resolved);
-    const limit = resumableLimit(cap);
-    if (length > limit) {
-      throw new GatewayError("file_too_large", `${cap.name} takes files up to ${limit} bytes.`, {
-        extras: {
-          max_bytes: limit,
-          provider: id,
-        },
-      });
-    }
-  }
-  if (claims && length > claims.max_bytes) {
-    throw new GatewayError("file_too_large", `This upload URL takes files up to ${claims.max_bytes} bytes.`, {
-      extras: {
-        max_bytes: claims.max_bytes,
-      },
-    });
-  }
-  const unused = Object.keys(options).find((k) => !(k in resolved));
-  if (unused) throw new GatewayError("invalid_field", `No provider named here takes "${unused}".`);
-  if (!type) throw new Error("unreachable: at least one provider");
-  if (claims) checkContentTypes(type, claims.content_types);
-  return { providers: providers as ProviderId[], options: resolved, name, type };
 }
 
 /** Checks a PATCH-like body's headers before it reaches the Durable Object. */
@@ -165,9 +97,13 @@ async function toSession(
   id: string,
   request: Request,
   method: string,
-  headers: Headers,
+  given: Headers,
+  caller: Caller,
 ): Promise<Response> {
   const url = new URL(`/v1/tus/${id}`, request.url);
+  // Who asks, as the object checks it (set here, over anything the client sent under that name).
+  const headers = new Headers(given);
+  headers.set(CALLER_HEADER, JSON.stringify(caller));
   const session = uploadSession(env, id);
   const body = method === "PATCH" ? request.body : null;
   if (!body) return session.fetch(url.href, { method, headers });
@@ -251,7 +187,7 @@ export async function tusCreate(request: IRequest, env: Env): Promise<Response> 
   // creation-with-upload: the body is the first PATCH.
   const patchHeaders = new Headers(request.headers);
   patchHeaders.set("upload-offset", "0");
-  const patched = await toSession(env, id, request, "PATCH", patchHeaders);
+  const patched = await toSession(env, id, request, "PATCH", patchHeaders, { upload: id });
   if (patched.status !== 204) return patched;
   return new Response(null, {
     status: 201,
@@ -269,7 +205,8 @@ async function resource(request: IRequest, env: Env, method: string): Promise<Re
   const claims = await authorize(request, env, id);
   if (claims && claims.id !== id) throw new GatewayError("invalid_token", "This upload URL is not valid.");
   if (method === "PATCH") checkBody(request, env);
-  return toSession(env, id, request, method, request.headers);
+  const caller: Caller = claims ? { upload: claims.id } : { owner: ownerOfRequest(request) };
+  return toSession(env, id, request, method, request.headers, caller);
 }
 
 /**
@@ -293,5 +230,6 @@ export function tusOverride(request: IRequest, env: Env): Promise<Response> {
 /** POST /v1/uploads/:id/retry (gateway key): deliver a staged file again. */
 export async function retryUpload(request: IRequest, env: Env): Promise<Response> {
   const id = request.params.id ?? "";
-  return Response.json(unwrap(await uploadSession(env, id).retry(new URL(request.url).pathname)));
+  const caller = { owner: ownerOfRequest(request) };
+  return Response.json(unwrap(await uploadSession(env, id).retry(new URL(request.url).pathname, caller)));
 }

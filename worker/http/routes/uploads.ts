@@ -14,7 +14,8 @@ import { asResult, findLive } from "../../services/registry/files";
 import { checkCallbackUrl } from "../../services/sessions/callback";
 import { type UploadRecord, uploadSession } from "../../services/sessions/session";
 import { type Claims, sign, verify } from "../../services/sessions/token";
-import { checkContentTypes, receive, statusOf } from "../../services/upload/receive";
+import { checkContentTypes } from "../../services/upload/policy";
+import { receive, statusOf } from "../../services/upload/receive";
 import { type Options, validateName, validateOptions } from "../../services/upload/validate";
 import { ownerOfRequest } from "../auth";
 import { readJsonObject } from "../json";
@@ -105,7 +106,7 @@ export async function createUpload(request: IRequest, env: Env): Promise<Respons
     expires_at: expiresAt,
     metadata,
   };
-  unwrap(await uploadSession(env, claims.id).create(record, callback));
+  unwrap(await uploadSession(env, claims.id).create(record, callback, claims.owner));
   const token = await sign(claims, key);
   const url = new URL(`/v1/uploads/${claims.id}/file`, origin);
   url.searchParams.set("token", token);
@@ -120,6 +121,7 @@ export async function createUpload(request: IRequest, env: Env): Promise<Respons
     headers: single ? { "content-type": claims.content_types[0] ?? "" } : {},
     expires_at: expiresAt,
     max_bytes: claims.max_bytes,
+    ...(claims.filename === undefined ? {} : { filename: claims.filename }),
   };
   if (claims.sha256 !== undefined && claims.owner !== undefined) {
     // Already uploaded (a live record for this provider, digest and options): the app may skip the upload.
@@ -131,7 +133,8 @@ export async function createUpload(request: IRequest, env: Env): Promise<Respons
 
 export async function getUpload(request: IRequest, env: Env): Promise<Response> {
   const id = request.params.id ?? "";
-  const record = await uploadSession(env, id).status();
+  // Another key's upload is answered as an unknown one: the same 404, so ids leak nothing.
+  const record = await uploadSession(env, id).status({ owner: ownerOfRequest(request) });
   if (!record) throw new GatewayError("not_found", `No upload "${id}".`);
   return Response.json(record);
 }

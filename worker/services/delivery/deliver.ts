@@ -3,6 +3,7 @@
 // can be delivered again (POST /v1/uploads/{id}/retry); a streamed request body could not.
 import type { components } from "../../../generated/gateway";
 import { type Env, providerTimeoutMs } from "../../core/config";
+import { toHex } from "../../core/crypto";
 import { asGatewayError, GatewayError } from "../../core/errors";
 import { LIMITS } from "../../core/limits";
 import { sniff } from "../../core/sniff";
@@ -85,6 +86,7 @@ export async function deliverOne(
   provider: ProviderId,
   options: Options,
   digest: StagedDigest = new StagedDigest(env, stagedFile),
+  id: string = stagedFile.id,
 ): Promise<UploadResult> {
   // Sniffed at delivery, from the staged copy's first bytes: a ranged read, so the object's own body stays
   // native for the delivery.
@@ -95,7 +97,8 @@ export async function deliverOne(
   const { stream: sample, detected } = await sniff(head.body, stagedFile.file);
   await sample.cancel().catch(() => {});
   const staged = { ...stagedFile, detected };
-  if (takesUrl(provider, staged.file.size)) return stagedResult(env, staged, provider, await digest.get());
+  if (takesUrl(provider, staged.file.size))
+    return stagedResult(env, staged, provider, await digest.get(), id);
   const object = await stagedObject(env, staged);
   let config: ProviderConfig;
   try {
@@ -140,7 +143,8 @@ export async function deliverOne(
   const sha256 = await digest.get();
   const retention = capability(provider).retentionSeconds;
   return {
-    id: staged.id,
+    id,
+    upload_id: staged.id,
     provider,
     status: "uploaded",
     file: fileOf(staged, sha256),
@@ -150,6 +154,22 @@ export async function deliverOne(
     expires_at: retention === null ? null : new Date(Date.now() + retention * 1000).toISOString(),
     provider_response: delivered.response,
   };
+}
+
+/**
+ * The record id of one provider's result: the upload's own id when it goes to one provider; in a fan-out,
+ * an id of each provider's own (so each record can be read and deleted alone), derived from the upload's id
+ * and the provider so that a retry's result lands on the same record. A UUID in form (version 8: custom).
+ */
+export async function recordId(upload: string, provider: ProviderId, fanOut: boolean): Promise<string> {
+  if (!fanOut) return upload;
+  const hash = new Uint8Array(
+    await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`mediagate-record:${upload}:${provider}`)),
+  ).subarray(0, 16);
+  hash[6] = ((hash[6] ?? 0) & 0x0f) | 0x80;
+  hash[8] = ((hash[8] ?? 0) & 0x3f) | 0x80;
+  const hex = toHex(hash);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 /**
@@ -163,13 +183,15 @@ export async function deliver(
   providers: readonly ProviderId[],
   options: Options,
   instance: string,
+  fanOut: boolean,
 ): Promise<{ deliveries: Delivery[]; sha256: string | undefined }> {
   // One SHA-256 for the fan-out, from the first delivery's read of the object (StagedDigest).
   const digest = new StagedDigest(env, staged);
   const deliveries = await Promise.all(
     providers.map(async (provider): Promise<Delivery> => {
       try {
-        return { provider, result: await deliverOne(env, staged, provider, options, digest) };
+        const id = await recordId(staged.id, provider, fanOut);
+        return { provider, result: await deliverOne(env, staged, provider, options, digest, id) };
       } catch (error) {
         return { provider, error: asGatewayError(error).toProblem(instance) };
       }

@@ -69,10 +69,38 @@ export interface Stored {
   readonly callback: CallbackState;
   readonly tus?: TusUpload;
   readonly lease?: Lease;
+  /**
+   * Who the upload belongs to: the fingerprint of the gateway key that created it or minted its ticket.
+   * Records stored before owners were kept here have only `tus.owner` (ownerOf reads both); a ticket minted
+   * before the registry has neither, and no key may see it.
+   */
+  readonly owner?: string;
+  /** Failed attempts at a single-request signed URL: bounded (LIMITS.ticketAttempts), then it is used up. */
+  readonly failures?: number;
+}
+
+/**
+ * Who asks: a gateway key's owner, or the holder of one upload's signed URL (its token names the upload,
+ * so it reaches no other Durable Object; the check here is the backstop).
+ */
+export type Caller = { readonly owner: string } | { readonly upload: string };
+
+/** The owner of a stored upload, if one is known. */
+export const ownerOf = (stored: Stored): string | undefined => stored.owner ?? stored.tus?.owner;
+
+/**
+ * Whether `caller` may see or change the upload. Another owner's upload is indistinguishable from none
+ * (the caller gets the same 404), so ids leak nothing.
+ */
+export function permits(stored: Stored | undefined, caller: Caller): stored is Stored {
+  if (!stored) return false;
+  if ("upload" in caller) return caller.upload === stored.record.id;
+  const owner = ownerOf(stored);
+  return owner !== undefined && owner === caller.owner;
 }
 
 /** Why a step could not be taken; the Durable Object turns these into problems. */
-export type Refusal = "unknown" | "expired" | "used" | "in_use" | "complete" | "gone";
+export type Refusal = "unknown" | "expired" | "used" | "in_use" | "complete" | "gone" | "exhausted";
 
 export type Step<T> = { readonly next: Stored; readonly value: T } | { readonly refused: Refusal };
 
@@ -84,11 +112,22 @@ const noCallback = (event: number): CallbackState => ({
   event,
 });
 
-export function fresh(record: UploadRecord, callbackUrl: string | null, tus?: TusUpload): Stored {
-  return { version: 0, record, callback_url: callbackUrl, callback: noCallback(0), ...(tus ? { tus } : {}) };
+export function fresh(
+  record: UploadRecord,
+  callbackUrl: string | null,
+  more: { readonly owner?: string | undefined; readonly tus?: TusUpload } = {},
+): Stored {
+  return {
+    version: 0,
+    record,
+    callback_url: callbackUrl,
+    callback: noCallback(0),
+    ...(more.owner === undefined ? {} : { owner: more.owner }),
+    ...(more.tus ? { tus: more.tus } : {}),
+  };
 }
 
-const skewMs = LIMITS.clockSkewSeconds * 1000;
+export const skewMs = LIMITS.clockSkewSeconds * 1000;
 export const leaseLapsed = (lease: Lease, now: number) => now - lease.heartbeatAt > LIMITS.leaseMs;
 
 /** The record as of `now`: expiry applied, and a resumable upload's progress. */
@@ -134,10 +173,14 @@ export function claim(stored: Stored | undefined, now: number, leaseId: string):
   if (record.status === "expired") return { refused: "expired" };
   if (record.status === "completed" || base.tus) return { refused: "used" };
   if (record.status === "receiving") return { refused: "in_use" };
+  if ((base.failures ?? 0) >= LIMITS.ticketAttempts) return { refused: "exhausted" };
   const { error: _previous, ...rest } = base.record;
   const lease: Lease = { id: leaseId, startedAt: now, heartbeatAt: now };
   return { next: { ...base, record: { ...rest, status: "receiving" }, lease }, value: undefined };
 }
+
+/** One more failed attempt at a signed URL (claim() refuses once there have been LIMITS.ticketAttempts). */
+const failedOnce = (stored: Stored): Stored => ({ ...stored, failures: (stored.failures ?? 0) + 1 });
 
 /** Renews a lease; refused when the lease is no longer this one (it lapsed and was failed or re-claimed). */
 export function renew(stored: Stored | undefined, now: number, leaseId: string): Step<void> {
@@ -155,7 +198,10 @@ export function finish(
 ): Step<UploadRecord> {
   if (!stored) return { refused: "unknown" };
   if (stored.lease?.id !== leaseId) return { next: stored, value: current(stored, now) };
-  const next = settle(stored, now, { ...outcome, status: "result" in outcome ? "completed" : "failed" });
+  const next =
+    "result" in outcome
+      ? settle(stored, now, { ...outcome, status: "completed" })
+      : settle(failedOnce(stored), now, { ...outcome, status: "failed" });
   return { next, value: current(next, now) };
 }
 
@@ -169,7 +215,7 @@ export const LAPSED_ERROR: Problem = {
 
 /** A claim whose lease lapsed: the upload failed; the URL may be used again. */
 export function failLapsed(stored: Stored, now: number): Stored {
-  return settle(stored, now, { status: "failed", error: LAPSED_ERROR });
+  return settle(failedOnce(stored), now, { status: "failed", error: LAPSED_ERROR });
 }
 
 /** Starts a resumable upload: from a signed URL the record exists and must be unclaimed; with a key it is new. */
@@ -182,7 +228,10 @@ export function startTus(
 ): Step<void> {
   if (!fromToken) {
     if (stored) return { refused: "used" };
-    return { next: fresh({ ...record, status: "receiving" }, null, tus), value: undefined };
+    return {
+      next: fresh({ ...record, status: "receiving" }, null, { owner: tus.owner, tus }),
+      value: undefined,
+    };
   }
   if (!stored) return { refused: "unknown" };
   const status = current(stored, now).status;
@@ -243,85 +292,3 @@ export const undelivered = (stored: Stored): ProviderId[] =>
   (stored.tus?.providers ?? []).filter(
     (p) => !stored.record.deliveries?.find((d) => d.provider === p)?.result,
   );
-
-/** What the alarm has to do at `now`. */
-export interface Due {
-  /** The staged or partial bytes are to be discarded (unfinished past expiry, or staged past retention). */
-  readonly discard: boolean;
-  readonly lapsedLease: boolean;
-  readonly callback: boolean;
-  /** The record is finished, its bytes gone and its callbacks done: delete it. */
-  readonly purge: boolean;
-}
-
-const stagedUntil = (tus: TusUpload) => (tus.stagedAt ?? 0) + LIMITS.stagedRetentionMs;
-const callbackOwed = (s: Stored) =>
-  s.callback_url !== null && !s.callback.delivered && s.callback.next_at !== null;
-
-/** When a record may be deleted: after retention, once nothing (bytes, callbacks, a live URL) needs it. */
-export function purgeAt(stored: Stored): number | null {
-  const { record, tus } = stored;
-  if (tus && !tus.terminated) return null;
-  if (record.status === "receiving" && !tus) return null;
-  const finished = record.finished_at ? Date.parse(record.finished_at) : 0;
-  return Math.max(Date.parse(record.expires_at) + skewMs, finished) + LIMITS.recordRetentionMs;
-}
-
-export function due(stored: Stored, now: number): Due {
-  const tus = stored.tus;
-  const discard =
-    !!tus &&
-    !tus.terminated &&
-    ((!tus.staging.complete && now >= tus.expiresAt) || (tus.staging.complete && now >= stagedUntil(tus)));
-  const lapsedLease = !!stored.lease && leaseLapsed(stored.lease, now);
-  const purge = !discard && !lapsedLease && !callbackOwed(stored) && now >= (purgeAt(stored) ?? Infinity);
-  return { discard, lapsedLease, callback: callbackOwed(stored), purge };
-}
-
-/** The next time the alarm is needed, or null. */
-export function nextWake(stored: Stored): number | null {
-  const times: (number | null)[] = [stored.callback.next_at];
-  const tus = stored.tus;
-  if (tus && !tus.terminated) times.push(tus.staging.complete ? stagedUntil(tus) : tus.expiresAt);
-  if (stored.lease) times.push(stored.lease.heartbeatAt + LIMITS.leaseMs + 1);
-  if (!callbackOwed(stored)) times.push(purgeAt(stored));
-  const next = Math.min(...times.filter((t): t is number => t !== null));
-  return Number.isFinite(next) ? next : null;
-}
-
-/** After an unfinished upload's bytes are discarded at expiry: expired (and the callback told). */
-export function expiredTus(stored: Stored, now: number): Stored {
-  if (!stored.tus) return stored;
-  const next = { ...stored, tus: { ...stored.tus, terminated: true } };
-  return stored.tus.staging.complete ? next : settle(next, now, { status: "expired" });
-}
-
-/** Bookkeeping of one callback attempt for `event`; ignored when a newer outcome happened meanwhile. */
-export function callbackAttempt(stored: Stored, now: number, event: number, error: string | null): Stored {
-  if (stored.callback.event !== event || stored.callback.delivered) return stored;
-  const attempts = stored.callback.attempts + 1;
-  const retry = error !== null && attempts < LIMITS.callbackAttempts;
-  return {
-    ...stored,
-    callback: {
-      event,
-      attempts,
-      delivered: error === null,
-      last_error: error,
-      next_at: retry ? now + backoffMs(attempts) : null,
-    },
-  };
-}
-
-/** Statuses a callback reports: an outcome. A record back in `receiving` has a newer attempt under way. */
-export const isOutcome = (status: UploadStatus) =>
-  status === "completed" || status === "failed" || status === "expired";
-
-/** The callback for `event` is dropped: a newer attempt is under way and will be told when it ends. */
-export function supersedeCallback(stored: Stored, event: number): Stored {
-  if (stored.callback.event !== event) return stored;
-  return { ...stored, callback: { ...stored.callback, next_at: null } };
-}
-
-export const backoffMs = (attempt: number) =>
-  Math.min(LIMITS.callbackFirstBackoffMs * 4 ** (attempt - 1), LIMITS.callbackMaxBackoffMs);

@@ -3,7 +3,6 @@
 // them deleted; "expired" is computed at read time from expires_at.
 import type { components } from "../../../generated/gateway";
 import { toHex } from "../../core/crypto";
-import { GatewayError } from "../../core/errors";
 import { LIMITS } from "../../core/limits";
 import type { Options, ProviderId } from "../../providers/capability";
 
@@ -20,9 +19,11 @@ export async function ownerOf(key: string): Promise<string> {
   return toHex(new Uint8Array(digest).subarray(0, 16));
 }
 
-interface Row {
+export interface Row {
   seq: number;
   id: string;
+  /** Null only on a row written between the column's migration and its back-fill (never, in practice). */
+  upload_id: string | null;
   owner: string;
   provider: ProviderId;
   status: "uploaded" | "staged" | "deleted";
@@ -63,13 +64,14 @@ export async function recordResult(
   const f = result.file;
   await db
     .prepare(
-      `INSERT INTO files (id, owner, provider, status, name, size, mime_type, kind, sha256, detected_type,
-         provider_file_id, reference, url, purpose, user, account, created_at, expires_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO files (id, upload_id, owner, provider, status, name, size, mime_type, kind, sha256,
+         detected_type, provider_file_id, reference, url, purpose, user, account, created_at, expires_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (owner, id, provider) DO NOTHING`,
     )
     .bind(
       result.id,
+      result.upload_id,
       owner,
       result.provider,
       result.status,
@@ -96,13 +98,14 @@ const statusOf = (row: Row, now: number): FileStatus =>
     ? "expired"
     : row.status;
 
-function toRecord(row: Row, now = Date.now()): FileRecord {
+export function toRecord(row: Row, now = Date.now()): FileRecord {
   const options: FileRecord["options"] = {};
   if (row.purpose !== null) options.purpose = row.purpose;
   if (row.user !== null) options.user = row.user;
   if (row.account !== null) options.account = row.account;
   return {
     id: row.id,
+    upload_id: row.upload_id ?? row.id,
     provider: row.provider,
     status: statusOf(row, now),
     file: {
@@ -128,6 +131,7 @@ function toRecord(row: Row, now = Date.now()): FileRecord {
 export function asResult(record: FileRecord): UploadResult {
   return {
     id: record.id,
+    upload_id: record.upload_id,
     provider: record.provider,
     status: record.status === "staged" ? "staged" : "uploaded",
     file: { ...record.file, detected_type: record.file.detected_type ?? null },
@@ -171,73 +175,6 @@ export async function findLive(
   return row ? toRecord(row) : null;
 }
 
-export interface ListQuery {
-  readonly provider?: ProviderId;
-  readonly sha256?: string;
-  readonly kind?: Kind;
-  readonly status?: FileStatus;
-  readonly limit: number;
-  /** The `seq` of the last record of the previous page. */
-  readonly after?: number;
-}
-
-/** Cursor: the last row's seq, opaque to callers. Newer inserts have larger seq, so pages never shift. */
-export const encodeCursor = (seq: number) => btoa(`s:${seq}`).replace(/=+$/, "");
-export function decodeCursor(cursor: string): number {
-  let text = "";
-  try {
-    text = atob(cursor);
-  } catch {}
-  const match = /^s:(\d{1,15})$/.exec(text);
-  if (!match?.[1]) throw new GatewayError("invalid_field", '"cursor" is not a cursor this API returned.');
-  return Number(match[1]);
-}
-
-export async function listFiles(
-  db: D1Database,
-  owner: string,
-  q: ListQuery,
-): Promise<{ data: FileRecord[]; next_cursor: string | null }> {
-  const now = new Date().toISOString();
-  const where = ["owner = ?"];
-  const args: (string | number)[] = [owner];
-  if (q.after !== undefined) {
-    where.push("seq < ?");
-    args.push(q.after);
-  }
-  if (q.provider) {
-    where.push("provider = ?");
-    args.push(q.provider);
-  }
-  if (q.sha256) {
-    where.push("sha256 = ?");
-    args.push(q.sha256.toLowerCase());
-  }
-  if (q.kind) {
-    where.push("kind = ?");
-    args.push(q.kind);
-  }
-  if (q.status === "expired") {
-    where.push("status != 'deleted' AND expires_at IS NOT NULL AND expires_at <= ?");
-    args.push(now);
-  } else if (q.status === "deleted") {
-    where.push("status = 'deleted'");
-  } else if (q.status) {
-    where.push("status = ? AND (expires_at IS NULL OR expires_at > ?)");
-    args.push(q.status, now);
-  }
-  const { results } = await db
-    .prepare(`SELECT * FROM files WHERE ${where.join(" AND ")} ORDER BY seq DESC LIMIT ?`)
-    .bind(...args, q.limit + 1)
-    .all<Row>();
-  const page = results.slice(0, q.limit);
-  const last = page.at(-1);
-  return {
-    data: page.map((r) => toRecord(r)),
-    next_cursor: results.length > q.limit && last ? encodeCursor(last.seq) : null,
-  };
-}
-
 /** The owner's record(s) under an id: one per provider (a fan-out shares its id). */
 export async function getFiles(
   db: D1Database,
@@ -270,13 +207,33 @@ export async function markDeleted(
     .run();
 }
 
-/** Whether any live staged record (of any owner) still hands out the staged copy under this id. */
-export async function stagedCopyInUse(db: D1Database, id: string): Promise<boolean> {
+/** Whether any live staged record still hands out the staged copy of this upload. */
+export async function stagedCopyInUse(db: D1Database, uploadId: string): Promise<boolean> {
   const row = await db
     .prepare(
-      `SELECT 1 AS used FROM files WHERE id = ? AND status = 'staged' AND (expires_at IS NULL OR expires_at > ?) LIMIT 1`,
+      `SELECT 1 AS used FROM files WHERE upload_id = ? AND status = 'staged' AND (expires_at IS NULL OR expires_at > ?) LIMIT 1`,
     )
-    .bind(id, new Date().toISOString())
+    .bind(uploadId, new Date().toISOString())
+    .first();
+  return row !== null;
+}
+
+/**
+ * Whether another live record of this owner holds the same provider file (a ticket answered with an
+ * existing record has a record of its own for it): then deleting one record leaves the provider's copy.
+ */
+export async function providerCopyShared(
+  db: D1Database,
+  owner: string,
+  record: FileRecord,
+): Promise<boolean> {
+  if (record.provider_file_id === null) return false;
+  const row = await db
+    .prepare(
+      `SELECT 1 AS shared FROM files WHERE owner = ? AND provider = ? AND provider_file_id = ? AND id != ?
+         AND status = 'uploaded' AND (expires_at IS NULL OR expires_at > ?) LIMIT 1`,
+    )
+    .bind(owner, record.provider, record.provider_file_id, record.id, new Date().toISOString())
     .first();
   return row !== null;
 }

@@ -12,14 +12,17 @@ import type { Options, ProviderId } from "../../providers/capability";
 import { capability } from "../../providers/registry";
 import { type Delivery, deliver, StagedDigest } from "../delivery/deliver";
 import * as R from "../records/record";
+import * as S from "../records/schedule";
 import { recordResult } from "../registry/files";
 import { discard } from "../staging/rechunk";
 import { refusal, type TusStore, tusRequest } from "../tus/handlers";
 import { TUS_VERSION } from "../tus/protocol";
 import { digestMismatch } from "../upload/digest";
 import { deliverCallback } from "./callback";
+import { callerOf } from "./caller";
 
-export type { TusUpload, UploadRecord, UploadStatus } from "../records/record";
+export type { Caller, TusUpload, UploadRecord, UploadStatus } from "../records/record";
+export { CALLER_HEADER } from "./caller";
 
 /** The upload's Durable Object. */
 export const uploadSession = (env: Env, id: string) => {
@@ -29,7 +32,7 @@ export const uploadSession = (env: Env, id: string) => {
 
 /** Callback attempts before giving up, and the backoff between them (records/record.ts). */
 export const CALLBACK_ATTEMPTS = LIMITS.callbackAttempts;
-export const backoffMs = R.backoffMs;
+export const backoffMs = S.backoffMs;
 
 /** Why a signed URL could not be claimed, as the problem the app gets. */
 export function claimRefused(reason: R.Refusal): GatewayError {
@@ -39,6 +42,11 @@ export function claimRefused(reason: R.Refusal): GatewayError {
     return new GatewayError(
       "token_used",
       reason === "used" ? "This upload URL has already been used." : "An upload to this URL is in progress.",
+    );
+  if (reason === "exhausted")
+    return new GatewayError(
+      "token_used",
+      `Uploads to this URL failed ${LIMITS.ticketAttempts} times; ask the app's backend for a new one.`,
     );
   return refusal(reason);
 }
@@ -59,7 +67,7 @@ export class UploadSession extends DurableObject<Env> {
 
   /** One alarm for everything that waits: callbacks, lease lapse, expiry, retention, deletion. */
   private async schedule(stored: R.Stored): Promise<void> {
-    const wake = R.nextWake(stored);
+    const wake = S.nextWake(stored);
     if (wake === null) await this.ctx.storage.deleteAlarm();
     else await this.ctx.storage.setAlarm(wake);
   }
@@ -70,33 +78,45 @@ export class UploadSession extends DurableObject<Env> {
     return true;
   }
 
-  /** Applies a step to the record as stored now. A refusal throws its problem; nothing is saved. */
-  private async step<T>(take: (stored: R.Stored | undefined, now: number) => R.Step<T>): Promise<T> {
+  /**
+   * Applies a step to the record as stored now. A refusal throws its problem (as a signed URL's holder is
+   * told, unless `refuse` says otherwise); nothing is saved.
+   */
+  private async step<T>(
+    take: (stored: R.Stored | undefined, now: number) => R.Step<T>,
+    refuse: (reason: R.Refusal) => GatewayError = claimRefused,
+  ): Promise<T> {
     const stored = await this.load();
     const result = take(stored, Date.now());
-    if ("refused" in result) throw claimRefused(result.refused);
+    if ("refused" in result) throw refuse(result.refused);
     if (result.next !== stored) await this.save(result.next);
     return result.value;
   }
 
+  /** A change to an upload that exists (tus, delivery, the alarm): one that has vanished is a 404 to anyone. */
   private update = (change: (stored: R.Stored, now: number) => R.Stored) =>
     this.step((stored, now) => {
       if (!stored) return { refused: "unknown" };
       const next = change(stored, now);
       return { next, value: next };
-    });
+    }, refusal);
 
-  create(record: R.UploadRecord, callbackUrl: string | null): Promise<Outcome<void>> {
+  create(
+    record: R.UploadRecord,
+    callbackUrl: string | null,
+    owner: string | undefined,
+  ): Promise<Outcome<void>> {
     return outcome(() =>
       this.step((stored) =>
-        stored ? { refused: "used" } : { next: R.fresh(record, callbackUrl), value: undefined },
+        stored ? { refused: "used" } : { next: R.fresh(record, callbackUrl, { owner }), value: undefined },
       ),
     );
   }
 
-  async status(): Promise<R.UploadRecord | null> {
+  /** The upload's status document, or null when there is none that `caller` may see. */
+  async status(caller: R.Caller): Promise<R.UploadRecord | null> {
     const stored = await this.load();
-    return stored ? R.current(stored, Date.now()) : null;
+    return R.permits(stored, caller) ? R.current(stored, Date.now()) : null;
   }
 
   begin(leaseId: string): Promise<Outcome<void>> {
@@ -115,11 +135,14 @@ export class UploadSession extends DurableObject<Env> {
     return outcome(() => this.step((s, now) => R.startTus(s, now, record, tus, fromToken)));
   }
 
-  /** The store tus handlers and delivery work on. */
-  private store(): TusStore {
+  /** The store tus handlers and delivery work on: an upload `caller` may not see is none. */
+  private store(caller: R.Caller | undefined): TusStore {
     return {
       bucket: this.env.STAGING,
-      load: () => this.load(),
+      load: async () => {
+        const stored = await this.load();
+        return caller && R.permits(stored, caller) ? stored : undefined;
+      },
       update: (change) => this.update(change),
       lock: () => this.lock(),
       unlock: () => {
@@ -133,7 +156,7 @@ export class UploadSession extends DurableObject<Env> {
   override async fetch(request: Request): Promise<Response> {
     const instance = new URL(request.url).pathname;
     try {
-      return await tusRequest(request, this.store(), instance);
+      return await tusRequest(request, this.store(callerOf(request)), instance);
     } catch (error) {
       await request.body?.cancel().catch(() => {});
       const problem = (error instanceof GatewayError ? error : undefined)?.toProblem(instance);
@@ -168,7 +191,7 @@ export class UploadSession extends DurableObject<Env> {
       const problem = digestMismatch(declared, sha256 as string).toProblem(instance);
       fresh = providers.map((provider) => ({ provider, error: problem }));
     } else {
-      const out = await deliver(this.env, staged, providers, tus.options, instance);
+      const out = await deliver(this.env, staged, providers, tus.options, instance, tus.providers.length > 1);
       fresh = out.deliveries;
       sha256 = out.sha256;
     }
@@ -189,10 +212,10 @@ export class UploadSession extends DurableObject<Env> {
   }
 
   /** Delivers a staged file again to the providers that failed (POST /v1/uploads/{id}/retry). */
-  retry(instance: string): Promise<Outcome<R.UploadRecord>> {
+  retry(instance: string, caller: R.Caller): Promise<Outcome<R.UploadRecord>> {
     return outcome(async () => {
       const stored = await this.load();
-      if (!stored) throw new GatewayError("not_found", "No such upload.");
+      if (!R.permits(stored, caller)) throw refusal("unknown");
       const tus = stored.tus;
       if (!tus?.staging.complete || tus.terminated) {
         throw new GatewayError(
@@ -213,12 +236,23 @@ export class UploadSession extends DurableObject<Env> {
     });
   }
 
+  /**
+   * Whether the staged copy is still needed here: a provider of the upload awaits a retry within the staged
+   * retention (DELETE of another provider's record must not take the bytes that retry would send).
+   */
+  async needsStaged(): Promise<boolean> {
+    const stored = await this.load();
+    const tus = stored?.tus;
+    if (!stored || !tus?.staging.complete || tus.terminated) return false;
+    return Date.now() <= (tus.stagedAt ?? 0) + LIMITS.stagedRetentionMs && R.undelivered(stored).length > 0;
+  }
+
   /** Whatever is due: discard expired bytes, fail a lapsed claim, send a callback, delete a finished record. */
   override async alarm(): Promise<void> {
     let stored = await this.load();
     if (!stored) return;
     const now = Date.now();
-    const due = R.due(stored, now);
+    const due = S.due(stored, now);
     if (due.discard && stored.tus && this.busy) {
       // A PATCH or delivery is running in this instance: look again shortly.
       await this.ctx.storage.setAlarm(now + LIMITS.heartbeatEveryMs);
@@ -226,18 +260,18 @@ export class UploadSession extends DurableObject<Env> {
     }
     if (due.discard && stored.tus) {
       await discard(this.env.STAGING, stored.tus.staging);
-      stored = await this.update((s, at) => R.expiredTus(s, at));
+      stored = await this.update((s, at) => S.expiredTus(s, at));
     }
     if (due.lapsedLease)
       stored = await this.update((s, at) =>
         s.lease && R.leaseLapsed(s.lease, at) ? R.failLapsed(s, at) : s,
       );
-    if (R.due(stored, now).callback && stored.callback_url) {
+    if (S.due(stored, now).callback && stored.callback_url) {
       const { event } = stored.callback;
       const record = R.current(stored, now);
-      if (!R.isOutcome(record.status)) {
+      if (!S.isOutcome(record.status)) {
         // A newer attempt is under way since this outcome: it will be told when it ends.
-        stored = await this.update((s) => R.supersedeCallback(s, event));
+        stored = await this.update((s) => S.supersedeCallback(s, event));
       } else {
         const error = await deliverCallback(
           stored.callback_url,
@@ -245,10 +279,10 @@ export class UploadSession extends DurableObject<Env> {
           this.env.SIGNING_SECRET ?? "",
           this.env,
         );
-        stored = await this.update((s, at) => R.callbackAttempt(s, at, event, error));
+        stored = await this.update((s, at) => S.callbackAttempt(s, at, event, error));
       }
     }
-    if (R.due(stored, Date.now()).purge) {
+    if (S.due(stored, Date.now()).purge) {
       await this.ctx.storage.deleteAlarm();
       await this.ctx.storage.deleteAll();
       return;

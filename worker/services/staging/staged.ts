@@ -77,11 +77,13 @@ export async function stagedResult(
   staged: StagedFile,
   provider: ProviderId,
   sha256: string,
+  id: string = staged.id,
 ): Promise<UploadResult> {
   const expires = new Date(staged.stagedAt + STAGED_RETENTION_MS);
   const url = await signContentUrl(staged.origin, staged.id, expires, env.SIGNING_SECRET ?? "");
   return {
-    id: staged.id,
+    id,
+    upload_id: staged.id,
     provider,
     status: "staged",
     file: fileOf(staged, sha256),

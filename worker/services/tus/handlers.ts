@@ -37,6 +37,8 @@ const REFUSED: Record<Refusal, () => GatewayError> = {
   expired: () => new GatewayError("upload_gone", "This upload has expired."),
   used: () => new GatewayError("upload_complete", "This upload has finished."),
   in_use: () => new GatewayError("upload_locked", "Another request is writing to this upload."),
+  // Only a signed URL's claim runs out of attempts (sessions/session.ts claimRefused); never a tus step.
+  exhausted: () => new GatewayError("upload_complete", "This upload has finished."),
 };
 
 export const refusal = (reason: Refusal) => REFUSED[reason]();

@@ -4,7 +4,6 @@ import type { components } from "../../../generated/gateway";
 import { drainEvenUnread, stopReading } from "../../core/bytes";
 import { type Env, idleTimeoutMs, maxRequestBytes, providerTimeoutMs, publicOrigin } from "../../core/config";
 import { bodyError, GatewayError } from "../../core/errors";
-import { mediaTypeOf } from "../../core/media";
 import { sniff } from "../../core/sniff";
 import type { ProviderId } from "../../providers/capability";
 import type { ProviderConfig } from "../../providers/config";
@@ -15,25 +14,12 @@ import { oneDigest, verifyDigest } from "./digest";
 import { forward } from "./forward";
 import { readIntake } from "./intake";
 import { meter, type Watch } from "./meter";
-import { type FileType, type Options, sizeLimit, tooLarge, validateFile, validateOptions } from "./validate";
+import { admits, applyPolicy, checkContentTypes, type UploadPolicy } from "./policy";
+import { type Options, sizeLimit, tooLarge, validateFile, validateOptions } from "./validate";
 
 export type UploadResult = components["schemas"]["UploadResult"];
 /** 200 when deduplicated (an earlier upload's result, no byte forwarded), 201 otherwise. */
 export const statusOf = (result: UploadResult) => (result.deduplicated ? 200 : 201);
-
-/** What a signed upload URL fixes and bounds. Direct uploads have no policy. */
-export interface UploadPolicy {
-  /** Largest file accepted (never above the provider's limit). */
-  readonly maxBytes: number;
-  /** Allowed media types: exact (`image/png`) or wildcard (`image/*`); empty = any the provider takes. */
-  readonly contentTypes: readonly string[];
-  /** Options the app may not override. */
-  readonly fixed: Options;
-  /** The filename, when fixed. */
-  readonly filename?: string;
-  /** The file's SHA-256 (hex), when the ticket binds one. */
-  readonly sha256?: string;
-}
 
 export interface ReceiveRequest {
   readonly id: string;
@@ -47,43 +33,6 @@ export interface ReceiveRequest {
    * None (a ticket minted before the registry): neither.
    */
   readonly owner: string | undefined;
-}
-
-export const typeAllowed = (type: string, allowed: readonly string[]) =>
-  allowed.length === 0 ||
-  allowed.some((a) => a === type || (a.endsWith("/*") && type.startsWith(a.slice(0, -1))));
-
-/**
- * A policy's content types against a file: the types checked are those the media table knows for the
- * file's extension (the declared one, which validateName has held to that list, and the canonical one),
- * never a declared type alone. An extension the table lacks has no known type, so a policy that lists
- * types refuses it: otherwise `evil.html` declared image/png would pass for an image.
- */
-export function checkContentTypes(type: FileType, allowed: readonly string[]): void {
-  if (allowed.length === 0) return;
-  const known = mediaTypeOf(type.extension);
-  const refuse = (detail: string) =>
-    new GatewayError("unsupported_file_type", detail, { extras: { accepted: [...allowed] } });
-  if (!known) {
-    throw refuse(
-      `This upload URL takes ${allowed.join(", ")}; ".${type.extension}" files have no known media type.`,
-    );
-  }
-  if (![type.mimeType, known.mime[0]].some((t) => typeAllowed(t, allowed)))
-    throw refuse(`This upload URL does not take ${type.mimeType}.`);
-}
-
-/** Merges what the app sent with what the policy fixes; a conflicting value is refused, not overridden. */
-export function applyPolicy(given: Options, policy: UploadPolicy | undefined): Options {
-  if (!policy) return given;
-  const merged: Options = { ...given };
-  for (const [name, value] of Object.entries(policy.fixed) as [keyof Options, string][]) {
-    if (given[name] !== undefined && given[name] !== value) {
-      throw new GatewayError("invalid_field", `"${name}" is fixed by this upload URL to "${value}".`);
-    }
-    merged[name] = value;
-  }
-  return merged;
 }
 
 /**
@@ -133,20 +82,6 @@ export async function receive(request: Request, env: Env, req: ReceiveRequest): 
     throw error;
   }
   const owner = req.owner;
-  if (declared !== undefined && intake.dedupe && owner !== undefined) {
-    // The registry already holds this file at this provider, with these options: answer without the body.
-    const live = await findLive(env.DB, owner, req.provider, declared, checked.options);
-    if (live) {
-      // The client may still be sending the file it need not have: instead of cutting the connection under
-      // it (a browser would see a network error, not this answer), the answer waits while the rest of the
-      // body is read and dropped, within the lingering close's bounds (http/linger.ts).
-      drainEvenUnread(request.body);
-      await stopReading(intake.stream);
-      return { ...asResult(live), deduplicated: true };
-    }
-  }
-  // A declared digest holds the file's last bytes back until it matches (./digest.ts).
-  const verified = declared === undefined ? intake.stream : verifyDigest(intake.stream, declared);
   const record = async (result: UploadResult) => {
     if (owner === undefined) return result;
     // The provider has the file: a registry failure is logged, never turned into a failed upload.
@@ -155,6 +90,30 @@ export async function receive(request: Request, env: Env, req: ReceiveRequest): 
     );
     return result;
   };
+  // The registry is looked up by a digest the caller may use: with a gateway key, the one it declares; with
+  // a ticket, only the one the ticket binds (the app's backend chose it), never the app's own: a phone
+  // must not learn what else its app holds by naming digests.
+  const lookup = policy ? policy.sha256 : declared;
+  if (lookup !== undefined && intake.dedupe && owner !== undefined) {
+    const live = await findLive(env.DB, owner, req.provider, lookup, checked.options);
+    // A ticket is answered with an existing record only if that record is what the ticket would have taken.
+    if (live && (!policy || admits(policy, live))) {
+      // The client may still be sending the file it need not have: instead of cutting the connection under
+      // it (a browser would see a network error, not this answer), the answer waits while the rest of the
+      // body is read and dropped, within the lingering close's bounds (http/linger.ts).
+      drainEvenUnread(request.body);
+      await stopReading(intake.stream);
+      if (!policy) return { ...asResult(live), deduplicated: true };
+      // A ticket's upload is a record of its own (its id, as its status and callback report it), naming the
+      // upload whose file it reuses (upload_id): deleting it leaves the provider's copy, and a staged copy,
+      // to the other records (registry/remove.ts).
+      const own = { ...asResult(live), id: req.id };
+      await record(own);
+      return { ...own, deduplicated: true };
+    }
+  }
+  // A declared digest holds the file's last bytes back until it matches (./digest.ts).
+  const verified = declared === undefined ? intake.stream : verifyDigest(intake.stream, declared);
   const watch: Watch = { ...req.watch, idleMs: idleTimeoutMs(env) };
   // The file's first bytes against what it was validated as, before a byte is forwarded or staged (and
   // after every check the declared length allows, which must not wait for the body).
@@ -199,6 +158,7 @@ export async function receive(request: Request, env: Env, req: ReceiveRequest): 
   });
   return record({
     id: req.id,
+    upload_id: req.id,
     provider: req.provider,
     status: "uploaded",
     file: {

@@ -1,0 +1,79 @@
+// Listing an owner's registry: filters, newest first, and an opaque cursor that never shifts a page.
+import type { components } from "../../../generated/gateway";
+import { GatewayError } from "../../core/errors";
+import type { ProviderId } from "../../providers/capability";
+import { type FileRecord, type FileStatus, type Row, toRecord } from "./files";
+
+type Kind = components["schemas"]["Kind"];
+
+export interface ListQuery {
+  readonly provider?: ProviderId;
+  readonly sha256?: string;
+  readonly uploadId?: string;
+  readonly kind?: Kind;
+  readonly status?: FileStatus;
+  readonly limit: number;
+  /** The `seq` of the last record of the previous page. */
+  readonly after?: number;
+}
+
+/** Cursor: the last row's seq, opaque to callers. Newer inserts have larger seq, so pages never shift. */
+export const encodeCursor = (seq: number) => btoa(`s:${seq}`).replace(/=+$/, "");
+export function decodeCursor(cursor: string): number {
+  let text = "";
+  try {
+    text = atob(cursor);
+  } catch {}
+  const match = /^s:(\d{1,15})$/.exec(text);
+  if (!match?.[1]) throw new GatewayError("invalid_field", '"cursor" is not a cursor this API returned.');
+  return Number(match[1]);
+}
+
+export async function listFiles(
+  db: D1Database,
+  owner: string,
+  q: ListQuery,
+): Promise<{ data: FileRecord[]; next_cursor: string | null }> {
+  const now = new Date().toISOString();
+  const where = ["owner = ?"];
+  const args: (string | number)[] = [owner];
+  if (q.after !== undefined) {
+    where.push("seq < ?");
+    args.push(q.after);
+  }
+  if (q.provider) {
+    where.push("provider = ?");
+    args.push(q.provider);
+  }
+  if (q.sha256) {
+    where.push("sha256 = ?");
+    args.push(q.sha256.toLowerCase());
+  }
+  if (q.uploadId) {
+    where.push("upload_id = ?");
+    args.push(q.uploadId);
+  }
+  if (q.kind) {
+    where.push("kind = ?");
+    args.push(q.kind);
+  }
+  if (q.status === "expired") {
+    where.push("status != 'deleted' AND expires_at IS NOT NULL AND expires_at <= ?");
+    args.push(now);
+  } else if (q.status === "deleted") {
+    where.push("status = 'deleted'");
+  } else if (q.status) {
+    where.push("status = ? AND (expires_at IS NULL OR expires_at > ?)");
+    args.push(q.status, now);
+  }
+  const { results } = await db
+    .prepare(`SELECT * FROM files WHERE ${where.join(" AND ")} ORDER BY seq DESC LIMIT ?`)
+    .bind(...args, q.limit + 1)
+    .all<Row>();
+  const page = results.slice(0, q.limit);
+  const last = page.at(-1);
+  return {
+    data: page.map((r) => toRecord(r)),
+    next_cursor: results.length > q.limit && last ? encodeCursor(last.seq) : null,
+  };
+}

@@ -1,0 +1,94 @@
+// What a tus creation asks for, checked before a byte is stored: Upload-Metadata against every target
+// provider (a fan-out names several) and, for a ticket's tus_url, against the ticket's rules.
+import type { Env } from "../../core/config";
+import { GatewayError } from "../../core/errors";
+import type { ProviderId } from "../../providers/capability";
+import { configured } from "../../providers/config";
+import { capability, isProviderId, resumableLimit } from "../../providers/registry";
+import { applyPolicy, checkContentTypes } from "../upload/policy";
+import { type FileType, type Options, validateName, validateOptions } from "../upload/validate";
+
+/** What a ticket fixes and bounds, as its signed claims carry it (sessions/token.ts). */
+export interface TicketRules {
+  readonly provider: ProviderId;
+  readonly max_bytes: number;
+  readonly content_types: readonly string[];
+  readonly fixed: Options;
+  readonly filename?: string;
+}
+
+export interface Plan {
+  providers: ProviderId[];
+  options: Options;
+  name: string;
+  type: FileType;
+}
+
+/** Reads and checks Upload-Metadata against every target provider (and the token's policy). */
+export function plan(
+  metadata: Record<string, string>,
+  length: number,
+  claims: TicketRules | undefined,
+  env: Env,
+): Plan {
+  const listed = (metadata.providers ?? metadata.provider ?? "")
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean);
+  if (claims && listed.some((p) => p !== claims.provider)) {
+    throw new GatewayError("invalid_field", `This upload URL is for ${claims.provider}.`);
+  }
+  const providers = claims ? [claims.provider] : [...new Set(listed)];
+  if (providers.length === 0)
+    throw new GatewayError(
+      "invalid_field",
+      'Name the provider in Upload-Metadata ("provider" or "providers").',
+    );
+  const given: Options = {};
+  for (const name of ["purpose", "user", "account"] as const)
+    if (metadata[name] !== undefined) given[name] = metadata[name];
+  const options = claims ? applyPolicy(given, { maxBytes: 0, contentTypes: [], fixed: claims.fixed }) : given;
+  const name = claims?.filename ?? metadata.filename ?? metadata.name;
+  if (claims?.filename && (metadata.filename ?? claims.filename) !== claims.filename) {
+    throw new GatewayError(
+      "invalid_field",
+      `The filename is fixed by this upload URL to "${claims.filename}".`,
+    );
+  }
+  if (!name) throw new GatewayError("filename_missing", 'Name the file in Upload-Metadata ("filename").');
+  const declared = (metadata.filetype ?? metadata.type)?.split(";")[0]?.trim().toLowerCase() || undefined;
+  let type: FileType | undefined;
+  const resolved: Options = {};
+  for (const id of providers) {
+    if (!isProviderId(id)) throw new GatewayError("unknown_provider", `No provider "${id}".`);
+    configured(env, id);
+    const cap = capability(id);
+    // Fan-out: each provider takes the options it has fields for (each adapter reads only its own).
+    const own = Object.fromEntries(
+      Object.entries(options).filter(([k]) => cap.fields.some((f) => f.name === k)),
+    );
+    Object.assign(resolved, validateOptions(cap, own));
+    type = validateName(cap, name, declared, resolved);
+    const limit = resumableLimit(cap);
+    if (length > limit) {
+      throw new GatewayError("file_too_large", `${cap.name} takes files up to ${limit} bytes.`, {
+        extras: {
+          max_bytes: limit,
+          provider: id,
+        },
+      });
+    }
+  }
+  if (claims && length > claims.max_bytes) {
+    throw new GatewayError("file_too_large", `This upload URL takes files up to ${claims.max_bytes} bytes.`, {
+      extras: {
+        max_bytes: claims.max_bytes,
+      },
+    });
+  }
+  const unused = Object.keys(options).find((k) => !(k in resolved));
+  if (unused) throw new GatewayError("invalid_field", `No provider named here takes "${unused}".`);
+  if (!type) throw new Error("unreachable: at least one provider");
+  if (claims) checkContentTypes(type, claims.content_types);
+  return { providers: providers as ProviderId[], options: resolved, name, type };
+}
