@@ -1,5 +1,6 @@
-// @mediagate/client in Node against `npm start` (spawned): the transport choice, real progress, resume, tickets,
+// @mediagate/client in Node against `npm start` (spawned): the transport choice, real progress, tickets,
 // typed errors, abort, the registry and import (when the gateway has them), and `npm pack` installing elsewhere.
+// Resuming is in client-resume.e2e.test.ts.
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -77,37 +78,6 @@ describe("@mediagate/client in Node", () => {
     expect(out.result?.file).toMatchObject({ name: "clip.mp4", size: bytes.length, sha256: hex(bytes) });
     expectProgress(seen, bytes.length);
     expect(seen.every((p) => p.transport === "tus")).toBe(true);
-  });
-
-  it("resumes an aborted tus upload of the same file after a restart (URL storage in a file)", async () => {
-    const bytes = bytesOf(12 * MiB, 3);
-    const path = join(dir, "long.mp4");
-    writeFileSync(path, bytes);
-    const controller = new AbortController();
-    const first = await mg()
-      .upload(path, {
-        provider: "useapi",
-        transport: "tus",
-        chunkSize: 4 * MiB,
-        signal: controller.signal,
-        onProgress: (p) => {
-          if (p.loaded >= 4 * MiB) controller.abort();
-        },
-      })
-      .catch((e: unknown) => e);
-    expect(first).toMatchObject({ kind: "aborted", code: "aborted" });
-    let resumedAt = -1;
-    // A new client, as after a restart: only the file under MEDIAGATE_STATE_DIR connects the two.
-    const out = await mg().upload(path, {
-      provider: "useapi",
-      transport: "tus",
-      chunkSize: 4 * MiB,
-      onResume: (offset) => {
-        resumedAt = offset;
-      },
-    });
-    expect(resumedAt).toBeGreaterThanOrEqual(4 * MiB);
-    expect(out.result?.file.sha256).toBe(hex(bytes));
   });
 
   it("mints a ticket on the backend; the app uploads with no key (single PUT and tus)", async () => {
