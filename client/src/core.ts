@@ -6,6 +6,7 @@ import type { components, paths } from "../../generated/gateway";
 import { MediagateError, problemError, toMediagateError } from "./errors";
 import { progressReporter, readBody, sendWithFetch, sendWithXhr, XhrClass } from "./single";
 import { MiB, openInMemory, reprDigest, typeOf } from "./sources";
+import { ticketFilename } from "./ticket";
 import { viaTus } from "./tus";
 import type {
   CreateUpload,
@@ -176,8 +177,8 @@ export function createCore(options: MediagateOptions, platform: Platform) {
     opts: TransferOptions & { maxRequestBytes?: number } = {},
   ): Promise<Uploaded> {
     const source = await open(input);
-    const fixed = new URL(ticket.upload_url).searchParams.get("filename");
-    const name = opts.filename ?? source.name ?? fixed ?? "upload";
+    // A ticket minted with a filename takes that name only: it wins over the input's and `filename`.
+    const name = ticketFilename(ticket) ?? opts.filename ?? source.name ?? "upload";
     const type = opts.contentType ?? ticket.headers["content-type"] ?? source.type ?? typeOf(name);
     if (source.size > ticket.max_bytes)
       throw new MediagateError(

@@ -105,6 +105,25 @@ describe("@mediagate/client in Node", () => {
     expect(status.deliveries?.[0]?.result?.file.sha256).toBe(hex(video));
   });
 
+  it("uploads to a ticket with a fixed filename whatever the input is called (single PUT and tus)", async () => {
+    const ticket = await mg().tickets.create({
+      provider: "wavespeed",
+      content_type: "image/*",
+      filename: "fixed.png",
+    });
+    const bytes = bytesOf(MiB, 27);
+    const named = new File([bytes as Uint8Array<ArrayBuffer>], "other.png", { type: "image/png" });
+    const out = await uploadWithTicket(ticket, named);
+    expect(out.result?.file).toMatchObject({ name: "fixed.png", sha256: hex(bytes) });
+
+    const big = await mg().tickets.create({ provider: "useapi", filename: "fixed.mp4" });
+    const video = bytesOf(6 * MiB, 29);
+    const viaTus = await uploadWithTicket(big, video, { maxRequestBytes: 4 * MiB });
+    expect(viaTus.transport).toBe("tus");
+    const status = await mg().uploads.get(big.id);
+    expect(status.deliveries?.[0]?.result?.file).toMatchObject({ name: "fixed.mp4", sha256: hex(video) });
+  });
+
   it("fails with one MediagateError: a problem's typed code, a network error, an abort", async () => {
     const problem = await mg()
       .upload(bytesOf(1000), { provider: "minimax", filename: "v.mp3" })
