@@ -43,4 +43,16 @@ describe("@mediagate/client in workerd", () => {
     expect((await mg.uploads.get(ticket.id)).status).toBe("completed");
     expect(typeof uploadWithTicket).toBe("function");
   });
+
+  it("uploads to a ticket with a fixed filename: the ticket's name, whatever the input or options say", async () => {
+    const ticket = await mg.tickets.create({ provider: "jimmy", filename: "fixed.png" });
+    const app = createMediagate({ baseUrl: "https://gw.test", fetch: gatewayFetch });
+    const file = new File([randomBytes(20_000) as Uint8Array<ArrayBuffer>], "other.png", {
+      type: "image/png",
+    });
+    expect((await app.uploadWithTicket(ticket, file)).result?.file.name).toBe("fixed.png");
+    const next = await mg.tickets.create({ provider: "jimmy", filename: "fixed.png" });
+    const out = await app.uploadWithTicket(next, randomBytes(20_000), { filename: "mine.png" });
+    expect(out.result?.file.name).toBe("fixed.png");
+  });
 });

@@ -1,8 +1,11 @@
 // `mediagate`: the SDK from a terminal. Exit codes: 0 success, 1 a problem (code, title, detail printed),
 // 2 usage, 130 interrupted (Ctrl-C; a resumable upload is kept and the same command resumes it).
+// Whatever came from the server (results, file lists, provider names, problems) is printed through inert() or
+// inertJson() (./terminal.ts): a hostile gateway or provider cannot drive the user's terminal.
 import { basename } from "node:path";
 import { parseArgs } from "node:util";
 import { createMediagate, MediagateError, type Progress, type ProviderId, type Purpose } from "./node";
+import { inert, inertJson } from "./terminal";
 
 const USAGE = `Usage: mediagate <command> [options]
 
@@ -45,7 +48,7 @@ function progressPrinter(label: string, tty: boolean) {
         const step = Math.floor(pct / 5);
         if (step !== lastStep) {
           lastStep = step;
-          process.stderr.write(`${label}: ${pct}% (${p.loaded}/${p.total} bytes, ${p.transport})\n`);
+          process.stderr.write(`${inert(label)}: ${pct}% (${p.loaded}/${p.total} bytes, ${p.transport})\n`);
         }
         return;
       }
@@ -59,7 +62,7 @@ function progressPrinter(label: string, tty: boolean) {
       const full = Math.round(p.fraction * width);
       const bar = `${"█".repeat(full)}${"░".repeat(width - full)}`;
       process.stderr.write(
-        `\r\x1b[2K${basename(label).slice(0, 24)} ${bar} ${String(pct).padStart(3)}% ${human(p.loaded)}/${human(p.total)} ${human(rate)}/s ETA ${seconds(eta)}`,
+        `\r\x1b[2K${inert(basename(label).slice(0, 24))} ${bar} ${String(pct).padStart(3)}% ${human(p.loaded)}/${human(p.total)} ${human(rate)}/s ETA ${seconds(eta)}`,
       );
     },
     done() {
@@ -73,7 +76,7 @@ function printProblem(error: MediagateError) {
   const lines = p
     ? [`Error ${p.status} ${p.code}: ${p.title}`, ...(p.detail ? [p.detail] : [])]
     : [`Error ${error.code}: ${error.message}`];
-  process.stderr.write(`${lines.join("\n")}\n`);
+  process.stderr.write(`${lines.map(inert).join("\n")}\n`);
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -114,7 +117,7 @@ async function main(argv: string[]): Promise<number> {
   if (!apiKey) throw new UsageError("No gateway key: pass --key or set MEDIAGATE_KEY.");
   const mg = createMediagate({ baseUrl, apiKey });
   const out = (value: unknown, text: string) =>
-    process.stdout.write(`${values.json ? JSON.stringify(value, null, 2) : text}\n`);
+    process.stdout.write(`${values.json ? inertJson(value) : text}\n`);
   const fields = {
     ...(values.purpose ? { purpose: values.purpose as Purpose } : {}),
     ...(values.user ? { user: values.user } : {}),
@@ -143,7 +146,7 @@ async function main(argv: string[]): Promise<number> {
               ...fields,
               signal: controller.signal,
               onProgress: (x) => bar.update(x),
-              onResume: (offset) => process.stderr.write(`${file}: resuming at ${offset} bytes\n`),
+              onResume: (offset) => process.stderr.write(`${inert(file)}: resuming at ${offset} bytes\n`),
               ...(values.resumable ? { transport: "tus" as const } : {}),
               ...(chunk ? { chunkSize: chunk } : {}),
             })
@@ -153,7 +156,7 @@ async function main(argv: string[]): Promise<number> {
           if (!values.json && r)
             out(
               r,
-              `${file}: ${r.provider} ${r.status} reference=${r.reference} id=${r.id}${uploaded.deduplicated ? " (deduplicated)" : ""}`,
+              `${inert(file)}: ${inert(r.provider)} ${inert(r.status)} reference=${inert(r.reference)} id=${inert(r.id)}${uploaded.deduplicated ? " (deduplicated)" : ""}`,
             );
         }
         if (values.json) out(results.length === 1 ? results[0] : results, "");
@@ -170,7 +173,7 @@ async function main(argv: string[]): Promise<number> {
         ...fields,
         ...(values.filename ? { filename: values.filename } : {}),
       });
-      out(r, `${r.provider} ${r.status} reference=${r.reference} id=${r.id}`);
+      out(r, `${inert(r.provider)} ${inert(r.status)} reference=${inert(r.reference)} id=${inert(r.id)}`);
       return 0;
     }
     case "files": {
@@ -181,13 +184,14 @@ async function main(argv: string[]): Promise<number> {
           ...(values.limit ? { limit: Number(values.limit) } : {}),
           ...(values.cursor ? { cursor: values.cursor } : {}),
         });
-        const rows = list.data.map(
-          (f) => `${f.id}  ${f.provider}  ${f.status}  ${f.file.name}  ${f.file.size}  ${f.reference}`,
+        const rows = list.data.map((f) =>
+          [f.id, f.provider, f.status, f.file.name, f.file.size, f.reference].map(inert).join("  "),
         );
         out(
           list,
-          [...rows, ...(list.next_cursor ? [`(more: --cursor ${list.next_cursor})`] : [])].join("\n") ||
-            "(no files)",
+          [...rows, ...(list.next_cursor ? [`(more: --cursor ${inert(list.next_cursor)})`] : [])].join(
+            "\n",
+          ) || "(no files)",
         );
         return 0;
       }
@@ -195,7 +199,14 @@ async function main(argv: string[]): Promise<number> {
       const record = sub === "get" ? await mg.files.get(id) : await mg.files.delete(id);
       out(
         record,
-        `${record.id}  ${record.provider}  ${record.status}  ${record.file.name}${sub === "rm" ? `  provider_deleted=${(record as { provider_deleted?: boolean }).provider_deleted}` : ""}`,
+        [record.id, record.provider, record.status, record.file.name]
+          .concat(
+            sub === "rm"
+              ? [`provider_deleted=${(record as { provider_deleted?: boolean }).provider_deleted}`]
+              : [],
+          )
+          .map(inert)
+          .join("  "),
       );
       return 0;
     }
@@ -206,7 +217,7 @@ async function main(argv: string[]): Promise<number> {
         list
           .map(
             (p) =>
-              `${p.id.padEnd(10)} ${p.configured ? "configured" : "no key    "} single request ≤ ${human(p.max_bytes)}  ${p.name}`,
+              `${inert(p.id).padEnd(10)} ${p.configured ? "configured" : "no key    "} single request ≤ ${human(Number(p.max_bytes))}  ${inert(p.name)}`,
           )
           .join("\n"),
       );
@@ -233,10 +244,16 @@ main(process.argv.slice(2)).then(
       process.exit(1);
     }
     if (error instanceof TypeError || (error as { code?: string }).code === "ENOENT") {
-      process.stderr.write(`${(error as Error).message}\n`);
+      process.stderr.write(`${inert((error as Error).message)}\n`);
       process.exit(2);
     }
-    process.stderr.write(`${(error as Error)?.stack ?? error}\n`);
+    // A stack may quote a server's answer (a parse error's message); its own line breaks are kept.
+    process.stderr.write(
+      `${String((error as Error)?.stack ?? error)
+        .split("\n")
+        .map(inert)
+        .join("\n")}\n`,
+    );
     process.exit(1);
   },
 );

@@ -1,400 +1,35 @@
 // The SDK proper, for every runtime: what differs between Node, browsers and React Native (reading a path,
-// where tus upload URLs are remembered, how a body's progress is counted) comes in as a Platform.
+// where tus upload URLs are remembered, how a body's progress is counted, hashing) comes in as a Platform.
+// The inputs and what names their content: sources.ts; one request: single.ts; tus: tus.ts.
 import createClient from "openapi-fetch";
-import * as tus from "tus-js-client";
 import type { components, paths } from "../../generated/gateway";
-import { abortError, MediagateError, networkError, problemError, toMediagateError } from "./errors";
+import { MediagateError, problemError, toMediagateError } from "./errors";
+import { progressReporter, readBody, sendWithFetch, sendWithXhr, XhrClass } from "./single";
+import { MiB, openInMemory, reprDigest, typeOf } from "./sources";
+import { ticketFilename } from "./ticket";
+import { viaTus } from "./tus";
+import type {
+  CreateUpload,
+  FileList,
+  FileRecord,
+  ImportResult,
+  MediagateOptions,
+  Platform,
+  Provider,
+  ProviderId,
+  Purpose,
+  Source,
+  TransferOptions,
+  Uploaded,
+  UploadInput,
+  UploadOptions,
+  UploadResult,
+  UploadStatus,
+  UploadTicket,
+} from "./types";
 
-export type UploadResult = components["schemas"]["UploadResult"];
-export type UploadTicket = components["schemas"]["UploadTicket"];
-export type UploadStatus = components["schemas"]["UploadStatus"];
-/** POST /v1/uploads's body; fields with a default in the spec (expires_in) may be left out. */
-export type CreateUpload = Omit<components["schemas"]["CreateUpload"], "expires_in"> &
-  Partial<Pick<components["schemas"]["CreateUpload"], "expires_in">>;
-export type Provider = components["schemas"]["Provider"];
-export type ProviderId = components["schemas"]["ProviderId"];
-export type Purpose = components["schemas"]["Purpose"];
-
-// The registry (issue 11) and URL import (issue 12) are typed from gateway.yaml once it describes them;
-// until then, these fallbacks state the shapes those issues give.
-type Dig<T, K extends readonly PropertyKey[]> = K extends readonly [
-  infer H,
-  ...infer R extends readonly PropertyKey[],
-]
-  ? H extends keyof T
-    ? Dig<T[H], R>
-    : undefined
-  : T;
-type Or<T, F> = [T] extends [undefined] ? F : T;
-type Json<P extends string, M extends string, S extends number> = Dig<
-  paths,
-  [P, M, "responses", S, "content", "application/json"]
->;
-
-/** A registry record: an UploadResult with its owner's view of it (status, options, times). */
-export type FileRecord = Or<
-  Json<"/v1/files/{id}", "get", 200>,
-  Omit<UploadResult, "status"> & {
-    status: "uploaded" | "staged" | "expired" | "deleted";
-    created_at: string;
-    options?: { purpose?: string; user?: string; account?: string };
-    provider_deleted?: boolean;
-  }
->;
-export type FileList = Or<Json<"/v1/files", "get", 200>, { data: FileRecord[]; next_cursor: string | null }>;
-export type ImportResult = UploadResult & { source_url?: string };
-
-/** What `upload` takes: a File/Blob, bytes, a Node path, or a ReadableStream with its size. */
-export type UploadInput =
-  | Blob
-  | Uint8Array
-  | string
-  | { stream: ReadableStream<Uint8Array>; size: number; name?: string; type?: string };
-
-export interface Progress {
-  /** Bytes sent so far: monotonic, ending at `total`. */
-  loaded: number;
-  total: number;
-  /** 0–1. */
-  fraction: number;
-  transport: "single" | "tus";
-}
-
-export interface TransferOptions {
-  onProgress?: (progress: Progress) => void;
-  signal?: AbortSignal;
-  /** The file's name (defaults to the File's or the path's; required for bytes and streams). */
-  filename?: string;
-  /** The media type (defaults to the Blob's, else from the extension). */
-  contentType?: string;
-  /** Hex SHA-256 of the file, when you know it: sent as Repr-Digest. */
-  sha256?: string;
-  /** On abort, also delete the partial tus upload at the gateway (default: keep it, so it can resume). */
-  terminateOnAbort?: boolean;
-  /** Force a transport; default: one request up to the single-request limit, tus above it. */
-  transport?: "single" | "tus";
-  /** tus PATCH size (default: the smaller of 50 MiB and the single-request limit). */
-  chunkSize?: number;
-  /** Called when a tus upload resumes one interrupted earlier (with the bytes already at the gateway). */
-  onResume?: (offset: number) => void;
-}
-
-export interface UploadOptions extends TransferOptions {
-  provider: ProviderId;
-  purpose?: Purpose;
-  user?: string;
-  account?: string;
-}
-
-export interface Uploaded {
-  /** The upload's result; null only for a tus upload through a ticket (the gateway answers the app no body:
-   *  your backend reads it with `uploads.get(id)` or its callback). */
-  result: UploadResult | null;
-  /** The upload id (the result's id, or the ticket's / tus upload's). */
-  id: string;
-  transport: "single" | "tus";
-  /** Whether a Repr-Digest was sent (the registry can then skip a file the provider already holds). */
-  digest_sent: boolean;
-  /** Whether the gateway answered with an existing record instead of taking the bytes. */
-  deduplicated: boolean;
-}
-
-export interface MediagateOptions {
-  baseUrl: string;
-  apiKey?: string;
-  /** A fetch to use instead of the global one (tests, workerd service bindings, instrumentation). */
-  fetch?: typeof fetch;
-  /** Where tus remembers upload URLs to resume after a restart (default: localStorage in browsers, a file in
-   *  Node). `false` turns resuming across restarts off. */
-  urlStorage?: tus.UrlStorage | false;
-}
-
-/** A file opened for upload. */
-export interface Source {
-  size: number;
-  name: string | undefined;
-  type: string | undefined;
-  /** Whole bytes in memory, when they are (Uint8Array, or a Blob); used for the digest. */
-  bytes?: Uint8Array;
-  blob?: Blob;
-  /** A one-shot stream of the file. */
-  stream(): ReadableStream<Uint8Array>;
-  /** What tus-js-client takes for it. */
-  tusInput(): unknown;
-  /** Whether tus can resume it after a restart (it has a stable fingerprint). */
-  resumable: boolean;
-}
-
-export interface Platform {
-  openPath?: (path: string) => Promise<Source>;
-  defaultUrlStorage?: () => tus.UrlStorage | undefined;
-  /** Buffer for tus in Node; Blob in browsers. */
-  bytesForTus: (bytes: Uint8Array) => unknown;
-  /** Node: fetch takes a counted stream body (duplex: half). Browsers: XHR for upload progress. */
-  countedStreams: boolean;
-}
-
-const MiB = 1024 * 1024;
-/** Files up to this size in memory are hashed for Repr-Digest (cheap: a few ms). */
-const DIGEST_MAX = 16 * MiB;
-
-const TYPES: Record<string, string> = {
-  png: "image/png",
-  jpg: "image/jpeg",
-  jpeg: "image/jpeg",
-  gif: "image/gif",
-  webp: "image/webp",
-  bmp: "image/bmp",
-  svg: "image/svg+xml",
-  tif: "image/tiff",
-  tiff: "image/tiff",
-  mp4: "video/mp4",
-  m4v: "video/x-m4v",
-  mov: "video/quicktime",
-  avi: "video/x-msvideo",
-  webm: "video/webm",
-  mkv: "video/x-matroska",
-  flv: "video/x-flv",
-  wmv: "video/x-ms-wmv",
-  "3gp": "video/3gpp",
-  ogv: "video/ogg",
-  mp3: "audio/mpeg",
-  wav: "audio/wav",
-  aac: "audio/aac",
-  m4a: "audio/mp4",
-  flac: "audio/flac",
-  ogg: "audio/ogg",
-  opus: "audio/opus",
-  txt: "text/plain",
-  zip: "application/zip",
-  pdf: "application/pdf",
-};
-export const typeOf = (name: string): string =>
-  TYPES[name.slice(name.lastIndexOf(".") + 1).toLowerCase()] ?? "application/octet-stream";
-
-/** A stream that hands out `bytes` in slices as it is read (so what was read is what was sent). */
-function sliced(bytes: Uint8Array, slice = 256 * 1024): ReadableStream<Uint8Array> {
-  let at = 0;
-  return new ReadableStream<Uint8Array>({
-    pull(controller) {
-      if (at >= bytes.byteLength) return controller.close();
-      const end = Math.min(at + slice, bytes.byteLength);
-      controller.enqueue(bytes.subarray(at, end));
-      at = end;
-    },
-  });
-}
-
-type StreamInput = Extract<UploadInput, { stream: ReadableStream<Uint8Array> }>;
-const isStreamInput = (x: UploadInput): x is StreamInput =>
-  typeof x === "object" &&
-  x !== null &&
-  typeof ReadableStream !== "undefined" &&
-  (x as { stream?: unknown }).stream instanceof ReadableStream;
-
-function openInMemory(input: UploadInput, platform: Platform): Source | undefined {
-  if (input instanceof Uint8Array) {
-    return {
-      size: input.byteLength,
-      name: undefined,
-      type: undefined,
-      bytes: input,
-      stream: () => sliced(input),
-      tusInput: () => platform.bytesForTus(input),
-      resumable: true,
-    };
-  }
-  if (typeof Blob !== "undefined" && input instanceof Blob) {
-    const name = (input as { name?: unknown }).name;
-    return {
-      size: input.size,
-      name: typeof name === "string" ? name : undefined,
-      type: input.type || undefined,
-      blob: input,
-      stream: () => input.stream(),
-      tusInput: () => input,
-      resumable: typeof name === "string",
-    };
-  }
-  if (isStreamInput(input)) {
-    const { stream, size } = input;
-    let used = false;
-    return {
-      size,
-      name: input.name,
-      type: input.type,
-      stream: () => {
-        if (used) throw new MediagateError("unexpected", "unexpected_response", "A stream can be sent once.");
-        used = true;
-        return stream;
-      },
-      tusInput: () => {
-        used = true;
-        return stream.getReader();
-      },
-      resumable: false,
-    };
-  }
-  return undefined;
-}
-
-async function sha256Base64(source: Source, given: string | undefined): Promise<string | undefined> {
-  if (given) {
-    const pairs = given.match(/[0-9a-f]{2}/gi) ?? [];
-    return btoa(String.fromCharCode(...pairs.map((h) => Number.parseInt(h, 16))));
-  }
-  if (source.size > DIGEST_MAX || typeof crypto === "undefined" || !crypto.subtle) return undefined;
-  const bytes = source.bytes ?? (source.blob ? new Uint8Array(await source.blob.arrayBuffer()) : undefined);
-  if (!bytes) return undefined;
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>));
-  let text = "";
-  for (const b of digest) text += String.fromCharCode(b);
-  return btoa(text);
-}
-
-async function readBody(response: Response): Promise<unknown> {
-  const text = await response.text();
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
-
-/** Progress that never goes back and ends at the size. */
-function progressReporter(
-  total: number,
-  transport: Progress["transport"],
-  onProgress?: TransferOptions["onProgress"],
-) {
-  let last = -1;
-  return (loaded: number) => {
-    if (!onProgress) return;
-    const value = Math.min(Math.max(loaded, last), total);
-    if (value === last) return;
-    last = value;
-    onProgress({ loaded: value, total, fraction: total === 0 ? 1 : value / total, transport });
-  };
-}
-
-interface SendSingle {
-  url: string;
-  method: "POST" | "PUT";
-  headers: Record<string, string>;
-  source: Source;
-  report: (n: number) => void;
-  signal: AbortSignal | undefined;
-}
-
-/** The part of XMLHttpRequest used here (typed locally: workerd and Node have none). */
-interface Xhr {
-  open(method: string, url: string): void;
-  setRequestHeader(name: string, value: string): void;
-  upload: { onprogress: ((e: { loaded: number }) => void) | null };
-  onload: (() => void) | null;
-  onerror: (() => void) | null;
-  onabort: (() => void) | null;
-  status: number;
-  responseText: string;
-  abort(): void;
-  send(body: Blob | null): void;
-}
-const XhrClass = () => (globalThis as { XMLHttpRequest?: new () => Xhr }).XMLHttpRequest;
-
-/** One request through XMLHttpRequest: real upload progress events in browsers and React Native. */
-function sendWithXhr({ url, method, headers, source, report, signal }: SendSingle): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const Ctor = XhrClass();
-    if (!Ctor) return reject(new TypeError("No XMLHttpRequest here."));
-    const xhr = new Ctor();
-    xhr.open(method, url);
-    for (const [k, v] of Object.entries(headers)) xhr.setRequestHeader(k, v);
-    xhr.upload.onprogress = (e) => report(e.loaded);
-    xhr.onload = () => {
-      let body: unknown = xhr.responseText;
-      try {
-        body = JSON.parse(xhr.responseText);
-      } catch {}
-      if (xhr.status >= 200 && xhr.status < 300) {
-        report(source.size);
-        resolve(body);
-      } else reject(problemError(xhr.status, body));
-    };
-    xhr.onerror = () => reject(networkError(new Error("XMLHttpRequest failed")));
-    xhr.onabort = () => reject(abortError());
-    if (signal) {
-      if (signal.aborted) return reject(abortError(signal.reason));
-      signal.addEventListener("abort", () => xhr.abort(), { once: true });
-    }
-    xhr.send(
-      (source.blob ?? (source.bytes ? new Blob([source.bytes as Uint8Array<ArrayBuffer>]) : null)) as Blob,
-    );
-  });
-}
-
-/**
- * The file as the network takes it: pulled one slice (≤ 256 KiB) at a time, with no read-ahead, so the bytes
- * handed out so far are the bytes sent (less what is in flight, which the answer confirms).
- */
-function countedStream(
-  source: ReadableStream<Uint8Array>,
-  report: (n: number) => void,
-): ReadableStream<Uint8Array> {
-  const reader = source.getReader();
-  const SLICE = 256 * 1024;
-  let pending: Uint8Array | undefined;
-  let sent = 0;
-  return new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        report(sent);
-        if (!pending?.byteLength) {
-          const { done, value } = await reader.read();
-          if (done) return controller.close();
-          pending = value;
-        }
-        const piece = pending.subarray(0, SLICE);
-        pending = pending.subarray(piece.byteLength);
-        sent += piece.byteLength;
-        controller.enqueue(piece);
-      },
-      cancel(reason) {
-        return reader.cancel(reason);
-      },
-    },
-    { highWaterMark: 0 },
-  );
-}
-
-/** One request through fetch; in Node the body is a stream counted as the network takes it. */
-async function sendWithFetch(
-  fetcher: typeof fetch,
-  counted: boolean,
-  { url, method, headers, source, report, signal }: SendSingle,
-): Promise<unknown> {
-  const body: BodyInit =
-    counted || (!source.bytes && !source.blob)
-      ? countedStream(source.stream(), report)
-      : ((source.blob ?? source.bytes) as BodyInit);
-  let response: Response;
-  try {
-    response = await fetcher(url, {
-      method,
-      headers: { ...headers, "content-length": String(source.size) },
-      body,
-      signal: signal ?? null,
-      duplex: "half",
-    } as RequestInit);
-  } catch (error) {
-    throw toMediagateError(error, signal);
-  }
-  const answer = await readBody(response).catch((error) => {
-    throw toMediagateError(error, signal);
-  });
-  if (!response.ok) throw problemError(response.status, answer);
-  report(source.size);
-  return answer;
-}
+export { typeOf } from "./sources";
+export * from "./types";
 
 const dedupedOf = (result: UploadResult) => (result as { deduplicated?: unknown }).deduplicated === true;
 
@@ -473,7 +108,7 @@ export function createCore(options: MediagateOptions, platform: Platform) {
     extra: Record<string, string>,
     opts: TransferOptions,
   ): Promise<{ result: UploadResult; digest: boolean }> {
-    const digest = await sha256Base64(source, opts.sha256);
+    const digest = await reprDigest(source, opts.sha256);
     const headers: Record<string, string> = { "content-type": type, ...extra };
     if (digest) headers["repr-digest"] = `sha-256=:${digest}:`;
     const target = new URL(url);
@@ -485,79 +120,6 @@ export function createCore(options: MediagateOptions, platform: Platform) {
       ? sendWithXhr(request)
       : sendWithFetch(fetcher, platform.countedStreams, request))) as UploadResult;
     return { result, digest: digest !== undefined };
-  }
-
-  /** A tus upload, resumed from a previous one of the same file where the URL storage remembers it. */
-  function viaTus(
-    endpoint: string,
-    source: Source,
-    metadata: Record<string, string>,
-    headers: Record<string, string>,
-    chunkSize: number,
-    opts: TransferOptions,
-  ): Promise<string> {
-    const report = progressReporter(source.size, "tus", opts.onProgress);
-    const { signal } = opts;
-    return new Promise<string>((resolve, reject) => {
-      if (signal?.aborted) return reject(abortError(signal.reason));
-      const resumable = source.resumable && urlStorage !== undefined;
-      const tag = JSON.stringify(metadata);
-      const upload = new tus.Upload(source.tusInput() as Blob, {
-        endpoint,
-        uploadSize: source.size,
-        chunkSize,
-        metadata,
-        headers,
-        retryDelays: [0, 1000, 3000, 5000],
-        removeFingerprintOnSuccess: true,
-        storeFingerprintForResuming: resumable,
-        ...(resumable && urlStorage ? { urlStorage } : {}),
-        fingerprint: async (file, o) => {
-          const base = await tus.defaultOptions.fingerprint(file, o);
-          return base ? `${base}-${tag}` : (null as unknown as string);
-        },
-        onProgress: (sent) => report(sent),
-        onSuccess: () => {
-          report(source.size);
-          resolve(upload.url ?? "");
-        },
-        onError: (error) => {
-          const response = (error as tus.DetailedError).originalResponse;
-          if (signal?.aborted) return reject(abortError(error));
-          if (response) {
-            let body: unknown = response.getBody();
-            try {
-              body = JSON.parse(String(body));
-            } catch {}
-            return reject(problemError(response.getStatus(), body));
-          }
-          reject(networkError(error));
-        },
-      });
-      signal?.addEventListener(
-        "abort",
-        () => {
-          upload.abort(opts.terminateOnAbort === true).catch(() => {});
-          reject(abortError(signal.reason));
-        },
-        { once: true },
-      );
-      const start = async () => {
-        if (resumable) {
-          const previous = await upload.findPreviousUploads();
-          const last = previous[0];
-          if (last) {
-            upload.resumeFromPreviousUpload(last);
-            upload.options.onAfterResponse = (req, res) => {
-              if (req.getMethod() === "HEAD" && res.getStatus() < 300)
-                opts.onResume?.(Number(res.getHeader("upload-offset") ?? 0));
-            };
-          }
-        }
-        upload.start();
-      };
-      start().catch((error) => reject(toMediagateError(error, signal)));
-    });
   }
 
   const idOfTusUrl = (url: string) => new URL(url).pathname.split("/").pop() ?? "";
@@ -585,7 +147,15 @@ export function createCore(options: MediagateOptions, platform: Platform) {
         return { result, id: result.id, transport, digest_sent: digest, deduplicated: dedupedOf(result) };
       }
       const meta = { filename: name, filetype: type, provider: opts.provider, ...fields };
-      const url = await viaTus(`${baseUrl}/v1/tus`, source, meta, auth, chunkFor(limit, opts), opts);
+      const url = await viaTus({
+        endpoint: `${baseUrl}/v1/tus`,
+        source,
+        metadata: meta,
+        headers: auth,
+        chunkSize: chunkFor(limit, opts),
+        urlStorage,
+        opts,
+      });
       const id = idOfTusUrl(url);
       const status = await unwrap(api.GET("/v1/uploads/{id}", { params: { path: { id } } }));
       const result = status.result ?? status.deliveries?.[0]?.result;
@@ -607,8 +177,8 @@ export function createCore(options: MediagateOptions, platform: Platform) {
     opts: TransferOptions & { maxRequestBytes?: number } = {},
   ): Promise<Uploaded> {
     const source = await open(input);
-    const fixed = new URL(ticket.upload_url).searchParams.get("filename");
-    const name = opts.filename ?? source.name ?? fixed ?? "upload";
+    // A ticket minted with a filename takes that name only: it wins over the input's and `filename`.
+    const name = ticketFilename(ticket) ?? opts.filename ?? source.name ?? "upload";
     const type = opts.contentType ?? ticket.headers["content-type"] ?? source.type ?? typeOf(name);
     if (source.size > ticket.max_bytes)
       throw new MediagateError(
@@ -624,7 +194,15 @@ export function createCore(options: MediagateOptions, platform: Platform) {
         return { result, id: result.id, transport, digest_sent: digest, deduplicated: dedupedOf(result) };
       }
       const meta = { filename: name, filetype: type };
-      await viaTus(ticket.tus_url ?? "", source, meta, {}, chunkFor(limit, opts), opts);
+      await viaTus({
+        endpoint: ticket.tus_url ?? "",
+        source,
+        metadata: meta,
+        headers: {},
+        chunkSize: chunkFor(limit, opts),
+        urlStorage,
+        opts,
+      });
       return { result: null, id: ticket.id, transport, digest_sent: false, deduplicated: false };
     } catch (error) {
       throw toMediagateError(error, opts.signal);
@@ -635,7 +213,7 @@ export function createCore(options: MediagateOptions, platform: Platform) {
     upload,
     uploadWithTicket,
     providers,
-    /** Import a file from a URL (issue 12's JSON body on POST /v1/providers/{p}/files). */
+    /** Import a file from a URL (a JSON body on POST /v1/providers/{p}/files). */
     import(
       url: string,
       opts: {

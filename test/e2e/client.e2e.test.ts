@@ -1,5 +1,6 @@
-// @mediagate/client in Node against `npm start` (spawned): the transport choice, real progress, resume, tickets,
+// @mediagate/client in Node against `npm start` (spawned): the transport choice, real progress, tickets,
 // typed errors, abort, the registry and import (when the gateway has them), and `npm pack` installing elsewhere.
+// Resuming is in client-resume.e2e.test.ts.
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -79,37 +80,6 @@ describe("@mediagate/client in Node", () => {
     expect(seen.every((p) => p.transport === "tus")).toBe(true);
   });
 
-  it("resumes an aborted tus upload of the same file after a restart (URL storage in a file)", async () => {
-    const bytes = bytesOf(12 * MiB, 3);
-    const path = join(dir, "long.mp4");
-    writeFileSync(path, bytes);
-    const controller = new AbortController();
-    const first = await mg()
-      .upload(path, {
-        provider: "useapi",
-        transport: "tus",
-        chunkSize: 4 * MiB,
-        signal: controller.signal,
-        onProgress: (p) => {
-          if (p.loaded >= 4 * MiB) controller.abort();
-        },
-      })
-      .catch((e: unknown) => e);
-    expect(first).toMatchObject({ kind: "aborted", code: "aborted" });
-    let resumedAt = -1;
-    // A new client, as after a restart: only the file under MEDIAGATE_STATE_DIR connects the two.
-    const out = await mg().upload(path, {
-      provider: "useapi",
-      transport: "tus",
-      chunkSize: 4 * MiB,
-      onResume: (offset) => {
-        resumedAt = offset;
-      },
-    });
-    expect(resumedAt).toBeGreaterThanOrEqual(4 * MiB);
-    expect(out.result?.file.sha256).toBe(hex(bytes));
-  });
-
   it("mints a ticket on the backend; the app uploads with no key (single PUT and tus)", async () => {
     const ticket = await mg().tickets.create({ provider: "wavespeed", content_type: "image/*" });
     const bytes = bytesOf(2 * MiB, 5);
@@ -133,6 +103,25 @@ describe("@mediagate/client in Node", () => {
     const status = await mg().uploads.get(big.id);
     expect(status.status).toBe("completed");
     expect(status.deliveries?.[0]?.result?.file.sha256).toBe(hex(video));
+  });
+
+  it("uploads to a ticket with a fixed filename whatever the input is called (single PUT and tus)", async () => {
+    const ticket = await mg().tickets.create({
+      provider: "wavespeed",
+      content_type: "image/*",
+      filename: "fixed.png",
+    });
+    const bytes = bytesOf(MiB, 27);
+    const named = new File([bytes as Uint8Array<ArrayBuffer>], "other.png", { type: "image/png" });
+    const out = await uploadWithTicket(ticket, named);
+    expect(out.result?.file).toMatchObject({ name: "fixed.png", sha256: hex(bytes) });
+
+    const big = await mg().tickets.create({ provider: "useapi", filename: "fixed.mp4" });
+    const video = bytesOf(6 * MiB, 29);
+    const viaTus = await uploadWithTicket(big, video, { maxRequestBytes: 4 * MiB });
+    expect(viaTus.transport).toBe("tus");
+    const status = await mg().uploads.get(big.id);
+    expect(status.deliveries?.[0]?.result?.file).toMatchObject({ name: "fixed.mp4", sha256: hex(video) });
   });
 
   it("fails with one MediagateError: a problem's typed code, a network error, an abort", async () => {
