@@ -1,9 +1,9 @@
-// What a ticket fixes that the app must follow. specs/gateway.yaml's UploadTicket does not carry the filename
-// a ticket was minted with, so it is read from the ticket's token: base64url(JSON claims) "." signature,
-// readable by anyone by design (worker/services/sessions/token.ts); the gateway verifies the signature.
+// What a ticket fixes that the app must follow: its filename. A ticket carries it (UploadTicket.filename);
+// one minted by a gateway from before that field has it only in its token — base64url(JSON claims) "."
+// signature, readable by anyone by design (worker/services/sessions/token.ts; the gateway verifies it).
 import type { UploadTicket } from "./types";
 
-type TicketUrls = Pick<UploadTicket, "upload_url"> & { tus_url?: string };
+type TicketUrls = Pick<UploadTicket, "upload_url" | "filename"> & { tus_url?: string };
 
 function claimsOf(ticket: TicketUrls): Record<string, unknown> | undefined {
   for (const url of [ticket.upload_url, ticket.tus_url]) {
@@ -22,9 +22,7 @@ function claimsOf(ticket: TicketUrls): Record<string, unknown> | undefined {
 
 /** The filename the ticket fixes (the gateway refuses any other), or undefined when it fixes none. */
 export function ticketFilename(ticket: TicketUrls): string | undefined {
-  // Should UploadTicket gain a `filename`, it is the ticket's own word.
-  const own = (ticket as { filename?: unknown }).filename;
-  if (typeof own === "string" && own) return own;
+  if (ticket.filename) return ticket.filename;
   const claimed = claimsOf(ticket)?.filename;
   return typeof claimed === "string" && claimed ? claimed : undefined;
 }
