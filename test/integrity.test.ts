@@ -144,7 +144,7 @@ describe("3. claims cannot be held forever", () => {
     const t = await ticket({ provider: "jimmy", callback_url: `${emulatorUrl()}/__callbacks/${name}` });
     const upload = uploadSession(gw, t.id);
     // An invocation claims the URL and dies before finishing.
-    expect(await upload.begin("dead-invocation")).toEqual({ ok: true, value: undefined });
+    expect(await upload.begin("dead-invocation", undefined)).toEqual({ ok: true, value: undefined });
     await problemOf(await call(put(t, `${marker()}.png`, randomBytes(10), 10)), 409, "token_used");
     // Its lease lapses: rewind the stored heartbeat past the lease (what time would do).
     await runInDurableObject(upload, async (_o, state) => {

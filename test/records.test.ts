@@ -24,6 +24,33 @@ const next = <T>(step: R.Step<T>): R.Stored => {
   return step.next;
 };
 
+describe("ownership", () => {
+  it("the owner stamped at creation may see it; another owner, an unowned record's viewer, or another upload's ticket may not", () => {
+    const owned = R.fresh(record(), null, { owner: "a" });
+    expect(R.permits(owned, { owner: "a" })).toBe(true);
+    expect(R.permits(owned, { owner: "b" })).toBe(false);
+    expect(R.permits(owned, { upload: "u1" })).toBe(true);
+    expect(R.permits(owned, { upload: "u2" })).toBe(false);
+    expect(R.permits(undefined, { owner: "a" })).toBe(false);
+    // Stored before owners were kept: no key sees it, until its token's claim names the owner.
+    const legacy = R.fresh(record(), null);
+    expect(R.permits(legacy, { owner: "a" })).toBe(false);
+    const claimed = next(R.claim(legacy, T0, "l", "a"));
+    expect(R.permits(claimed, { owner: "a" })).toBe(true);
+    // A claim never changes an owner already stamped.
+    expect(next(R.claim(owned, T0, "l", "b")).owner).toBe("a");
+  });
+
+  it(`a signed URL is used up after ${LIMITS.ticketAttempts} failed attempts`, () => {
+    let stored = R.fresh(record(), null, { owner: "a" });
+    for (let i = 0; i < LIMITS.ticketAttempts; i++) {
+      stored = next(R.finish(next(R.claim(stored, T0, `l${i}`)), T0, `l${i}`, problem));
+    }
+    expect(stored.failures).toBe(LIMITS.ticketAttempts);
+    expect(R.claim(stored, T0, "last")).toEqual({ refused: "exhausted" });
+  });
+});
+
 describe("single-request claims", () => {
   const start = R.fresh(record(), "https://backend.example/hook");
 

@@ -5,8 +5,9 @@ import { describe, expect, it } from "vitest";
 import type { components } from "../generated/gateway";
 import type { Env } from "../worker/core/config";
 import { LIMITS } from "../worker/core/limits";
+import { backoffMs } from "../worker/services/records/schedule";
 import { deliverCallback, signature } from "../worker/services/sessions/callback";
-import { backoffMs, CALLBACK_ATTEMPTS, uploadSession } from "../worker/services/sessions/session";
+import { uploadSession } from "../worker/services/sessions/session";
 import { CLOCK_SKEW_SECONDS, type Claims, sign, verify } from "../worker/services/sessions/token";
 import {
   call,
@@ -584,7 +585,7 @@ describe("callbacks", () => {
     expect(await received(name)).toHaveLength(1);
     expect(await upload.callbackState()).toMatchObject({ attempts: 3, delivered: true });
     expect(backoffMs(1)).toBe(1000);
-    expect(backoffMs(CALLBACK_ATTEMPTS)).toBeLessThanOrEqual(3_600_000);
+    expect(backoffMs(LIMITS.callbackAttempts)).toBeLessThanOrEqual(3_600_000);
   });
 });
 

@@ -149,7 +149,7 @@ export async function uploadWithToken(request: IRequest, env: Env): Promise<Resp
   const upload = uploadSession(env, id);
   const lease = crypto.randomUUID();
   try {
-    unwrap(await upload.begin(lease));
+    unwrap(await upload.begin(lease, claims.owner));
   } catch (error) {
     // Refused while the client may still be sending: the answer lingers (http/linger.ts), the body drains.
     drainEvenUnread(request.body);

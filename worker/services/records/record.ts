@@ -165,7 +165,7 @@ export function settle(
  * Claims a signed URL for one single-request upload. A failed upload may be tried again until the URL
  * expires (a phone that lost its connection retries); a claim whose lease lapsed is failed first.
  */
-export function claim(stored: Stored | undefined, now: number, leaseId: string): Step<void> {
+export function claim(stored: Stored | undefined, now: number, leaseId: string, owner?: string): Step<void> {
   if (!stored) return { refused: "unknown" };
   let base = stored;
   if (base.lease && leaseLapsed(base.lease, now)) base = failLapsed(base, now);
@@ -176,7 +176,9 @@ export function claim(stored: Stored | undefined, now: number, leaseId: string):
   if ((base.failures ?? 0) >= LIMITS.ticketAttempts) return { refused: "exhausted" };
   const { error: _previous, ...rest } = base.record;
   const lease: Lease = { id: leaseId, startedAt: now, heartbeatAt: now };
-  return { next: { ...base, record: { ...rest, status: "receiving" }, lease }, value: undefined };
+  // A record stored before owners were kept takes the owner its (verified) token names.
+  const owned = base.owner === undefined && owner !== undefined ? { owner } : {};
+  return { next: { ...base, ...owned, record: { ...rest, status: "receiving" }, lease }, value: undefined };
 }
 
 /** One more failed attempt at a signed URL (claim() refuses once there have been LIMITS.ticketAttempts). */

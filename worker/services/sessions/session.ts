@@ -30,10 +30,6 @@ export const uploadSession = (env: Env, id: string) => {
   return namespace.get(namespace.idFromName(id));
 };
 
-/** Callback attempts before giving up, and the backoff between them (records/record.ts). */
-export const CALLBACK_ATTEMPTS = LIMITS.callbackAttempts;
-export const backoffMs = S.backoffMs;
-
 /** Why a signed URL could not be claimed, as the problem the app gets. */
 export function claimRefused(reason: R.Refusal): GatewayError {
   if (reason === "expired") return new GatewayError("token_expired", "This upload URL has expired.");
@@ -119,8 +115,9 @@ export class UploadSession extends DurableObject<Env> {
     return R.permits(stored, caller) ? R.current(stored, Date.now()) : null;
   }
 
-  begin(leaseId: string): Promise<Outcome<void>> {
-    return outcome(() => this.step((s, now) => R.claim(s, now, leaseId)));
+  /** Claims the signed URL for one upload; `owner` (the token's) is kept by a record stored without one. */
+  begin(leaseId: string, owner: string | undefined): Promise<Outcome<void>> {
+    return outcome(() => this.step((s, now) => R.claim(s, now, leaseId, owner)));
   }
 
   renew(leaseId: string): Promise<Outcome<void>> {
