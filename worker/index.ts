@@ -5,20 +5,18 @@ import { drainWanted } from "./core/bytes";
 import type { Env } from "./core/config";
 import { GatewayError, problemResponse } from "./core/errors";
 import { withAuth } from "./http/auth";
+import type { Args } from "./http/context";
 import { corsify, preflight, withPreflight } from "./http/cors";
 import { answer, lingerOn } from "./http/linger";
 import { serveContent } from "./http/routes/content";
 import { deleteRegistryFile, getRegistryFile, listRegistry } from "./http/routes/file-registry";
-import { type ProviderRequest, uploadFile, withProvider } from "./http/routes/files";
+import { uploadFile, withProvider } from "./http/routes/files";
 import { health, listProviders, openapi } from "./http/routes/meta";
-import { retryUpload, tusCreate, tusOptions, tusOverride, tusResource } from "./http/routes/tus";
+import { retryUpload, tusCreate, tusify, tusOptions, tusOverride, tusResource } from "./http/routes/tus";
 import { createUpload, getUpload, uploadWithToken } from "./http/routes/uploads";
 import { sweep } from "./services/staging/cleanup";
-import { TUS_VERSION } from "./services/tus/protocol";
 
 export { UploadSession } from "./services/sessions/session";
-
-type Args = [Env, ExecutionContext];
 
 const notFound = (request: IRequest): never => {
   throw new GatewayError("not_found", `No route for ${request.method} ${new URL(request.url).pathname}.`);
@@ -30,14 +28,6 @@ const methodNotAllowed =
       headers: { allow },
     });
   };
-
-/** tus answers, errors included, carry Tus-Resumable. */
-const tusify = (response: Response, request: IRequest) => {
-  if (!new URL(request.url).pathname.startsWith("/v1/tus")) return response;
-  const out = new Response(response.body, response);
-  out.headers.set("tus-resumable", TUS_VERSION);
-  return out;
-};
 
 /**
  * A refusal leaves no body half-read: an unread one is cancelled, so the runtime stops receiving it (and
@@ -78,9 +68,7 @@ router
   // Everything else under /v1 needs a gateway key.
   .all("/v1/*", withAuth)
   .get("/v1/providers", listProviders)
-  .post("/v1/providers/:provider/files", withProvider, (r: IRequest, env: Env) =>
-    uploadFile(r as ProviderRequest, env),
-  )
+  .post("/v1/providers/:provider/files", withProvider, uploadFile)
   .all("/v1/providers/:provider/files", methodNotAllowed("POST"))
   .get("/v1/files", listRegistry)
   .all("/v1/files", methodNotAllowed("GET"))
@@ -96,7 +84,7 @@ export default {
   // Every body behind a lingering close (http/linger.ts): an answer decided mid-upload reaches the client.
   fetch: async (request, env, ctx) => {
     lingerOn(request);
-    return answer(request, await router.fetch(request, env, ctx));
+    return answer(request, await router.fetch(request, env, ctx, {}));
   },
   /** Daily (wrangler.toml [triggers]): the backstop sweep of staged files. */
   scheduled: async (controller, env) => {

@@ -134,14 +134,23 @@ export function bodyError(error: unknown): GatewayError {
   });
 }
 
-/** Renders any thrown value as a problem+json response. */
-export function problemResponse(error: unknown, instance?: string): Response {
+/** The one renderer: a problem document as an application/problem+json response (RFC 9457 §3). */
+export function renderProblem(problem: Problem, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(problem), {
+    status: problem.status,
+    headers: { ...headers, "content-type": "application/problem+json" },
+  });
+}
+
+/** Renders any thrown value as a problem+json response, with the error's headers and `headers`. */
+export function problemResponse(
+  error: unknown,
+  instance?: string,
+  headers: Record<string, string> = {},
+): Response {
   const err = asGatewayError(error);
   // The cause stays in the logs: a provider's raw answer or a stack never reaches the client.
   if (err.cause !== undefined && err.code !== "internal_error")
     console.warn(`${err.code}:`, err.message, err.cause);
-  return new Response(JSON.stringify(err.toProblem(instance)), {
-    status: err.status,
-    headers: { "content-type": "application/problem+json", ...err.headers },
-  });
+  return renderProblem(err.toProblem(instance), { ...err.headers, ...headers });
 }

@@ -3,6 +3,7 @@ import type { IRequest } from "itty-router";
 import { type Env, gatewayKeys } from "../core/config";
 import { GatewayError } from "../core/errors";
 import { ownerOf } from "../services/registry/files";
+import type { Vars } from "./context";
 
 const encoder = new TextEncoder();
 
@@ -12,7 +13,7 @@ async function sameSecret(given: ArrayBuffer, expected: string): Promise<boolean
   return crypto.subtle.timingSafeEqual(given, theirs);
 }
 
-export async function withAuth(request: IRequest, env: Env): Promise<void> {
+export async function withAuth(request: IRequest, env: Env, _ctx: unknown, vars: Vars): Promise<void> {
   const keys = gatewayKeys(env);
   if (keys.length === 0) {
     throw new GatewayError(
@@ -26,13 +27,6 @@ export async function withAuth(request: IRequest, env: Env): Promise<void> {
   const results = await Promise.all(keys.map((k) => sameSecret(given, k)));
   // Every key is compared (no early exit), so timing says nothing about which key matched.
   if (!results.includes(true)) throw new GatewayError("unauthorized", "The gateway API key is not valid.");
-  // The registry's tenant: a fingerprint of the key (services/registry/files.ts).
-  Object.assign(request, { owner: await ownerOf(match[1]) });
-}
-
-/** The registry owner withAuth found for this request. */
-export function ownerOfRequest(request: IRequest): string {
-  const owner = (request as IRequest & { owner?: string }).owner;
-  if (!owner) throw new Error("unreachable: a route behind withAuth");
-  return owner;
+  // The tenant: a fingerprint of the key (services/registry/files.ts), never the key.
+  vars.owner = await ownerOf(match[1]);
 }

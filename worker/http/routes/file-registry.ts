@@ -10,7 +10,7 @@ import { type FileRecord, getFiles } from "../../services/registry/files";
 import { decodeCursor, type ListQuery, listFiles } from "../../services/registry/list";
 import { removeFile } from "../../services/registry/remove";
 import { uploadSession } from "../../services/sessions/session";
-import { ownerOfRequest } from "../auth";
+import { need, type Vars } from "../context";
 
 type Kind = components["schemas"]["Kind"];
 type FileStatus = components["schemas"]["FileStatus"];
@@ -51,17 +51,22 @@ function listQuery(url: URL): ListQuery {
   };
 }
 
-export async function listRegistry(request: IRequest, env: Env): Promise<Response> {
-  const page = await listFiles(env.DB, ownerOfRequest(request), listQuery(new URL(request.url)));
+export async function listRegistry(
+  request: IRequest,
+  env: Env,
+  _ctx: unknown,
+  vars: Vars,
+): Promise<Response> {
+  const page = await listFiles(env.DB, need(vars, "owner"), listQuery(new URL(request.url)));
   return Response.json(page);
 }
 
 /** The caller's record under this id (and ?provider=, which a fan-out's shared id needs). */
-async function oneRecord(request: IRequest, env: Env): Promise<FileRecord> {
+async function oneRecord(request: IRequest, env: Env, vars: Vars): Promise<FileRecord> {
   const id = request.params.id ?? "";
   const provider = new URL(request.url).searchParams.get("provider") ?? undefined;
   if (provider !== undefined && !isProviderId(provider)) throw bad(`No provider "${provider}".`);
-  const found = await getFiles(env.DB, ownerOfRequest(request), id, provider);
+  const found = await getFiles(env.DB, need(vars, "owner"), id, provider);
   const [first] = found;
   if (!first) throw new GatewayError("not_found", `No file "${id}".`);
   if (found.length > 1) {
@@ -70,12 +75,22 @@ async function oneRecord(request: IRequest, env: Env): Promise<FileRecord> {
   return first;
 }
 
-export async function getRegistryFile(request: IRequest, env: Env): Promise<Response> {
-  return Response.json(await oneRecord(request, env));
+export async function getRegistryFile(
+  request: IRequest,
+  env: Env,
+  _ctx: unknown,
+  vars: Vars,
+): Promise<Response> {
+  return Response.json(await oneRecord(request, env, vars));
 }
 
-export async function deleteRegistryFile(request: IRequest, env: Env): Promise<Response> {
-  const record = await oneRecord(request, env);
+export async function deleteRegistryFile(
+  request: IRequest,
+  env: Env,
+  _ctx: unknown,
+  vars: Vars,
+): Promise<Response> {
+  const record = await oneRecord(request, env, vars);
   const needsStaged = (uploadId: string) => uploadSession(env, uploadId).needsStaged();
-  return Response.json(await removeFile(env, ownerOfRequest(request), record, needsStaged));
+  return Response.json(await removeFile(env, need(vars, "owner"), record, needsStaged));
 }

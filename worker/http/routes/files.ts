@@ -7,28 +7,24 @@ import { configured, type ProviderConfig } from "../../providers/config";
 import { isProviderId } from "../../providers/registry";
 import { importFile } from "../../services/import/import";
 import { receive, statusOf } from "../../services/upload/receive";
-import { ownerOfRequest } from "../auth";
+import { need, type Vars } from "../context";
 import { readJsonObject } from "../json";
 import { validateBody } from "../schema";
 
-export interface ProviderRequest extends IRequest {
-  provider: ProviderId;
-  providerConfig: ProviderConfig;
-}
-
 /** withProvider: a known provider, for which the gateway holds a key. */
-export function withProvider(request: IRequest, env: Env): void {
+export function withProvider(request: IRequest, env: Env, _ctx: unknown, vars: Vars): void {
   const id = request.params.provider ?? "";
   if (!isProviderId(id)) throw new GatewayError("unknown_provider", `No provider "${id}".`);
-  Object.assign(request, { provider: id, providerConfig: configured(env, id) });
+  vars.provider = { id, config: configured(env, id) };
 }
 
-export async function uploadFile(request: ProviderRequest, env: Env): Promise<Response> {
+export async function uploadFile(request: IRequest, env: Env, _ctx: unknown, vars: Vars): Promise<Response> {
+  const provider = need(vars, "provider");
   const target = {
     id: crypto.randomUUID(),
-    provider: request.provider,
-    config: request.providerConfig,
-    owner: ownerOfRequest(request),
+    provider: provider.id,
+    config: provider.config,
+    owner: need(vars, "owner"),
   };
   // application/json: an import from a URL (services/import); anything else is the file itself.
   const type = request.headers.get("content-type")?.split(";")[0]?.trim().toLowerCase();

@@ -28,7 +28,16 @@ import {
   tusHeaders,
 } from "../../services/tus/protocol";
 import { hexDigest, oneDigest } from "../../services/upload/digest";
-import { ownerOfRequest, withAuth } from "../auth";
+import { withAuth } from "../auth";
+import { need, type Vars } from "../context";
+
+/** tus answers, errors included, carry Tus-Resumable (the router's last step for every answer). */
+export function tusify(response: Response, request: IRequest): Response {
+  if (!new URL(request.url).pathname.startsWith("/v1/tus")) return response;
+  const out = new Response(response.body, response);
+  out.headers.set("tus-resumable", TUS_VERSION);
+  return out;
+}
 
 /** OPTIONS: what this server speaks (also answers CORS preflights; see cors.ts). */
 export function tusOptions(): Response {
@@ -52,10 +61,15 @@ function requireTusVersion(request: Request): void {
 }
 
 /** A token's claims (from ?token=), or undefined after a gateway key has been checked. */
-async function authorize(request: IRequest, env: Env, id: string | undefined): Promise<Claims | undefined> {
+async function authorize(
+  request: IRequest,
+  env: Env,
+  vars: Vars,
+  id: string | undefined,
+): Promise<Claims | undefined> {
   const token = new URL(request.url).searchParams.get("token");
   if (token === null) {
-    await withAuth(request, env);
+    await withAuth(request, env, undefined, vars);
     return undefined;
   }
   if (!env.SIGNING_SECRET) throw new GatewayError("invalid_token", "This upload URL is not valid.");
@@ -127,10 +141,10 @@ async function toSession(
   }
 }
 
-export async function tusCreate(request: IRequest, env: Env): Promise<Response> {
+export async function tusCreate(request: IRequest, env: Env, _ctx: unknown, vars: Vars): Promise<Response> {
   requireTusVersion(request);
   const origin = publicOrigin(request, env);
-  const claims = await authorize(request, env, undefined);
+  const claims = await authorize(request, env, vars, undefined);
   if (request.headers.has("upload-defer-length")) {
     throw new GatewayError("invalid_field", "Upload-Defer-Length is not supported: send Upload-Length.");
   }
@@ -159,7 +173,7 @@ export async function tusCreate(request: IRequest, env: Env): Promise<Response> 
       ? claims.owner === undefined
         ? {}
         : { owner: claims.owner }
-      : { owner: ownerOfRequest(request) }),
+      : { owner: need(vars, "owner") }),
     ...(sha256 === undefined ? {} : { sha256 }),
   };
   const record: UploadRecord = {
@@ -196,16 +210,17 @@ export async function tusCreate(request: IRequest, env: Env): Promise<Response> 
 }
 
 /** HEAD, PATCH, DELETE /v1/tus/:id. */
-export const tusResource = (request: IRequest, env: Env) => resource(request, env, request.method);
+export const tusResource = (request: IRequest, env: Env, _ctx: unknown, vars: Vars) =>
+  resource(request, env, vars, request.method);
 
 /** A request to an upload, as `method` (the request's own, or the one a POST stands for). */
-async function resource(request: IRequest, env: Env, method: string): Promise<Response> {
+async function resource(request: IRequest, env: Env, vars: Vars, method: string): Promise<Response> {
   requireTusVersion(request);
   const id = request.params.id ?? "";
-  const claims = await authorize(request, env, id);
+  const claims = await authorize(request, env, vars, id);
   if (claims && claims.id !== id) throw new GatewayError("invalid_token", "This upload URL is not valid.");
   if (method === "PATCH") checkBody(request, env);
-  const caller: Caller = claims ? { upload: claims.id } : { owner: ownerOfRequest(request) };
+  const caller: Caller = claims ? { upload: claims.id } : { owner: need(vars, "owner") };
   return toSession(env, id, request, method, request.headers, caller);
 }
 
@@ -213,7 +228,7 @@ async function resource(request: IRequest, env: Env, method: string): Promise<Re
  * POST /v1/tus/:id with X-HTTP-Method-Override: PATCH or DELETE, for clients that cannot send those
  * methods (tus-js-client's overridePatchMethod; the tus protocol's "X-HTTP-Method-Override" section).
  */
-export function tusOverride(request: IRequest, env: Env): Promise<Response> {
+export function tusOverride(request: IRequest, env: Env, _ctx: unknown, vars: Vars): Promise<Response> {
   const method = request.headers.get("x-http-method-override")?.trim().toUpperCase() ?? "";
   if (method !== "PATCH" && method !== "DELETE") {
     throw new GatewayError(
@@ -224,12 +239,12 @@ export function tusOverride(request: IRequest, env: Env): Promise<Response> {
       { headers: { allow: "HEAD, PATCH, DELETE, POST" } },
     );
   }
-  return resource(request, env, method);
+  return resource(request, env, vars, method);
 }
 
 /** POST /v1/uploads/:id/retry (gateway key): deliver a staged file again. */
-export async function retryUpload(request: IRequest, env: Env): Promise<Response> {
+export async function retryUpload(request: IRequest, env: Env, _ctx: unknown, vars: Vars): Promise<Response> {
   const id = request.params.id ?? "";
-  const caller = { owner: ownerOfRequest(request) };
+  const caller = { owner: need(vars, "owner") };
   return Response.json(unwrap(await uploadSession(env, id).retry(new URL(request.url).pathname, caller)));
 }

@@ -17,7 +17,7 @@ import { type Claims, sign, verify } from "../../services/sessions/token";
 import { checkContentTypes } from "../../services/upload/policy";
 import { receive, statusOf } from "../../services/upload/receive";
 import { type Options, validateName, validateOptions } from "../../services/upload/validate";
-import { ownerOfRequest } from "../auth";
+import { need, type Vars } from "../context";
 import { readJsonObject } from "../json";
 import { validateBody } from "../schema";
 
@@ -48,7 +48,7 @@ function callbackUrl(value: string | undefined, env: Env): string | null {
  * (specs/gateway.yaml, http/schema.ts) settles types, enums and bounds; what depends on the provider
  * (its fields, extensions and size limit), metadata's size as JSON and the callback URL's host are here.
  */
-async function readCreate(request: IRequest, env: Env) {
+async function readCreate(request: IRequest, env: Env, vars: Vars) {
   const body = validateBody("CreateUpload", await readJsonObject(request));
   const cap = capability(body.provider);
   const given: Options = {};
@@ -86,16 +86,21 @@ async function readCreate(request: IRequest, env: Env) {
     content_types: contentTypes,
     fixed,
     ...(filename === undefined ? {} : { filename }),
-    owner: ownerOfRequest(request),
+    owner: need(vars, "owner"),
     ...(body.sha256 === undefined ? {} : { sha256: body.sha256.toLowerCase() }),
   };
   return { claims, metadata, callback: callbackUrl(body.callback_url, env) };
 }
 
-export async function createUpload(request: IRequest, env: Env): Promise<Response> {
+export async function createUpload(
+  request: IRequest,
+  env: Env,
+  _ctx: unknown,
+  vars: Vars,
+): Promise<Response> {
   const key = secret(env);
   const origin = publicOrigin(request, env);
-  const { claims, metadata, callback } = await readCreate(request, env);
+  const { claims, metadata, callback } = await readCreate(request, env, vars);
   configured(env, claims.provider);
   const expiresAt = new Date(claims.exp * 1000).toISOString();
   const record: UploadRecord = {
@@ -131,10 +136,10 @@ export async function createUpload(request: IRequest, env: Env): Promise<Respons
   return Response.json(ticket, { status: 201 });
 }
 
-export async function getUpload(request: IRequest, env: Env): Promise<Response> {
+export async function getUpload(request: IRequest, env: Env, _ctx: unknown, vars: Vars): Promise<Response> {
   const id = request.params.id ?? "";
   // Another key's upload is answered as an unknown one: the same 404, so ids leak nothing.
-  const record = await uploadSession(env, id).status({ owner: ownerOfRequest(request) });
+  const record = await uploadSession(env, id).status({ owner: need(vars, "owner") });
   if (!record) throw new GatewayError("not_found", `No upload "${id}".`);
   return Response.json(record);
 }

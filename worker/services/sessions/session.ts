@@ -6,7 +6,7 @@
 // purpose: those requests run inside this object, so an evicted instance takes them with it.
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../../core/config";
-import { GatewayError, type Outcome, outcome } from "../../core/errors";
+import { GatewayError, isGatewayError, type Outcome, outcome, problemResponse } from "../../core/errors";
 import { LIMITS } from "../../core/limits";
 import type { Options, ProviderId } from "../../providers/capability";
 import { capability } from "../../providers/registry";
@@ -156,12 +156,9 @@ export class UploadSession extends DurableObject<Env> {
       return await tusRequest(request, this.store(callerOf(request)), instance);
     } catch (error) {
       await request.body?.cancel().catch(() => {});
-      const problem = (error instanceof GatewayError ? error : undefined)?.toProblem(instance);
-      if (!problem) throw error;
-      return Response.json(problem, {
-        status: problem.status,
-        headers: { "content-type": "application/problem+json", "tus-resumable": TUS_VERSION },
-      });
+      // Anything else broke the request itself (its body): the Worker answers for it (http/routes/tus.ts).
+      if (!isGatewayError(error)) throw error;
+      return problemResponse(error, instance, { "tus-resumable": TUS_VERSION });
     }
   }
 

@@ -1,7 +1,7 @@
 // tus HEAD, PATCH and DELETE of one upload (https://tus.io/protocols/resumable-upload), over a small store:
 // the upload's Durable Object provides it (sessions/session.ts), tests can provide another. Creation is in
 // the Worker (http/routes/tus.ts), where everything checkable is checked before a byte is stored.
-import { GatewayError } from "../../core/errors";
+import { GatewayError, renderProblem } from "../../core/errors";
 import type { ProviderId } from "../../providers/capability";
 import {
   progress,
@@ -118,11 +118,7 @@ async function patch(request: Request, store: TusStore, instance: string): Promi
       const record = await store.deliver(tus.providers, instance);
       const failed = record.deliveries?.find((d) => d.error)?.error;
       if (failed && tus.providers.length === 1) {
-        const response = Response.json(failed, { status: failed.status });
-        response.headers.set("content-type", "application/problem+json");
-        for (const [k, v] of Object.entries(tusHeaders({ "upload-offset": String(staging.offset) })))
-          response.headers.set(k, v);
-        return response;
+        return renderProblem(failed, tusHeaders({ "upload-offset": String(staging.offset) }));
       }
     }
     return new Response(null, {

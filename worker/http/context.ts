@@ -1,0 +1,22 @@
+// The values middleware finds for one request, typed (as hono's `c.var`): handed to every handler as the
+// router's last argument, never glued onto the request.
+import type { Env } from "../core/config";
+import type { ProviderId } from "../providers/capability";
+import type { ProviderConfig } from "../providers/config";
+
+export interface Vars {
+  /** The caller's owner (a gateway key's fingerprint), once withAuth has checked the key. */
+  owner?: string;
+  /** The provider the path names, once withProvider has checked it is known and configured. */
+  provider?: { readonly id: ProviderId; readonly config: ProviderConfig };
+}
+
+/** What every handler and middleware receives after the request. */
+export type Args = [env: Env, ctx: ExecutionContext, vars: Vars];
+
+/** A value a route's middleware sets: missing, the route table is wrong, not the caller. */
+export function need<K extends keyof Vars>(vars: Vars, key: K): NonNullable<Vars[K]> {
+  const value = vars[key];
+  if (value === undefined) throw new Error(`unreachable: no "${key}" (a route without its middleware)`);
+  return value as NonNullable<Vars[K]>;
+}
