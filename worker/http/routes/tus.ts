@@ -6,6 +6,7 @@ import type { IRequest } from "itty-router";
 import { type Env, maxRequestBytes, publicOrigin } from "../../core/config";
 import { bodyError, GatewayError, unwrap } from "../../core/errors";
 import { LIMITS } from "../../core/limits";
+import { baseName } from "../../core/media";
 import type { ProviderId } from "../../providers/capability";
 import { configured } from "../../providers/config";
 import { capability, isProviderId, resumableLimit } from "../../providers/registry";
@@ -86,8 +87,9 @@ function plan(metadata: Record<string, string>, length: number, claims: Claims |
   for (const name of ["purpose", "user", "account"] as const)
     if (metadata[name] !== undefined) given[name] = metadata[name];
   const options = claims ? applyPolicy(given, { maxBytes: 0, contentTypes: [], fixed: claims.fixed }) : given;
-  const name = claims?.filename ?? metadata.filename ?? metadata.name;
-  if (claims?.filename && (metadata.filename ?? claims.filename) !== claims.filename) {
+  const sent = metadata.filename ?? metadata.name;
+  const name = claims?.filename ?? (sent ? baseName(sent) : undefined);
+  if (claims?.filename && (sent ? baseName(sent) : claims.filename) !== claims.filename) {
     throw new GatewayError(
       "invalid_field",
       `The filename is fixed by this upload URL to "${claims.filename}".`,
