@@ -6,9 +6,12 @@
 // never reach the caller); headersAfter=ms; stallAt=N&stallMs=ms (pause after N bytes); resetAt=N (drop the
 // connection after N bytes); extra=N (send N bytes more than Content-Length says); redirects=N (a chain of
 // N redirects first); location=URL (redirect there); type=T|none (Content-Type); disposition=D;
-// fixture=F (serve test/fixtures/active.ts's F, whatever the name says).
+// fixture=F (serve test/fixtures/active.ts's F, whatever the name says); encoding=E (Content-Encoding E;
+// gzip sends the fixture padded with zeros to `size`, gzipped: a decompression bomb, Content-Length the
+// encoded length).
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { gzipSync } from "node:zlib";
 import { ACTIVE_FIXTURES, type ActiveFixture } from "../fixtures/active";
 import { FIXTURES, type Fixture, filler } from "../fixtures/media";
 
@@ -77,6 +80,15 @@ export async function startOrigin(): Promise<{ url: string; server: Server }> {
     const type = q("type") ?? mime;
     if (type !== "none") headers["content-type"] = type;
     if (q("disposition")) headers["content-disposition"] = q("disposition") ?? "";
+    const encoding = q("encoding");
+    if (encoding) {
+      headers["content-encoding"] = encoding;
+      const plain = new Uint8Array(size);
+      plain.set(head.subarray(0, size));
+      const encoded = encoding === "gzip" ? gzipSync(plain, { level: 9 }) : plain;
+      if (q("nolength") !== "1") headers["content-length"] = String(encoded.length);
+      return res.writeHead(200, headers).end(encoded);
+    }
     if (q("nolength") !== "1") headers["content-length"] = String(size);
     res.writeHead(200, headers);
     const extra = num("extra") ?? 0;

@@ -15,7 +15,7 @@ export interface Source {
   readonly url: URL;
   readonly response: Response;
   readonly body: ReadableStream<Uint8Array>;
-  /** Content-Length, when the source declared one (and no content coding changes the byte count). */
+  /** Content-Length, when the source declared one (its body is never content-coded: identity only). */
   readonly length: number | undefined;
 }
 
@@ -51,6 +51,10 @@ export async function fetchSource(
           redirect: "manual",
           signal: controller.signal,
           headers: { "accept-encoding": "identity", "user-agent": "mediagate-import" },
+          // The body as sent: the runtime would otherwise inflate a gzip or br body whatever we asked for
+          // (https://developers.cloudflare.com/workers/runtime-apis/request/#the-requestinit-object), and an
+          // encoded body is refused below, unread.
+          encodeResponseBody: "manual",
         });
       } catch (error) {
         if (controller.signal.aborted) throw timeout;
@@ -83,10 +87,19 @@ export async function fetchSource(
           { extras: { source_status: response.status } },
         );
       }
-      const header = response.headers.get("content-length");
+      // Identity only, as asked: decoded, a few KiB of gzip can be gigabytes (a decompression bomb), so
+      // neither the source's Content-Length nor its bytes on the wire would bound what it delivers; and
+      // media gains nothing from a content coding.
       const coding = response.headers.get("content-encoding");
-      const plain = coding === null || coding.trim().toLowerCase() === "identity";
-      const length = plain && header !== null && /^\d+$/.test(header) ? Number(header) : undefined;
+      if (coding !== null && coding.trim().toLowerCase() !== "identity") {
+        await response.body.cancel().catch(() => {});
+        throw new GatewayError(
+          "source_failed",
+          `The source sent its body with Content-Encoding "${coding.slice(0, 40)}" though only identity was accepted; serve the file unencoded.`,
+        );
+      }
+      const header = response.headers.get("content-length");
+      const length = header !== null && /^\d+$/.test(header) ? Number(header) : undefined;
       return { url, response, body: response.body, length };
     }
   } finally {
