@@ -8,7 +8,7 @@
 // N redirects first); location=URL (redirect there); type=T|none (Content-Type); disposition=D;
 // fixture=F (serve test/fixtures/active.ts's F, whatever the name says); encoding=E (Content-Encoding E;
 // gzip sends the fixture padded with zeros to `size`, gzipped: a decompression bomb, Content-Length the
-// encoded length).
+// encoded length); trickle=ms (the body in chunks of `trickleBytes`, default 64, one every `ms`).
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { gzipSync } from "node:zlib";
@@ -95,7 +95,8 @@ export async function startOrigin(): Promise<{ url: string; server: Server }> {
     const total = size + extra;
     const stallAt = num("stallAt");
     const resetAt = num("resetAt");
-    const CHUNK = 256 * 1024;
+    const trickle = num("trickle");
+    const CHUNK = trickle === undefined ? 256 * 1024 : (num("trickleBytes") ?? 64);
     for (let at = 0; at < total; ) {
       let end = Math.min(total, at + CHUNK);
       if (stallAt !== undefined && at < stallAt && end > stallAt) end = stallAt;
@@ -110,6 +111,7 @@ export async function startOrigin(): Promise<{ url: string; server: Server }> {
         return;
       }
       if (at === stallAt) await sleep(num("stallMs") ?? 0);
+      else if (trickle !== undefined && at < total) await sleep(trickle);
     }
     if (extra > 0) {
       await sleep(50);

@@ -28,9 +28,10 @@ export const LIMITS = {
   /** Filenames: the common filesystem limit (ext4, APFS, NTFS: 255). */
   filenameLength: 255,
   /**
-   * Reads of request/R2 bodies: at least this much per JS read (fewer, larger chunks; npm run bench), and
-   * no more: readAtLeast returns only once this much has arrived, so it bounds how slow a client may be
-   * before the idle timeout takes it for stalled (128 KiB per IDLE_TIMEOUT_MS: ~2.2 KB/s at 60 s).
+   * Reads of request/R2 bodies: at least this much per JS read (fewer, larger chunks; npm run bench). A
+   * body under an idle timeout fills it with plain BYOB reads, every arrival resetting the timer
+   * (core/arrivals.ts): readAtLeast would resolve only once this much had arrived, and a client trickling
+   * slower than this per IDLE_TIMEOUT_MS was cut as idle though it never paused.
    */
   minReadBytes: 128 * KiB,
   maxReadBytes: 1 * MiB,

@@ -215,31 +215,19 @@ export interface Peeked {
  * Reads the first bytes of `source` for a sample and hands back a stream that re-emits them ahead of the
  * rest: no second read, no extra round trip. Reads as the upload path reads (chunkReader: one large read
  * of a byte stream), so the sample costs no extra read either; only SNIFF_BYTES of it are looked at. A
- * source with no bytes for `idleMs` fails with `stalled()`.
+ * watched body's idle timeout applies to these reads as to any (core/bytes.ts watchArrivals).
  */
 export async function peek(
   source: ReadableStream<Uint8Array>,
-  options: { idleMs?: number; stalled?: () => unknown; recycle?: boolean } = {},
+  options: { recycle?: boolean } = {},
 ): Promise<Peeked> {
   const reader = chunkReader(source, { recycle: options.recycle === true });
   const held: Uint8Array[] = [];
   let size = 0;
   let ended = false;
-  const readOne = async () => {
-    if (options.idleMs === undefined) return reader.read();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const idle = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(options.stalled?.() ?? new Error("stalled")), options.idleMs);
-    });
-    try {
-      return await Promise.race([reader.read(), idle]);
-    } finally {
-      if (timer !== undefined) clearTimeout(timer);
-    }
-  };
   try {
     while (size < SNIFF_BYTES) {
-      const next = await readOne();
+      const next = await reader.read();
       if (next.done) {
         ended = true;
         break;

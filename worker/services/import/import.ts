@@ -140,8 +140,8 @@ interface Known {
 /**
  * A source of known length, as a raw upload of that length: its body held to the length, receive() doing
  * what it does for any upload. The request-size setting bounds bodies arriving at the edge, not imports
- * (their bound is the provider's); the idle timeout is the source's own (source_timeout), so the upload
- * path's is set past it.
+ * (their bound is the provider's); the idle timeout is the source's own (source_timeout, hold()), which
+ * sees every arrival, so the upload path's does not apply (it would see only large chunks).
  */
 async function asUpload(request: Request, env: Env, target: ImportTarget, k: Known): Promise<UploadResult> {
   const length = k.source.length ?? 0;
@@ -157,12 +157,8 @@ async function asUpload(request: Request, env: Env, target: ImportTarget, k: Kno
     headers: { "content-type": type, "content-length": String(length) },
     body: hold(k.source.body, { length, limit: k.limit, idleMs: k.idleMs }),
   });
-  const envForImport: Env = {
-    ...env,
-    MAX_REQUEST_BYTES: String(Math.max(length, 1)),
-    IDLE_TIMEOUT_MS: String(k.idleMs * 2),
-  };
-  return receive(upload, envForImport, target);
+  const envForImport: Env = { ...env, MAX_REQUEST_BYTES: String(Math.max(length, 1)) };
+  return receive(upload, envForImport, { ...target, heldUpstream: true });
 }
 
 /**

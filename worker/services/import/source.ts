@@ -122,7 +122,14 @@ export interface Hold {
  * which aborts whatever it feeds, so the provider never receives a complete-looking file.
  */
 export function hold(body: ReadableStream<Uint8Array>, rules: Hold): ReadableStream<Uint8Array> {
-  const reader = chunkReader(body);
+  // The idle timeout is the reader's: every arrival counts (core/arrivals.ts), so a source trickling
+  // bytes is never taken for stalled, and one that sends nothing for idleMs is.
+  const reader = chunkReader(body, {
+    arrivals: {
+      idleMs: rules.idleMs,
+      stalled: () => new GatewayError("source_timeout", `The source sent no bytes for ${rules.idleMs} ms.`),
+    },
+  });
   let seen = 0;
   const fail = (error: GatewayError) => {
     reader.cancel(error).catch(() => {});
@@ -131,17 +138,9 @@ export function hold(body: ReadableStream<Uint8Array>, rules: Hold): ReadableStr
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
-        let timer: ReturnType<typeof setTimeout> | undefined;
-        const idle = new Promise<never>((_, reject) => {
-          timer = setTimeout(
-            () =>
-              reject(new GatewayError("source_timeout", `The source sent no bytes for ${rules.idleMs} ms.`)),
-            rules.idleMs,
-          );
-        });
         let next: ReadableStreamReadResult<Uint8Array>;
         try {
-          next = await Promise.race([reader.read(), idle]);
+          next = await reader.read();
         } catch (error) {
           const problem =
             error instanceof GatewayError
@@ -150,8 +149,6 @@ export function hold(body: ReadableStream<Uint8Array>, rules: Hold): ReadableStr
                   cause: error,
                 });
           throw fail(problem);
-        } finally {
-          if (timer !== undefined) clearTimeout(timer);
         }
         if (next.done) {
           if (rules.length !== undefined && seen < rules.length) {
