@@ -195,7 +195,8 @@ describe("injection through the gateway", () => {
 
   it("a filename carrying quotes and parameters reaches the provider as one escaped file part, no extra field", async () => {
     const mark = marker("inj");
-    const evil = `${mark}"; name="purpose"; filename="x\\".png`;
+    // No backslash: a name is only its last segment after "/" or "\\" (core/media.ts baseName).
+    const evil = `${mark}"; name="purpose"; filename="x".png`;
     const bytes = randomBytes(5000);
     const result = await resultOf(
       await call(rawRequest("wavespeed", { filename: evil, type: "image/png", bytes })),
@@ -203,7 +204,7 @@ describe("injection through the gateway", () => {
     expect(result.file.name).toBe(evil);
     const [seen] = await receivedWith(mark);
     expect(seen?.fields).toEqual({});
-    expect(seen?.filename).toBe(`${mark}%22; name=%22purpose%22; filename=%22x\\%22.png`);
+    expect(seen?.filename).toBe(`${mark}%22; name=%22purpose%22; filename=%22x%22.png`);
     expect(seen).toMatchObject({ complete: true, bytes: 5000, sha256: await sha256(bytes) });
   });
 

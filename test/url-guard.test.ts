@@ -31,6 +31,36 @@ const refused: [string, UrlRule][] = [
   ["https://[64:ff9b::a9fe:a9fe]/hook", "private_address"],
   ["https://[2002:7f00:1::]/hook", "private_address"],
   ["https://[::8.8.8.8]/hook", "private_address"],
+  // IPv4-translated (SIIT, RFC 2765 ::ffff:0:a.b.c.d), dotted and hex, compressed and full.
+  ["https://[::ffff:0:7f00:1]/", "private_address"],
+  ["https://[::ffff:0:127.0.0.1]/hook", "private_address"],
+  ["https://[0:0:0:0:ffff:0:7f00:1]/hook", "private_address"],
+  ["https://[::ffff:0:a9fe:a9fe]/hook", "private_address"],
+  ["https://[::ffff:0:10.0.0.5]/hook", "private_address"],
+  ["https://[::ffff:0:c0a8:101]/hook", "private_address"],
+  // NAT64 (well-known prefix, RFC 6052; local-use RFC 8215), dotted and hex.
+  ["https://[64:ff9b::127.0.0.1]/hook", "private_address"],
+  ["https://[64:ff9b::7f00:1]/hook", "private_address"],
+  ["https://[64:ff9b:0:0:0:0:10.0.0.1]/hook", "private_address"],
+  ["https://[64:ff9b:1::808:808]/hook", "private_address"],
+  // 6to4 (2002:AABB:CCDD::/48 embeds AA.BB.CC.DD).
+  ["https://[2002:a9fe:a9fe::1]/hook", "private_address"],
+  ["https://[2002:0a00:0005:1::1]/hook", "private_address"],
+  ["https://[2002:c0a8:0101::]/hook", "private_address"],
+  // Teredo (2001::/32: server IPv4 in bits 32–63, client IPv4 inverted in the last 32 bits).
+  ["https://[2001:0:7f00:1::]/hook", "private_address"],
+  ["https://[2001:0:4136:e378:8000:63bf:80ff:fffe]/hook", "private_address"],
+  ["https://[2001::ffff:ffff:80ff:fffe]/hook", "private_address"],
+  // IPv4-compatible (deprecated ::a.b.c.d), dotted and hex.
+  ["https://[::7f00:1]/hook", "private_address"],
+  ["https://[::10.0.0.5]/hook", "private_address"],
+  ["https://[0:0:0:0:0:0:a9fe:a9fe]/hook", "private_address"],
+  // Any number of trailing dots: the name (or address) is the same one.
+  ["https://127.0.0.1../hook", "private_address"],
+  ["https://127.0.0.1.../hook", "private_address"],
+  ["https://0x7f.1../hook", "private_address"],
+  ["https://2130706433.../hook", "private_address"],
+  ["https://169.254.169.254....../latest/meta-data/", "private_address"],
   // Private, link-local and metadata, CGNAT, unspecified, and the rest of RFC 6890.
   ["https://10.0.0.5/hook", "private_address"],
   ["https://167772165/hook", "private_address"],
@@ -56,6 +86,12 @@ const refused: [string, UrlRule][] = [
   // Names that can only be local.
   ["https://localhost/hook", "local_name"],
   ["https://LOCALHOST./hook", "local_name"],
+  ["https://localhost../", "local_name"],
+  ["https://LOCALHOST.../hook", "local_name"],
+  ["https://api.localhost..../hook", "local_name"],
+  ["https://printer.local../hook", "local_name"],
+  ["https://metadata.google.internal../computeMetadata/v1/", "local_name"],
+  ["https://intranet../hook", "local_name"],
   ["https://api.localhost/hook", "local_name"],
   ["https://printer.local/hook", "local_name"],
   ["https://metadata.google.internal/computeMetadata/v1/", "local_name"],
@@ -90,6 +126,10 @@ const allowed = [
   "https://[::ffff:8.8.8.8]/hook",
   "https://[64:ff9b::808:808]/hook",
   "https://xn--bcher-kva.example/hook",
+  "https://api.example.com../hook",
+  "https://[::ffff:0:808:808]/hook",
+  "https://[2002:808:808::1]/hook",
+  "https://8.8.8.8../hook",
 ];
 
 describe("checkUrl", () => {

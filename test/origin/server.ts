@@ -5,9 +5,14 @@
 // `size` bytes. Options: nolength=1 (chunked, no Content-Length); status=N (answer N with a body that must
 // never reach the caller); headersAfter=ms; stallAt=N&stallMs=ms (pause after N bytes); resetAt=N (drop the
 // connection after N bytes); extra=N (send N bytes more than Content-Length says); redirects=N (a chain of
-// N redirects first); location=URL (redirect there); type=T|none (Content-Type); disposition=D.
+// N redirects first); location=URL (redirect there); type=T|none (Content-Type); disposition=D;
+// fixture=F (serve test/fixtures/active.ts's F, whatever the name says); encoding=E (Content-Encoding E;
+// gzip sends the fixture padded with zeros to `size`, gzipped: a decompression bomb, Content-Length the
+// encoded length); trickle=ms (the body in chunks of `trickleBytes`, default 64, one every `ms`).
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { gzipSync } from "node:zlib";
+import { ACTIVE_FIXTURES, type ActiveFixture } from "../fixtures/active";
 import { FIXTURES, type Fixture, filler } from "../fixtures/media";
 
 const BY_EXTENSION: Record<string, [Fixture, string]> = {
@@ -29,8 +34,7 @@ const BY_EXTENSION: Record<string, [Fixture, string]> = {
 export const ERROR_BODY = "origin-internal-error-page: do-not-leak";
 const PAD = filler(1024 * 1024, 11);
 
-function body(fixture: Fixture, size: number, from: number, to: number): Uint8Array {
-  const head = FIXTURES[fixture];
+function body(head: Uint8Array, size: number, from: number, to: number): Uint8Array {
   const out = new Uint8Array(to - from);
   for (let at = from; at < to; ) {
     if (at < head.length && at < size) {
@@ -69,23 +73,35 @@ export async function startOrigin(): Promise<{ url: string; server: Server }> {
     const known = BY_EXTENSION[name.split(".").pop() ?? ""];
     if (!known) return res.writeHead(404).end(ERROR_BODY);
     const [fixture, mime] = known;
-    const size = num("size") ?? FIXTURES[fixture].length;
+    const head = q("fixture") ? ACTIVE_FIXTURES[q("fixture") as ActiveFixture] : FIXTURES[fixture];
+    if (!head) return res.writeHead(404).end(ERROR_BODY);
+    const size = num("size") ?? head.length;
     const headers: Record<string, string> = {};
     const type = q("type") ?? mime;
     if (type !== "none") headers["content-type"] = type;
     if (q("disposition")) headers["content-disposition"] = q("disposition") ?? "";
+    const encoding = q("encoding");
+    if (encoding) {
+      headers["content-encoding"] = encoding;
+      const plain = new Uint8Array(size);
+      plain.set(head.subarray(0, size));
+      const encoded = encoding === "gzip" ? gzipSync(plain, { level: 9 }) : plain;
+      if (q("nolength") !== "1") headers["content-length"] = String(encoded.length);
+      return res.writeHead(200, headers).end(encoded);
+    }
     if (q("nolength") !== "1") headers["content-length"] = String(size);
     res.writeHead(200, headers);
     const extra = num("extra") ?? 0;
     const total = size + extra;
     const stallAt = num("stallAt");
     const resetAt = num("resetAt");
-    const CHUNK = 256 * 1024;
+    const trickle = num("trickle");
+    const CHUNK = trickle === undefined ? 256 * 1024 : (num("trickleBytes") ?? 64);
     for (let at = 0; at < total; ) {
       let end = Math.min(total, at + CHUNK);
       if (stallAt !== undefined && at < stallAt && end > stallAt) end = stallAt;
       if (resetAt !== undefined && at < resetAt && end > resetAt) end = resetAt;
-      const chunk = body(fixture, total, at, end);
+      const chunk = body(head, total, at, end);
       // Past Content-Length Node's response refuses to write: the socket takes the surplus.
       const ok = at + chunk.length > size && extra > 0 ? res.socket?.write(chunk) : res.write(chunk);
       at = end;
@@ -95,6 +111,7 @@ export async function startOrigin(): Promise<{ url: string; server: Server }> {
         return;
       }
       if (at === stallAt) await sleep(num("stallMs") ?? 0);
+      else if (trickle !== undefined && at < total) await sleep(trickle);
     }
     if (extra > 0) {
       await sleep(50);

@@ -1,3 +1,4 @@
+import { type Arrivals, arrivalsOf, fillWatched, readWatched } from "./arrivals";
 import { LIMITS } from "./limits";
 
 // Byte helpers for the multipart parser. The boundary delimiter is found by Boyer–Moore–Horspool (the byte
@@ -122,6 +123,7 @@ export function declareLength(stream: ReadableStream | null, length: number): vo
   if (stream) declaredLengths.set(stream, length);
 }
 export const lingers = (stream: ReadableStream | null): boolean => stream !== null && lingering.has(stream);
+
 /**
  * Bodies to drain even if never read: a refusal decided after the request's head, by state the client
  * could not know (a signed URL another request is using). Other untouched bodies are cancelled.
@@ -152,6 +154,8 @@ export interface ChunkReaderOptions {
    * of a reused buffer reads as empty, and writing it throws.
    */
   readonly recycle?: boolean;
+  /** Watch this body's arrivals (an idle timeout, progress), as watchArrivals does for a registered one. */
+  readonly arrivals?: Arrivals;
 }
 
 /**
@@ -163,7 +167,30 @@ export function chunkReader(
   stream: ReadableStream<Uint8Array>,
   options: ChunkReaderOptions = {},
 ): ChunkReader {
-  const reader = plainOrAtLeast(stream, options.recycle === true, declaredLengths.get(stream));
+  const arrivals = options.arrivals ?? arrivalsOf(stream);
+  const reader = releasable(
+    stream,
+    plainOrAtLeast(stream, options.recycle === true, declaredLengths.get(stream), arrivals),
+  );
+  if (!arrivals) return reader;
+  // A read that failed (no byte for the idle timeout) stops the body here, where it is read: the stages
+  // above see their stream errored, and cancelling an errored stream reaches nothing below it.
+  return {
+    read: () =>
+      reader.read().catch((error: unknown) => {
+        reader.cancel(error).catch(() => {});
+        throw error;
+      }),
+    cancel: (reason) => reader.cancel(reason),
+    closed: reader.closed,
+  };
+}
+
+/** `reader`, except that a lingering body is released, not cancelled (see lingerOnStop). */
+function releasable(
+  stream: ReadableStream<Uint8Array>,
+  reader: ChunkReader & { releaseLock(): void },
+): ChunkReader {
   if (!lingering.has(stream)) return reader;
   // A lingering body is released, not cancelled: the answer drains what is left (http/linger.ts). Where a
   // lock can't be released under a read in flight, that read is let finish first; the answer waits for it.
@@ -200,22 +227,39 @@ const releasing = new WeakMap<ReadableStream, Promise<void>>();
 /** Resolves once a lingering body's reader has let go of it (at once if none is letting go). */
 export const released = (stream: ReadableStream): Promise<void> => releasing.get(stream) ?? Promise.resolve();
 
+/** A reader taking chunks as they come; each read timed when arrivals are watched. */
+function plain(stream: ReadableStream<Uint8Array>, arrivals: Arrivals | undefined) {
+  const reader = stream.getReader();
+  if (!arrivals) return reader;
+  return {
+    read: () => readWatched(reader, arrivals),
+    cancel: (reason?: unknown) => reader.cancel(reason),
+    releaseLock: () => reader.releaseLock(),
+    closed: reader.closed,
+  };
+}
+
 function plainOrAtLeast(
   stream: ReadableStream<Uint8Array>,
   recycle: boolean,
   length: number | undefined,
+  arrivals: Arrivals | undefined,
 ): ChunkReader & { releaseLock(): void } {
   let byob: ReadableStreamBYOBReader & { readAtLeast?: AtLeast };
   try {
     byob = stream.getReader({ mode: "byob" });
   } catch {
-    return stream.getReader();
+    return plain(stream, arrivals);
   }
-  // readAtLeast is workerd's; elsewhere (Node, for the test emulator) read chunks as they come.
-  const readAtLeast = byob.readAtLeast?.bind(byob);
+  // readAtLeast is workerd's; elsewhere (Node, for the test emulator) read chunks as they come. A watched
+  // body is read with plain BYOB reads into the same buffer (core/arrivals.ts), so its idle timeout sees
+  // every arrival; readAtLeast would show none until `min` bytes were in.
+  const readAtLeast = arrivals
+    ? (min: number, view: Uint8Array) => fillWatched(byob, view, min, arrivals)
+    : byob.readAtLeast?.bind(byob);
   if (!readAtLeast) {
     byob.releaseLock();
-    return stream.getReader();
+    return plain(stream, arrivals);
   }
   let ended = false;
   // The ring (recycle): each slot holds the buffer its last read returned (readAtLeast hands the memory

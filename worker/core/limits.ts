@@ -28,9 +28,10 @@ export const LIMITS = {
   /** Filenames: the common filesystem limit (ext4, APFS, NTFS: 255). */
   filenameLength: 255,
   /**
-   * Reads of request/R2 bodies: at least this much per JS read (fewer, larger chunks; npm run bench), and
-   * no more: readAtLeast returns only once this much has arrived, so it bounds how slow a client may be
-   * before the idle timeout takes it for stalled (128 KiB per IDLE_TIMEOUT_MS: ~2.2 KB/s at 60 s).
+   * Reads of request/R2 bodies: at least this much per JS read (fewer, larger chunks; npm run bench). A
+   * body under an idle timeout fills it with plain BYOB reads, every arrival resetting the timer
+   * (core/arrivals.ts): readAtLeast would resolve only once this much had arrived, and a client trickling
+   * slower than this per IDLE_TIMEOUT_MS was cut as idle though it never paused.
    */
   minReadBytes: 128 * KiB,
   maxReadBytes: 1 * MiB,
@@ -67,9 +68,16 @@ export const LIMITS = {
   /**
    * Content sniffing (core/sniff.ts): the most of a file's first bytes looked at. Every magic number in the
    * table sits in the first 64 bytes but a PE header's, which the DOS header points to (usually within
-   * 256 bytes); HTML may follow a BOM and whitespace. 4 KiB is a fraction of one read (minReadBytes).
+   * 256 bytes; the DOS header alone marks an executable either way); HTML may follow a BOM and whitespace,
+   * and script in markup is looked for in this much only. 4 KiB is a fraction of one read (minReadBytes).
    */
   sniffBytes: 4 * KiB,
+  /**
+   * An "MZ" file whose e_lfanew points past the sample, but not this far, is taken for a PE whose header
+   * the sample does not show (core/active-content.ts): DOS stubs are a few hundred bytes, and the bound
+   * keeps random bytes from matching (once in 10⁹ with 1 MiB).
+   */
+  sniffPeOffsetMax: 1 * MiB,
 
   // --- Imports (POST /v1/providers/{p}/files with a JSON body) --------------------------------------------
   /** IMPORT_TIMEOUT_MS default: the source's headers within this, and no pause longer while its body streams. */

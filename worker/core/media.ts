@@ -59,6 +59,17 @@ export function mediaTypeOf(ext: string): MediaType | undefined {
   return Object.hasOwn(MEDIA, ext) ? MEDIA[ext as Extension] : undefined;
 }
 
+/**
+ * A filename without any path: its last segment after "/" or "\\" — what RFC 6266 §4.3 asks of recipients
+ * (https://www.rfc-editor.org/rfc/rfc6266#section-4.3), what browsers send, and what busboy keeps by
+ * default. Every name that enters (a multipart filename or filename*, ?filename=, tus metadata, a ticket's,
+ * an import's) is taken through this, so "../../etc/x.png" or "C:\\Users\\me\\x.png" is "x.png" to a
+ * provider, in the result and in the registry.
+ */
+export function baseName(filename: string): string {
+  return filename.slice(Math.max(filename.lastIndexOf("/"), filename.lastIndexOf("\\")) + 1);
+}
+
 /** A filename's extension, lower case, without the dot ("" when it has none). */
 export function extensionOf(filename: string): string {
   const dot = filename.lastIndexOf(".");

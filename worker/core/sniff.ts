@@ -1,41 +1,24 @@
 // Content sniffing: what a file's first bytes say it is, by magic numbers. Beside the extension table
 // (media.ts): each format names the extensions its files may carry (its family), so a recognized format
 // whose family excludes the extension a file was validated as is a contradiction (an HTML page or a ZIP
-// named photo.png, an MP4 named song.mp3). An unrecognized beginning says nothing and passes: some valid
-// MP3s have no header, and text has no magic. A hint, not a guarantee: the sample is bounded
+// named photo.png, an MP4 named song.mp3). What runs (executables, scripts, markup with script:
+// active-content.ts) agrees with nothing and is refused under any name. An unrecognized beginning says
+// nothing and passes: some valid MP3s have no header, and text has no magic. A hint, not a guarantee: the sample is bounded
 // (LIMITS.sniffBytes) and a crafted file can start like anything.
 //
 // A table of our own rather than file-type: file-type's buffer entry (core.js with strtok3, token-types and
 // uint8array-extras) adds more to the gzip bundle than the headroom the budget leaves (README, Sniffing),
 // and detects hundreds of formats no provider takes.
+import { ACTIVE } from "./active-content";
 import { chunkReader } from "./bytes";
 import { GatewayError } from "./errors";
 import { LIMITS } from "./limits";
+import { ascii, bytes, type Format, includes, markupStart } from "./magic";
 import { type Extension, MEDIA } from "./media";
 
 export const SNIFF_BYTES = LIMITS.sniffBytes;
 
-/** A format recognized by its first bytes. */
-export interface Format {
-  /** The detected media type reported (detected_type). */
-  readonly mime: string;
-  /** Extensions files of this format may carry; the first MEDIA extensions are those providers take. */
-  readonly family: readonly string[];
-  /** Whether `b` (the sample) starts like this format. */
-  readonly test: (b: Uint8Array) => boolean;
-}
-
-const ascii = (b: Uint8Array, at: number, text: string) => {
-  if (b.length < at + text.length) return false;
-  for (let i = 0; i < text.length; i++) if (b[at + i] !== text.charCodeAt(i)) return false;
-  return true;
-};
-const bytes = (b: Uint8Array, at: number, sig: readonly number[]) =>
-  b.length >= at + sig.length && sig.every((x, i) => b[at + i] === x);
-const includes = (b: Uint8Array, text: string, within: number) => {
-  for (let at = 0; at + text.length <= Math.min(b.length, within); at++) if (ascii(b, at, text)) return true;
-  return false;
-};
+export type { Format };
 
 /** ISO base media (MP4, MOV, M4A, 3GP): one container, told apart by brand, named by any of these. */
 const ISO: readonly Extension[] = ["mp4", "m4v", "mov", "m4a", "3gp"];
@@ -94,8 +77,7 @@ const HTML_TAGS = ["!doctype html", "html", "head", "body", "script", "iframe", 
 // Not "<!--": SVG and other XML start with comments too.
 const HTML_MORE = ["a", "style", "title", "b", "br", "p"];
 function html(b: Uint8Array): boolean {
-  let at = ascii(b, 0, "\xef\xbb\xbf") ? 3 : 0;
-  while (at < b.length && [0x09, 0x0a, 0x0c, 0x0d, 0x20].includes(b[at] ?? 0)) at++;
+  const at = markupStart(b);
   if (b[at] !== 0x3c) return false;
   const rest = String.fromCharCode(...b.subarray(at + 1, at + 16)).toLowerCase();
   return [...HTML_TAGS, ...HTML_MORE].some((tag) => {
@@ -105,18 +87,13 @@ function html(b: Uint8Array): boolean {
   });
 }
 
-/** Windows executables: MZ, and the PE signature where the DOS header points. */
-function windowsExe(b: Uint8Array): boolean {
-  if (!ascii(b, 0, "MZ") || b.length < 64) return false;
-  const pe = (b[60] ?? 0) | ((b[61] ?? 0) << 8) | ((b[62] ?? 0) << 16) | ((b[63] ?? 0) << 24);
-  return pe >= 64 && ascii(b, pe, "PE\0\0");
-}
-
 /**
- * The formats, most specific first. Families list every extension a file of the format may carry, also
- * ones outside MEDIA (a PDF is fine as report.pdf where a provider takes any extension).
+ * The formats, most specific first: what runs (core/active-content.ts) before any media format, so markup
+ * with script is never taken for plain HTML. Families list every extension a file of the format may carry,
+ * also ones outside MEDIA (a PDF is fine as report.pdf where a provider takes any extension).
  */
 export const FORMATS: readonly Format[] = [
+  ...ACTIVE,
   { mime: "image/png", family: ["png"], test: (b) => bytes(b, 0, [0x89, 0x50, 0x4e, 0x47, 13, 10, 26, 10]) },
   { mime: "image/jpeg", family: ["jpg", "jpeg"], test: (b) => bytes(b, 0, [0xff, 0xd8, 0xff]) },
   { mime: "image/gif", family: ["gif"], test: (b) => ascii(b, 0, "GIF87a") || ascii(b, 0, "GIF89a") },
@@ -174,12 +151,6 @@ export const FORMATS: readonly Format[] = [
   { mime: "application/gzip", family: ["gz", "tgz"], test: (b) => bytes(b, 0, [0x1f, 0x8b, 8]) },
   { mime: "application/x-7z-compressed", family: ["7z"], test: (b) => ascii(b, 0, "7z\xbc\xaf\x27\x1c") },
   { mime: "application/x-rar-compressed", family: ["rar"], test: (b) => ascii(b, 0, "Rar!\x1a\x07") },
-  {
-    mime: "application/vnd.microsoft.portable-executable",
-    family: ["exe", "dll", "sys", "scr"],
-    test: windowsExe,
-  },
-  { mime: "application/x-elf", family: ["elf", "so", "o"], test: (b) => ascii(b, 0, "\x7fELF") },
   { mime: "text/html", family: ["html", "htm", "xhtml"], test: html },
 ];
 
@@ -202,6 +173,8 @@ export interface Claimed {
 
 /** Whether a detected format agrees with what the file was validated as: its extension, or its type. */
 export function agrees(format: Format, claimed: Claimed): boolean {
+  // Executables are never media: no name or type makes one acceptable.
+  if (format.active) return false;
   if (format.family.includes(claimed.extension)) return true;
   // No extension (providers that take any name): the declared type decides, when there is one.
   if (claimed.extension === "" || !Object.hasOwn(MEDIA, claimed.extension)) {
@@ -221,9 +194,10 @@ export function checkSample(sample: Uint8Array, claimed: Claimed): string | null
   if (!agrees(format, claimed)) {
     const declared = claimed.mimeType;
     const named = claimed.extension ? `".${claimed.extension}" (${declared})` : declared;
+    const runs = format.active ? ", which runs as a program or script: executables are never media" : "";
     throw new GatewayError(
       "content_mismatch",
-      `The file is named or declared ${named}, but its content is ${format.mime}.`,
+      `The file is named or declared ${named}, but its content is ${format.mime}${runs}.`,
       { extras: { declared_type: declared, detected_type: format.mime } },
     );
   }
@@ -241,31 +215,19 @@ export interface Peeked {
  * Reads the first bytes of `source` for a sample and hands back a stream that re-emits them ahead of the
  * rest: no second read, no extra round trip. Reads as the upload path reads (chunkReader: one large read
  * of a byte stream), so the sample costs no extra read either; only SNIFF_BYTES of it are looked at. A
- * source with no bytes for `idleMs` fails with `stalled()`.
+ * watched body's idle timeout applies to these reads as to any (core/bytes.ts watchArrivals).
  */
 export async function peek(
   source: ReadableStream<Uint8Array>,
-  options: { idleMs?: number; stalled?: () => unknown; recycle?: boolean } = {},
+  options: { recycle?: boolean } = {},
 ): Promise<Peeked> {
   const reader = chunkReader(source, { recycle: options.recycle === true });
   const held: Uint8Array[] = [];
   let size = 0;
   let ended = false;
-  const readOne = async () => {
-    if (options.idleMs === undefined) return reader.read();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const idle = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(options.stalled?.() ?? new Error("stalled")), options.idleMs);
-    });
-    try {
-      return await Promise.race([reader.read(), idle]);
-    } finally {
-      if (timer !== undefined) clearTimeout(timer);
-    }
-  };
   try {
     while (size < SNIFF_BYTES) {
-      const next = await readOne();
+      const next = await reader.read();
       if (next.done) {
         ended = true;
         break;

@@ -2,8 +2,9 @@
 // every redirect they follow): no credentials, an allowed scheme and port, and no host that reaches the gateway's own network.
 // IP literals are classified after WHATWG URL parsing, which already folds every spelling into one form
 // (2130706433, 0x7f000001, 0177.0.0.1, 127.1 and ①②⑦.0.0.1 all become 127.0.0.1; IPv6 is compressed and
-// lower-cased, [::ffff:127.0.0.1] becomes [::ffff:7f00:1]); IPv6 forms that embed an IPv4 address
-// (mapped, compatible, NAT64, 6to4) are judged by that address. Names are not resolved (a Worker cannot
+// lower-cased, [::ffff:127.0.0.1] becomes [::ffff:7f00:1]), and hosts are judged without their trailing
+// dots, however many; IPv6 forms that embed an IPv4 address (mapped, translated, compatible, NAT64, 6to4)
+// are judged by that address, and Teredo and local-use NAT64 are refused outright. Names are not resolved (a Worker cannot
 // resolve before it fetches): names that are local by definition are refused, the rest is left to
 // Cloudflare's egress, which does not reach a private network.
 
@@ -120,8 +121,10 @@ const inV6 = (groups: number[], [prefix, bits]: readonly [number[], number, stri
 /** The IPv4 address an IPv6 literal stands for, if it embeds one. */
 function embeddedV4(g: number[]): string | null {
   const [a = 0, b = 0, c = 0, d = 0, e = 0, f = 0, hi = 0, lo = 0] = g;
-  const zeroPrefix = a === 0 && b === 0 && c === 0 && d === 0 && e === 0;
+  const zero64 = a === 0 && b === 0 && c === 0 && d === 0;
+  const zeroPrefix = zero64 && e === 0;
   if (zeroPrefix && f === 0xffff) return v4Dotted(hi, lo); // IPv4-mapped ::ffff:a.b.c.d
+  if (zero64 && e === 0xffff && f === 0) return v4Dotted(hi, lo); // IPv4-translated (SIIT) ::ffff:0:a.b.c.d
   if (zeroPrefix && f === 0 && (hi !== 0 || lo > 1)) return v4Dotted(hi, lo); // IPv4-compatible ::a.b.c.d
   if (a === 0x64 && b === 0xff9b && c === 0 && d === 0 && e === 0 && f === 0) return v4Dotted(hi, lo); // NAT64
   if (a === 0x2002) return v4Dotted(b, c); // 6to4
@@ -145,10 +148,25 @@ function privateAddress(hostname: string): string | null {
   return range ? `${hostname} is ${range[2]} (${range[0]}/${range[1]})` : null;
 }
 
+/**
+ * The host as a resolver takes it: without its trailing dots, any number of them ("localhost..", and
+ * "127.0.0.1.." which WHATWG parsing leaves a name, since it drops one empty last label only), and an
+ * address spelled as a name folded by the same parser (0x7f.1.. is 127.0.0.1). Null when the host, dots
+ * dropped, is no valid host (999.1.1.1).
+ */
+function canonicalHost(hostname: string): string | null {
+  const bare = hostname.replace(/\.+$/, "");
+  if (bare === hostname || hostname.startsWith("[")) return hostname;
+  try {
+    return new URL(`https://${bare}/`).hostname;
+  } catch {
+    return null;
+  }
+}
+
 /** A name that can only mean this machine or its network: localhost, *.local, single labels, … */
-function localName(hostname: string): boolean {
-  if (hostname.startsWith("[")) return false;
-  const name = hostname.replace(/\.$/, "");
+function localName(name: string): boolean {
+  if (name.startsWith("[")) return false;
   if (!name.includes(".")) return true;
   return LOCAL_SUFFIXES.some((s) => name === s || name.endsWith(`.${s}`));
 }
@@ -161,8 +179,11 @@ export function checkUrl(input: string, policy: UrlPolicy): UrlCheck {
   } catch {
     return { ok: false, rule: "not_a_url", reason: "is not an absolute URL" };
   }
-  const address = privateAddress(url.hostname);
-  const name = address === null && localName(url.hostname) ? `"${url.hostname}" names a local host` : null;
+  const host = canonicalHost(url.hostname);
+  if (host === null)
+    return { ok: false, rule: "not_a_url", reason: `has a host that is no valid name or address` };
+  const address = privateAddress(host);
+  const name = address === null && localName(host) ? `"${url.hostname}" names a local host` : null;
   const local = address !== null || name !== null;
   // Plain http only to this machine or its network, in development: never across the internet.
   const devHttp = policy.allowPrivate && local && url.protocol === "http:";

@@ -8,6 +8,7 @@ import { drainEvenUnread } from "../../core/bytes";
 import { type Env, publicOrigin } from "../../core/config";
 import { asGatewayError, GatewayError, isGatewayError, unwrap } from "../../core/errors";
 import { LIMITS } from "../../core/limits";
+import { baseName } from "../../core/media";
 import { configured } from "../../providers/config";
 import { capability, resumableLimit } from "../../providers/registry";
 import { asResult, findLive } from "../../services/registry/files";
@@ -58,7 +59,7 @@ async function readCreate(request: IRequest, env: Env, vars: Vars) {
   const fixed = validateOptions(cap, given, false);
   const types = body.content_type === undefined ? [] : [body.content_type].flat();
   const contentTypes = types.map((t) => t.toLowerCase());
-  const filename = body.filename;
+  const filename = body.filename === undefined ? undefined : baseName(body.filename);
   if (filename !== undefined) {
     try {
       // A fixed filename the content types would refuse makes a URL no upload could use.

@@ -7,7 +7,7 @@
 import type { components } from "../../../generated/gateway";
 import { allowPrivateNetwork, type Env, importTimeoutMs, publicOrigin } from "../../core/config";
 import { GatewayError } from "../../core/errors";
-import { extensionOf } from "../../core/media";
+import { baseName, extensionOf } from "../../core/media";
 import { sniff } from "../../core/sniff";
 import type { Options, ProviderId } from "../../providers/capability";
 import type { ProviderConfig } from "../../providers/config";
@@ -56,12 +56,12 @@ export function dispositionName(header: string | null): string | undefined {
   const star = /filename\*\s*=\s*(?:UTF-8|utf-8)''([^;]+)/.exec(header);
   if (star?.[1]) {
     try {
-      return decodeURIComponent(star[1].trim());
+      return baseName(decodeURIComponent(star[1].trim())) || undefined;
     } catch {}
   }
   const plain = /filename\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;\s]+))/i.exec(header);
   const name = plain?.[1]?.replace(/\\(.)/g, "$1") ?? plain?.[2];
-  return name ? name.split(/[\\/]/).pop() : undefined;
+  return name ? baseName(name) || undefined : undefined;
 }
 
 /** The URL path's last segment, decoded. */
@@ -89,16 +89,15 @@ export async function importFile(
   if (body.account !== undefined) given.account = body.account;
   // Before the source is fetched: the options, and the name when the caller gives it.
   const options = validateOptions(cap, given);
-  if (body.filename !== undefined) validateName(cap, body.filename, undefined, options);
+  const named = body.filename === undefined ? undefined : baseName(body.filename) || undefined;
+  if (named !== undefined) validateName(cap, named, undefined, options);
   const origin = publicOrigin(request, env);
   const idleMs = importTimeoutMs(env);
   const source = await fetchSource(body.url, { allowPrivate: allowPrivateNetwork(env), timeoutMs: idleMs });
   const sourceUrl = new URL(body.url).href;
   try {
     const filename =
-      body.filename ??
-      dispositionName(source.response.headers.get("content-disposition")) ??
-      lastSegment(source.url);
+      named ?? dispositionName(source.response.headers.get("content-disposition")) ?? lastSegment(source.url);
     if (!filename)
       throw new GatewayError("filename_missing", "Name the file: the source's URL and headers give no name.");
     const declared = mediaType(source.response.headers.get("content-type"));
@@ -141,8 +140,8 @@ interface Known {
 /**
  * A source of known length, as a raw upload of that length: its body held to the length, receive() doing
  * what it does for any upload. The request-size setting bounds bodies arriving at the edge, not imports
- * (their bound is the provider's); the idle timeout is the source's own (source_timeout), so the upload
- * path's is set past it.
+ * (their bound is the provider's); the idle timeout is the source's own (source_timeout, hold()), which
+ * sees every arrival, so the upload path's does not apply (it would see only large chunks).
  */
 async function asUpload(request: Request, env: Env, target: ImportTarget, k: Known): Promise<UploadResult> {
   const length = k.source.length ?? 0;
@@ -158,12 +157,8 @@ async function asUpload(request: Request, env: Env, target: ImportTarget, k: Kno
     headers: { "content-type": type, "content-length": String(length) },
     body: hold(k.source.body, { length, limit: k.limit, idleMs: k.idleMs }),
   });
-  const envForImport: Env = {
-    ...env,
-    MAX_REQUEST_BYTES: String(Math.max(length, 1)),
-    IDLE_TIMEOUT_MS: String(k.idleMs * 2),
-  };
-  return receive(upload, envForImport, target);
+  const envForImport: Env = { ...env, MAX_REQUEST_BYTES: String(Math.max(length, 1)) };
+  return receive(upload, envForImport, { ...target, heldUpstream: true });
 }
 
 /**

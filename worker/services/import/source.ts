@@ -15,7 +15,7 @@ export interface Source {
   readonly url: URL;
   readonly response: Response;
   readonly body: ReadableStream<Uint8Array>;
-  /** Content-Length, when the source declared one (and no content coding changes the byte count). */
+  /** Content-Length, when the source declared one (its body is never content-coded: identity only). */
   readonly length: number | undefined;
 }
 
@@ -51,6 +51,10 @@ export async function fetchSource(
           redirect: "manual",
           signal: controller.signal,
           headers: { "accept-encoding": "identity", "user-agent": "mediagate-import" },
+          // The body as sent: the runtime would otherwise inflate a gzip or br body whatever we asked for
+          // (https://developers.cloudflare.com/workers/runtime-apis/request/#the-requestinit-object), and an
+          // encoded body is refused below, unread.
+          encodeResponseBody: "manual",
         });
       } catch (error) {
         if (controller.signal.aborted) throw timeout;
@@ -83,10 +87,19 @@ export async function fetchSource(
           { extras: { source_status: response.status } },
         );
       }
-      const header = response.headers.get("content-length");
+      // Identity only, as asked: decoded, a few KiB of gzip can be gigabytes (a decompression bomb), so
+      // neither the source's Content-Length nor its bytes on the wire would bound what it delivers; and
+      // media gains nothing from a content coding.
       const coding = response.headers.get("content-encoding");
-      const plain = coding === null || coding.trim().toLowerCase() === "identity";
-      const length = plain && header !== null && /^\d+$/.test(header) ? Number(header) : undefined;
+      if (coding !== null && coding.trim().toLowerCase() !== "identity") {
+        await response.body.cancel().catch(() => {});
+        throw new GatewayError(
+          "source_failed",
+          `The source sent its body with Content-Encoding "${coding.slice(0, 40)}" though only identity was accepted; serve the file unencoded.`,
+        );
+      }
+      const header = response.headers.get("content-length");
+      const length = header !== null && /^\d+$/.test(header) ? Number(header) : undefined;
       return { url, response, body: response.body, length };
     }
   } finally {
@@ -109,7 +122,14 @@ export interface Hold {
  * which aborts whatever it feeds, so the provider never receives a complete-looking file.
  */
 export function hold(body: ReadableStream<Uint8Array>, rules: Hold): ReadableStream<Uint8Array> {
-  const reader = chunkReader(body);
+  // The idle timeout is the reader's: every arrival counts (core/arrivals.ts), so a source trickling
+  // bytes is never taken for stalled, and one that sends nothing for idleMs is.
+  const reader = chunkReader(body, {
+    arrivals: {
+      idleMs: rules.idleMs,
+      stalled: () => new GatewayError("source_timeout", `The source sent no bytes for ${rules.idleMs} ms.`),
+    },
+  });
   let seen = 0;
   const fail = (error: GatewayError) => {
     reader.cancel(error).catch(() => {});
@@ -118,17 +138,9 @@ export function hold(body: ReadableStream<Uint8Array>, rules: Hold): ReadableStr
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
-        let timer: ReturnType<typeof setTimeout> | undefined;
-        const idle = new Promise<never>((_, reject) => {
-          timer = setTimeout(
-            () =>
-              reject(new GatewayError("source_timeout", `The source sent no bytes for ${rules.idleMs} ms.`)),
-            rules.idleMs,
-          );
-        });
         let next: ReadableStreamReadResult<Uint8Array>;
         try {
-          next = await Promise.race([reader.read(), idle]);
+          next = await reader.read();
         } catch (error) {
           const problem =
             error instanceof GatewayError
@@ -137,8 +149,6 @@ export function hold(body: ReadableStream<Uint8Array>, rules: Hold): ReadableStr
                   cause: error,
                 });
           throw fail(problem);
-        } finally {
-          if (timer !== undefined) clearTimeout(timer);
         }
         if (next.done) {
           if (rules.length !== undefined && seen < rules.length) {

@@ -2,6 +2,7 @@
 // provider (a fan-out names several) and, for a ticket's tus_url, against the ticket's rules.
 import type { Env } from "../../core/config";
 import { GatewayError } from "../../core/errors";
+import { baseName } from "../../core/media";
 import type { ProviderId } from "../../providers/capability";
 import { configured } from "../../providers/config";
 import { capability, isProviderId, resumableLimit } from "../../providers/registry";
@@ -48,8 +49,9 @@ export function plan(
   for (const name of ["purpose", "user", "account"] as const)
     if (metadata[name] !== undefined) given[name] = metadata[name];
   const options = claims ? applyPolicy(given, { maxBytes: 0, contentTypes: [], fixed: claims.fixed }) : given;
-  const name = claims?.filename ?? metadata.filename ?? metadata.name;
-  if (claims?.filename && (metadata.filename ?? claims.filename) !== claims.filename) {
+  const sent = metadata.filename ?? metadata.name;
+  const name = claims?.filename ?? (sent ? baseName(sent) : undefined);
+  if (claims?.filename && (sent ? baseName(sent) : claims.filename) !== claims.filename) {
     throw new GatewayError(
       "invalid_field",
       `The filename is fixed by this upload URL to "${claims.filename}".`,

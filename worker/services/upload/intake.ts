@@ -4,6 +4,7 @@
 import { stopReading } from "../../core/bytes";
 import { GatewayError } from "../../core/errors";
 import { LIMITS } from "../../core/limits";
+import { baseName } from "../../core/media";
 import type { FieldName } from "../../providers/capability";
 import { hexDigest, oneDigest, reprDigestSha256 } from "./digest";
 import { CLOSING_SLACK, closingLength, parseMultipart } from "./multipart-parser";
@@ -103,9 +104,10 @@ function collectOptions(pairs: Iterable<readonly [string, string]>, ignore: read
   return options;
 }
 
-/** The filename a request gives, reconciled with the one a signed URL fixes. */
-function filenameFor(given: string | null | undefined, limits: IntakeLimits): string | undefined {
-  if (limits.filename === undefined) return given ?? undefined;
+/** The filename a request gives (its last path segment), reconciled with the one a signed URL fixes. */
+function filenameFor(sent: string | null | undefined, limits: IntakeLimits): string | undefined {
+  const given = sent ? baseName(sent) : undefined;
+  if (limits.filename === undefined) return given;
   if (given && given !== limits.filename) {
     throw new GatewayError(
       "invalid_field",

@@ -35,35 +35,15 @@ export interface SizeRange {
   readonly limit?: SizeLimit;
 }
 
-/** How the incoming body is watched while it streams. */
+/**
+ * How the incoming body is watched while it streams. Its idle timeout is the body's own reader's
+ * (core/bytes.ts watchArrivals), which sees every arrival; this stage sees chunks only once they are large.
+ */
 export interface Watch {
-  /** No byte for this long cuts the body with upload_stalled (a client that stopped sending). */
-  readonly idleMs?: number;
   /** Called with the running count after each chunk (a signed upload renews its claim from here). */
   readonly onProgress?: (bytes: number) => void;
   /** Aborting it cuts the body with its reason (e.g. the claim was lost). */
   readonly signal?: AbortSignal;
-}
-
-/** The next chunk, or upload_stalled when none arrives within `idleMs`. */
-async function readWithin(
-  reader: { read(): Promise<ReadableStreamReadResult<Uint8Array>> },
-  idleMs: number | undefined,
-): Promise<ReadableStreamReadResult<Uint8Array>> {
-  if (idleMs === undefined) return reader.read();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const idle = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(new GatewayError("upload_stalled", `No bytes arrived for ${idleMs} ms; the upload was cut.`)),
-      idleMs,
-    );
-  });
-  try {
-    return await Promise.race([reader.read(), idle]);
-  } finally {
-    if (timer !== undefined) clearTimeout(timer);
-  }
 }
 
 export function meter(source: ReadableStream<Uint8Array>, size: SizeRange, watch: Watch = {}): Meter {
@@ -86,7 +66,7 @@ export function meter(source: ReadableStream<Uint8Array>, size: SizeRange, watch
         let result: ReadableStreamReadResult<Uint8Array>;
         try {
           if (watch.signal?.aborted) throw watch.signal.reason;
-          result = await readWithin(reader, watch.idleMs);
+          result = await reader.read();
         } catch (error) {
           fail(error, true);
           reader.cancel(error).catch(() => {});

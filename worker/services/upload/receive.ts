@@ -1,6 +1,7 @@
 // Receiving one upload: the path shared by direct uploads (gateway key) and signed upload URLs (a token's
 // policy). Everything checkable is checked before the first byte is forwarded.
 import type { components } from "../../../generated/gateway";
+import { watchArrivals } from "../../core/arrivals";
 import { drainEvenUnread, stopReading } from "../../core/bytes";
 import { type Env, idleTimeoutMs, maxRequestBytes, providerTimeoutMs, publicOrigin } from "../../core/config";
 import { bodyError, GatewayError } from "../../core/errors";
@@ -27,7 +28,12 @@ export interface ReceiveRequest {
   readonly config: ProviderConfig;
   readonly policy?: UploadPolicy;
   /** Progress and cancellation of the incoming body (a signed upload's claim); the idle timeout is added here. */
-  readonly watch?: Omit<Watch, "idleMs">;
+  readonly watch?: Watch;
+  /**
+   * The body is a source the caller already holds to its own idle timeout (an import's: source_timeout), so
+   * IDLE_TIMEOUT_MS does not apply to it.
+   */
+  readonly heldUpstream?: boolean;
   /**
    * The registry owner (gateway key fingerprint): the result is recorded under it, and dedupe looks there.
    * None (a ticket minted before the registry): neither.
@@ -42,16 +48,10 @@ export interface ReceiveRequest {
 export async function sniffUpload(
   source: ReadableStream<Uint8Array>,
   file: { extension: string; mimeType: string },
-  idleMs: number | undefined,
 ): Promise<{ stream: ReadableStream<Uint8Array>; detected: string | null }> {
   try {
-    return await sniff(source, file, {
-      // The upload path's stages take each chunk before asking for the next (core/bytes.ts, recycle).
-      recycle: true,
-      ...(idleMs === undefined ? {} : { idleMs }),
-      stalled: () =>
-        new GatewayError("upload_stalled", `No bytes arrived for ${idleMs} ms; the upload was cut.`),
-    });
+    // The upload path's stages take each chunk before asking for the next (core/bytes.ts, recycle).
+    return await sniff(source, file, { recycle: true });
   } catch (error) {
     throw bodyError(error);
   }
@@ -62,6 +62,21 @@ export async function receive(request: Request, env: Env, req: ReceiveRequest): 
   const policy = req.policy;
   // Checked before a byte is read: a staged file's signed URL starts with it.
   const origin = publicOrigin(request, env);
+  if (!req.heldUpstream) {
+    // Every reader of the body (multipart head, digest, sniffing, the file) is held to "no byte for
+    // IDLE_TIMEOUT_MS", each arrival counting, and reports arrivals (a signed upload's claim renewal).
+    const idleMs = idleTimeoutMs(env);
+    let arrived = 0;
+    watchArrivals(request.body, {
+      idleMs,
+      stalled: () =>
+        new GatewayError("upload_stalled", `No bytes arrived for ${idleMs} ms; the upload was cut.`),
+      onBytes: (bytes) => {
+        arrived += bytes;
+        req.watch?.onProgress?.(arrived);
+      },
+    });
+  }
   const intake = await readIntake(request, {
     maxRequestBytes: maxRequestBytes(env),
     ...(policy ? { maxFileBytes: policy.maxBytes, filename: policy.filename } : {}),
@@ -114,10 +129,10 @@ export async function receive(request: Request, env: Env, req: ReceiveRequest): 
   }
   // A declared digest holds the file's last bytes back until it matches (./digest.ts).
   const verified = declared === undefined ? intake.stream : verifyDigest(intake.stream, declared);
-  const watch: Watch = { ...req.watch, idleMs: idleTimeoutMs(env) };
+  const watch: Watch = { ...req.watch };
   // The file's first bytes against what it was validated as, before a byte is forwarded or staged (and
   // after every check the declared length allows, which must not wait for the body).
-  const sniffed = () => sniffUpload(verified, checked.file, watch.idleMs);
+  const sniffed = () => sniffUpload(verified, checked.file);
   if (takesUrl(req.provider, checked.file.size - checked.file.slack)) {
     // An R2 object needs its exact size: commit to the CRLF-terminated reading, as a raw upstream does.
     const exact = checked.file.size - checked.file.slack;

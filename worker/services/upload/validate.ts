@@ -20,8 +20,14 @@ const UNINFORMATIVE = new Set([
   "application/x-www-form-urlencoded",
 ]);
 const MAX_FIELD_LENGTH = LIMITS.fieldValueLength;
-/** C0 controls, DEL and C1 controls: the Unicode category Cc. */
+/**
+ * Text that goes to a provider — filenames and option values, whichever surface set them (multipart
+ * fields, query parameters, JSON bodies, tickets, tus metadata) — travels in part headers, query strings
+ * and logs: none of it may carry C0 controls, DEL or C1 controls (U+0080–U+009F), the Unicode category Cc.
+ * This is the one check for all of it.
+ */
 const CONTROL = /\p{Cc}/u;
+const hasControl = (text: string) => CONTROL.test(text);
 
 function unsupported(detail: string, accepted: readonly string[]): GatewayError {
   return new GatewayError("unsupported_file_type", detail, { extras: { accepted: [...accepted] } });
@@ -36,9 +42,7 @@ export function validateOptions(cap: Capability, given: Options, complete = true
       const takes = cap.fields.map((f) => f.name).join(", ") || "none";
       throw new GatewayError("invalid_field", `${cap.name} takes no "${name}" field (it takes: ${takes}).`);
     }
-    // No control characters: values travel in multipart bodies and query strings.
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point.
-    if (value.length === 0 || value.length > MAX_FIELD_LENGTH || /[\u0000-\u001f\u007f]/.test(value)) {
+    if (value.length === 0 || value.length > MAX_FIELD_LENGTH || hasControl(value)) {
       throw new GatewayError(
         "invalid_field",
         `"${name}" must be 1–${MAX_FIELD_LENGTH} characters without control characters.`,
@@ -78,7 +82,7 @@ export function validateName(
   // Every filename passes here (multipart filename and filename*, ?filename=, tus metadata, a ticket's):
   // CR, LF, NUL and the other control characters (Unicode Cc) have no place in a name and would travel
   // into a provider's part headers and into logs.
-  if (CONTROL.test(name))
+  if (hasControl(name))
     throw new GatewayError(
       "invalid_field",
       "The filename contains control characters (CR, LF, NUL, tab, …); send the name without them.",
