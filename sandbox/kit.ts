@@ -1,9 +1,9 @@
-// What one provider's sandbox declares (worker/providers/<id>/sandbox.ts), and the small helpers it answers
-// with. The shared handler (./providers.ts) does the HTTP, the body reading and the scenarios; a provider's
-// sandbox.ts holds its route, its error dialect and its own accept logic and format tables, transcribed
+// What one provider's sandbox declares (./dialects/<id>.ts), and the small helpers it answers with. The
+// shared handler (./providers.ts) does the HTTP, the body reading and the scenarios; a provider's dialect
+// holds its route, its error dialect and its own accept logic and format tables, transcribed
 // from the vendor's document, never imported from the gateway's provider.ts: a mistake in the gateway's
 // table must show up as a disagreement.
-import type { ProviderId } from "../worker/providers/capability";
+import type { ProviderId } from "../worker/providers/kit/capability";
 
 export const MB = 1024 * 1024;
 

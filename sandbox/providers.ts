@@ -1,7 +1,7 @@
 // The provider sandbox: the five upload APIs as their documents (../specs, ../../shared/seeds) describe
 // them — auth, fields, formats, limits, error dialects and response shapes — so the gateway can be run
 // and tested without provider accounts. This file is the shared handler; each provider's route, dialect,
-// accept logic and format tables are in worker/providers/<id>/sandbox.ts, transcribed from the vendor's
+// accept logic and format tables are in ./dialects/<id>.ts (dev only, outside the deployed tree), transcribed from the vendor's
 // document on purpose and never imported from the gateway's tables: the sandbox plays the provider, and a
 // mistake in the gateway's table must show up as a disagreement, not be copied. For the same reason the
 // sandbox reads multipart bodies with a parser of its own (./multipart.ts; the Node test emulator injects
@@ -12,12 +12,12 @@
 // not-json, slow, reset, and flaky (a 500 the first time a name is seen, success after).
 
 import { createHash } from "node:crypto";
-import type { ProviderId } from "../worker/providers/capability";
-import dify from "../worker/providers/dify/sandbox";
-import jimmy from "../worker/providers/jimmy/sandbox";
-import minimax from "../worker/providers/minimax/sandbox";
-import useapi from "../worker/providers/useapi/sandbox";
-import wavespeed from "../worker/providers/wavespeed/sandbox";
+import type { ProviderId } from "../worker/providers/kit/capability";
+import dify from "./dialects/dify";
+import jimmy from "./dialects/jimmy";
+import minimax from "./dialects/minimax";
+import useapi from "./dialects/useapi";
+import wavespeed from "./dialects/wavespeed";
 import { json, type SandboxProvider, type Upload } from "./kit";
 import { sampleMedia } from "./media";
 import { type MultipartReader, readMultipart } from "./multipart";

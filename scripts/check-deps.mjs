@@ -51,8 +51,8 @@ const PLANTED = [
   ["worker/services/planted-y/two.ts", "export {};", "no-circular-folders"],
   ["worker/core/planted-missing.ts", 'import "./no-such-module";', "not-to-unresolvable"],
   ["worker/core/planted-tool.ts", 'import "../../scripts/check-deps.mjs";', "no-tests-or-tools-in-worker"],
-  ["worker/http/planted-route.ts", 'import "../providers/planted/sandbox";', "entry-reaches-no-dev-code"],
-  ["worker/providers/planted/sandbox.ts", "export {};", "entry-reaches-no-dev-code"],
+  ["worker/http/planted-route.ts", 'import "../../sandbox/planted-dialect";', "entry-reaches-no-dev-code"],
+  ["sandbox/planted-dialect.ts", "export {};", "entry-reaches-no-dev-code"],
 ];
 
 /** The one existing file planting touches: the entry, which must reach the planted dev-only module. */

@@ -4,7 +4,7 @@ import { CAPABILITIES, PROVIDER_IDS } from "../worker/providers/registry.ts";
 
 export { CAPABILITIES, PROVIDER_IDS };
 
-/** The env var names of a provider's key and base URL (as worker/providers/capability.ts envNames). */
+/** The env var names of a provider's key and base URL (as worker/providers/kit/capability.ts envNames). */
 const envNames = (id) => ({ apiKey: `${id.toUpperCase()}_API_KEY`, baseUrl: `${id.toUpperCase()}_BASE_URL` });
 
 /** Vars that point every provider at a sandbox at `origin`, with the keys the sandbox accepts. */

@@ -1,7 +1,7 @@
 // Flat memory depends on one property: the gateway reads the client no faster than the provider takes the
 // bytes. These tests count chunks, not milliseconds: a consumer that stops reading must stop the source.
 import { describe, expect, it } from "vitest";
-import { encodeMultipart, encodeRaw, type StreamedFile } from "../worker/providers/encode";
+import { encodeMultipart, encodeRaw, type StreamedFile } from "../worker/providers/kit/encode";
 import { meter } from "../worker/services/upload/meter";
 
 const CHUNK = 64 * 1024;

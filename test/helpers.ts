@@ -6,7 +6,7 @@ import type { components } from "../generated/gateway";
 import type { Received } from "../sandbox/providers";
 import type { Env } from "../worker/core/config";
 import worker from "../worker/index";
-import type { ProviderId } from "../worker/providers/capability";
+import type { ProviderId } from "../worker/providers/kit/capability";
 import { capability, PROVIDER_IDS } from "../worker/providers/registry";
 import { recordProblemCode } from "./catalogue/record";
 

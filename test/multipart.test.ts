@@ -1,7 +1,7 @@
 // The streaming multipart reader and writer: any chunking of the body yields the same fields and bytes,
 // and nothing a caller controls can forge a part in what the provider receives.
 import { describe, expect, it } from "vitest";
-import { encodeMultipart, quoteParam } from "../worker/providers/encode";
+import { encodeMultipart, quoteParam } from "../worker/providers/kit/encode";
 import { parseDisposition, parseMultipart } from "../worker/services/upload/multipart-parser";
 import {
   call,

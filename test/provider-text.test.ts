@@ -6,10 +6,10 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { problemResponse } from "../worker/core/errors";
 import { adapter } from "../worker/providers/adapters";
-import type { ProviderId } from "../worker/providers/capability";
 import { PROVIDER_TEXT_MAX, toGatewayError } from "../worker/providers/failure";
+import type { ProviderId } from "../worker/providers/kit/capability";
+import type { AdapterResult } from "../worker/providers/kit/types";
 import { capability, PROVIDER_IDS } from "../worker/providers/registry";
-import type { AdapterResult } from "../worker/providers/types";
 import {
   call,
   KEY,

@@ -4,8 +4,8 @@
 import { describe, expect, it } from "vitest";
 import spec from "../generated/gateway.openapi.json";
 import { adapter } from "../worker/providers/adapters";
-import { envNames } from "../worker/providers/capability";
 import { providerConfig } from "../worker/providers/config";
+import { envNames } from "../worker/providers/kit/capability";
 import { CAPABILITIES, PROVIDER_IDS } from "../worker/providers/registry";
 import { gatewayEnv } from "./helpers";
 

@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { readMultipart } from "../sandbox/multipart";
 import { handleSandbox, type Received, SANDBOX_KEYS } from "../sandbox/providers";
-import { encodeMultipart } from "../worker/providers/encode";
+import { encodeMultipart } from "../worker/providers/kit/encode";
 import { parseMultipart } from "../worker/services/upload/multipart-parser";
 import {
   call,

@@ -2,7 +2,7 @@
 // limit, lying Content-Lengths. Each case goes through the gateway's fetch handler to the provider emulator.
 import { describe, expect, it } from "vitest";
 import type { components } from "../generated/gateway";
-import { quoteParam } from "../worker/providers/encode";
+import { quoteParam } from "../worker/providers/kit/encode";
 import { parseDisposition } from "../worker/services/upload/multipart-parser";
 import {
   call,

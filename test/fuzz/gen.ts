@@ -2,7 +2,7 @@
 // PATCH/HEAD/DELETE, staged content, any route), then seeded mutations of its bytes, headers, URL and
 // method. Each case draws only from its own PRNG, so a case replays from (seed, index) alone; only the
 // ids and tokens its setup obtains from the gateway differ between runs.
-import type { ProviderId } from "../../worker/providers/capability";
+import type { ProviderId } from "../../worker/providers/kit/capability";
 import { PROVIDER_IDS } from "../../worker/providers/registry";
 import { KEY, SAMPLES } from "../helpers";
 import type { Rng } from "./rng";

@@ -4,8 +4,8 @@
 // (a body built first, a conditional spread). Each @ts-expect-error fails the typecheck if its line compiles.
 import type { paths as dify } from "../../generated/dify";
 import type { paths as minimax } from "../../generated/minimax";
-import { type MultipartBody, multipartInit } from "../../worker/providers/http";
-import type { AdapterContext } from "../../worker/providers/types";
+import { type MultipartBody, multipartInit } from "../../worker/providers/kit/http";
+import type { AdapterContext } from "../../worker/providers/kit/types";
 
 type DifyUpload = MultipartBody<dify, "/files/upload">;
 type MinimaxUpload = MultipartBody<minimax, "/v1/files/upload">;

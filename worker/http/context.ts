@@ -1,8 +1,8 @@
 // The values middleware finds for one request, typed (as hono's `c.var`): handed to every handler as the
 // router's last argument, never glued onto the request.
 import type { Env } from "../core/config";
-import type { ProviderId } from "../providers/capability";
 import type { ProviderConfig } from "../providers/config";
+import type { ProviderId } from "../providers/kit/capability";
 
 export interface Vars {
   /** The caller's owner (a gateway key's fingerprint), once withAuth has checked the key. */

@@ -1,10 +1,11 @@
 // Each provider's adapter, by id. The compiler holds this table to the registry: a provider in
 // registry.ts without its adapter here fails `tsc`.
-import type { ProviderId } from "./capability";
+
 import { dify } from "./dify/adapter";
 import { jimmy } from "./jimmy/adapter";
+import type { ProviderId } from "./kit/capability";
+import type { ProviderAdapter } from "./kit/types";
 import { minimax } from "./minimax/adapter";
-import type { ProviderAdapter } from "./types";
 import { useapi } from "./useapi/adapter";
 import { wavespeed } from "./wavespeed/adapter";
 

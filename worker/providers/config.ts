@@ -2,15 +2,11 @@
 import type { Env } from "../core/config";
 import { envVar } from "../core/config";
 import { GatewayError } from "../core/errors";
-import { envNames, type FieldName, type ProviderId } from "./capability";
+import { envNames, type FieldName, type ProviderId } from "./kit/capability";
+import type { ProviderConfig } from "./kit/types";
 import { capability } from "./registry";
 
-export interface ProviderConfig {
-  readonly apiKey: string;
-  readonly baseUrl: string;
-  /** Option defaults the deployment sets (a field's `defaultVar`, e.g. USEAPI_ACCOUNT). */
-  readonly defaults: Partial<Record<FieldName, string>>;
-}
+export type { ProviderConfig } from "./kit/types";
 
 /** Defaults for fields that name an env var (and that var is set). */
 export function envDefaults(env: Env, id: ProviderId): Partial<Record<FieldName, string>> {

@@ -5,9 +5,9 @@
 // logs as the error's cause (problemResponse logs it), never into the problem.
 
 import { GatewayError } from "../core/errors";
-import type { ProviderId } from "./capability";
+import type { ProviderId } from "./kit/capability";
+import type { ProviderFailure } from "./kit/types";
 import { capability } from "./registry";
-import type { ProviderFailure } from "./types";
 
 /** The most characters of provider text (its message, a string code) a problem carries. */
 export const PROVIDER_TEXT_MAX = 200;

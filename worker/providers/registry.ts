@@ -3,9 +3,9 @@
 // gateway spec's ProviderId enum, the README tables, `npm start`'s and the tests' sandbox wiring. Data only,
 // with explicit .ts imports, so Node scripts import this file as it is. Adapters: ./adapters.ts.
 import { LIMITS } from "../core/limits.ts";
-import type { Capability, ProviderId } from "./capability.ts";
 import dify from "./dify/provider.ts";
 import jimmy from "./jimmy/provider.ts";
+import type { Capability, ProviderId } from "./kit/capability.ts";
 import minimax from "./minimax/provider.ts";
 import useapi from "./useapi/provider.ts";
 import wavespeed from "./wavespeed/provider.ts";

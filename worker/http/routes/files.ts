@@ -2,8 +2,8 @@
 import type { IRequest } from "itty-router";
 import type { Env } from "../../core/config";
 import { GatewayError } from "../../core/errors";
-import type { ProviderId } from "../../providers/capability";
 import { configured, type ProviderConfig } from "../../providers/config";
+import type { ProviderId } from "../../providers/kit/capability";
 import { isProviderId } from "../../providers/registry";
 import { importFile } from "../../services/import/import";
 import { receive, statusOf } from "../../services/upload/receive";

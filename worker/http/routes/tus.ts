@@ -6,7 +6,7 @@ import type { IRequest } from "itty-router";
 import { type Env, maxRequestBytes, publicOrigin } from "../../core/config";
 import { bodyError, GatewayError, unwrap } from "../../core/errors";
 import { LIMITS } from "../../core/limits";
-import type { ProviderId } from "../../providers/capability";
+import type { ProviderId } from "../../providers/kit/capability";
 import {
   CALLER_HEADER,
   type Caller,

@@ -2,8 +2,8 @@
 // Spec: specs/dify.yaml (https://docs.dify.ai/en/api-reference/files/upload-file).
 import createClient from "openapi-fetch";
 import type { paths } from "../../../generated/dify";
-import { httpFailure, type Meaning, type MultipartBody, multipartInit, send } from "../http";
-import type { ProviderAdapter } from "../types";
+import { httpFailure, type Meaning, type MultipartBody, multipartInit, send } from "../kit/http";
+import type { ProviderAdapter } from "../kit/types";
 
 type Upload = MultipartBody<paths, "/files/upload">;
 

@@ -1,5 +1,5 @@
 // Dify's facts: https://docs.dify.ai/en/api-reference/files/upload-file (specs/dify.yaml).
-import type { Capability } from "../capability.ts";
+import type { Capability } from "../kit/capability.ts";
 
 export default {
   id: "dify",

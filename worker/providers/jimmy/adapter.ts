@@ -2,8 +2,8 @@
 // another `code`. Spec: specs/jimmy.yaml (https://docs.jimmyai.cn/en/api-reference/files/upload).
 import createClient from "openapi-fetch";
 import type { paths } from "../../../generated/jimmy";
-import { httpFailure, type MultipartBody, multipartInit, send } from "../http";
-import type { ProviderAdapter } from "../types";
+import { httpFailure, type MultipartBody, multipartInit, send } from "../kit/http";
+import type { ProviderAdapter } from "../kit/types";
 
 const SUCCESS = 20000;
 

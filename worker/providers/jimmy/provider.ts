@@ -1,6 +1,6 @@
 // Jimmy AI's facts: https://docs.jimmyai.cn/en/api-reference/files/upload (specs/jimmy.yaml).
 import type { Extension } from "../../core/media.ts";
-import { type Capability, MB } from "../capability.ts";
+import { type Capability, MB } from "../kit/capability.ts";
 
 export default {
   id: "jimmy",

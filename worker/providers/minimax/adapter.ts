@@ -12,8 +12,8 @@ import {
   multipartInit,
   parseWithInt64,
   send,
-} from "../http";
-import type { ProviderAdapter } from "../types";
+} from "../kit/http";
+import type { ProviderAdapter } from "../kit/types";
 
 type Purpose = components["schemas"]["Purpose"];
 type Upload = MultipartBody<paths, "/v1/files/upload">;

@@ -1,5 +1,5 @@
 // MiniMax's facts: https://platform.minimax.io/docs/api-reference/file-management-upload (specs/minimax.yaml).
-import type { Capability } from "../capability.ts";
+import type { Capability } from "../kit/capability.ts";
 
 export default {
   id: "minimax",

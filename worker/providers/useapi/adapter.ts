@@ -4,8 +4,8 @@
 import createClient from "openapi-fetch";
 import type { paths } from "../../../generated/useapi";
 import { extensionOf } from "../../core/media";
-import { bearer, httpFailure, rawInit, send } from "../http";
-import type { ProviderAdapter } from "../types";
+import { bearer, httpFailure, rawInit, send } from "../kit/http";
+import type { ProviderAdapter } from "../kit/types";
 
 /** useapi's Content-Type table, by extension. */
 const CONTENT_TYPES: Record<string, string> = {

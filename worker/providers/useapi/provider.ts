@@ -1,6 +1,6 @@
 // useapi.net's facts (MiniMax through useapi): https://useapi.net/docs/api-minimax-v1/post-minimax-files
 // (specs/useapi.yaml).
-import type { Capability } from "../capability.ts";
+import type { Capability } from "../kit/capability.ts";
 
 export default {
   id: "useapi",

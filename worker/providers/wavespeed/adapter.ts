@@ -3,8 +3,8 @@
 // https://wavespeed.ai/docs/how-to-upload-files-api.
 import createClient from "openapi-fetch";
 import type { paths } from "../../../generated/wavespeed";
-import { codeForStatus, httpFailure, type MultipartBody, multipartInit, send } from "../http";
-import type { ProviderAdapter } from "../types";
+import { codeForStatus, httpFailure, type MultipartBody, multipartInit, send } from "../kit/http";
+import type { ProviderAdapter } from "../kit/types";
 
 type Upload = MultipartBody<paths, "/api/v3/media/upload/binary">;
 

@@ -1,6 +1,6 @@
 // WaveSpeedAI's facts: https://wavespeed.ai/docs/how-to-upload-files-api (specs/wavespeed.yaml).
 import type { Extension } from "../../core/media.ts";
-import { type Capability, DAY_SECONDS, MB } from "../capability.ts";
+import { type Capability, DAY_SECONDS, MB } from "../kit/capability.ts";
 
 export default {
   id: "wavespeed",

@@ -8,9 +8,9 @@ import { asGatewayError, GatewayError } from "../../core/errors";
 import { LIMITS } from "../../core/limits";
 import { sniff } from "../../core/sniff";
 import { adapter } from "../../providers/adapters";
-import type { Options, ProviderId } from "../../providers/capability";
 import { configured, type ProviderConfig } from "../../providers/config";
 import { toGatewayError } from "../../providers/failure";
+import type { Options, ProviderId } from "../../providers/kit/capability";
 import { capability } from "../../providers/registry";
 import { fileOf, type StagedFile, sha256Of, stagedKey, stagedResult, takesUrl } from "../staging/staged";
 
@@ -134,7 +134,7 @@ export async function deliverOne(
   } finally {
     clearTimeout(timer);
     // A body the provider's request left unread (an early answer) would hold the tee's bytes for it: the
-    // abort stops a multipart pipe into it (encode.ts), and the cancel lets a raw one go.
+    // abort stops a multipart pipe into it (providers/kit/encode.ts), and the cancel lets a raw one go.
     if (!controller.signal.aborted) controller.abort(new Error("delivery finished"));
     body.cancel().catch(() => {});
   }

@@ -9,8 +9,8 @@ import { allowPrivateNetwork, type Env, importTimeoutMs, publicOrigin } from "..
 import { GatewayError } from "../../core/errors";
 import { baseName, extensionOf } from "../../core/media";
 import { sniff } from "../../core/sniff";
-import type { Options, ProviderId } from "../../providers/capability";
 import type { ProviderConfig } from "../../providers/config";
+import type { Options, ProviderId } from "../../providers/kit/capability";
 import { capability, resumableLimit } from "../../providers/registry";
 import { deliverOne } from "../delivery/deliver";
 import { recordResult } from "../registry/files";

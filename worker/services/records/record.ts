@@ -11,7 +11,7 @@
 import type { components } from "../../../generated/gateway";
 import { LIMITS } from "../../core/limits";
 import type { FileInfo } from "../../core/media";
-import type { Options, ProviderId } from "../../providers/capability";
+import type { Options, ProviderId } from "../../providers/kit/capability";
 import type { StagingState } from "../staging/rechunk";
 
 export type UploadRecord = components["schemas"]["UploadStatus"];

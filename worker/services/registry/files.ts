@@ -4,7 +4,7 @@
 import type { components } from "../../../generated/gateway";
 import { toHex } from "../../core/crypto";
 import { LIMITS } from "../../core/limits";
-import type { Options, ProviderId } from "../../providers/capability";
+import type { Options, ProviderId } from "../../providers/kit/capability";
 
 export type UploadResult = components["schemas"]["UploadResult"];
 export type FileRecord = components["schemas"]["FileRecord"];

@@ -1,7 +1,7 @@
 // Listing an owner's registry: filters, newest first, and an opaque cursor that never shifts a page.
 import type { components } from "../../../generated/gateway";
 import { GatewayError } from "../../core/errors";
-import type { ProviderId } from "../../providers/capability";
+import type { ProviderId } from "../../providers/kit/capability";
 import { type FileRecord, type FileStatus, type Row, toRecord } from "./files";
 
 type Kind = components["schemas"]["Kind"];

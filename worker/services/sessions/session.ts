@@ -8,7 +8,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../../core/config";
 import { GatewayError, isGatewayError, type Outcome, outcome, problemResponse } from "../../core/errors";
 import { LIMITS } from "../../core/limits";
-import type { Options, ProviderId } from "../../providers/capability";
+import type { Options, ProviderId } from "../../providers/kit/capability";
 import { capability } from "../../providers/registry";
 import { type Delivery, deliver, StagedDigest } from "../delivery/deliver";
 import * as R from "../records/record";

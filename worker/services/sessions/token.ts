@@ -4,7 +4,7 @@
 import { b64url, fromB64url, hmac, sameBytes } from "../../core/crypto";
 import { GatewayError } from "../../core/errors";
 import { LIMITS } from "../../core/limits";
-import type { ProviderId } from "../../providers/capability";
+import type { ProviderId } from "../../providers/kit/capability";
 import type { Options } from "../upload/validate";
 
 export interface Claims {

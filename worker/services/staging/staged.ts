@@ -6,8 +6,8 @@ import type { Env } from "../../core/config";
 import { toHex } from "../../core/crypto";
 import { LIMITS } from "../../core/limits";
 import type { FileInfo } from "../../core/media";
-import type { ProviderId } from "../../providers/capability";
-import { encodeRaw } from "../../providers/encode";
+import type { ProviderId } from "../../providers/kit/capability";
+import { encodeRaw } from "../../providers/kit/encode";
 import { capability } from "../../providers/registry";
 import { signContentUrl } from "./signed-url";
 
@@ -99,7 +99,7 @@ export async function stagedResult(
  * A single-request upload that the provider takes as a URL (MAX_REQUEST_BYTES let it through): the metered
  * body is streamed into R2 with its exact length, and the provider gets the signed URL. `sha256` is the
  * meter's (the bytes are hashed once, on their way). Each chunk is written and awaited before the next is
- * read, as for a provider (encode.ts): a pipeTo paces itself on the writer's `ready`, which workerd's
+ * read, as for a provider (providers/kit/encode.ts): a pipeTo paces itself on the writer's `ready`, which workerd's
  * FixedLengthStream resolves without waiting (platform notes), so a client faster than R2 could queue in
  * memory. The daily sweep deletes the copy after retention.
  */

@@ -2,7 +2,7 @@
 // the upload's Durable Object provides it (sessions/session.ts), tests can provide another. Creation is in
 // the Worker (http/routes/tus.ts), where everything checkable is checked before a byte is stored.
 import { GatewayError, renderProblem } from "../../core/errors";
-import type { ProviderId } from "../../providers/capability";
+import type { ProviderId } from "../../providers/kit/capability";
 import {
   progress,
   type Refusal,

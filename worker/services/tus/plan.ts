@@ -3,8 +3,8 @@
 import type { Env } from "../../core/config";
 import { GatewayError } from "../../core/errors";
 import { baseName } from "../../core/media";
-import type { ProviderId } from "../../providers/capability";
 import { configured } from "../../providers/config";
+import type { ProviderId } from "../../providers/kit/capability";
 import { capability, isProviderId, resumableLimit } from "../../providers/registry";
 import { applyPolicy, checkContentTypes } from "../upload/policy";
 import { type FileType, type Options, validateName, validateOptions } from "../upload/validate";

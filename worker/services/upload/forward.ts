@@ -4,11 +4,11 @@
 
 import { bodyError, GatewayError } from "../../core/errors";
 import { adapter } from "../../providers/adapters";
-import type { ProviderId } from "../../providers/capability";
 import type { ProviderConfig } from "../../providers/config";
 import { toGatewayError } from "../../providers/failure";
+import type { ProviderId } from "../../providers/kit/capability";
+import type { Delivered } from "../../providers/kit/types";
 import { capability } from "../../providers/registry";
-import type { Delivered } from "../../providers/types";
 import { meter, type Watch } from "./meter";
 import type { Options, SizeLimit, ValidatedFile } from "./validate";
 
@@ -38,7 +38,7 @@ export interface Forwarded {
 export async function forward(req: ForwardRequest): Promise<Forwarded> {
   const { size, slack } = req.file;
   const name = capability(req.provider).name;
-  // A raw upstream body can't absorb a multipart upload's 2-byte uncertainty (encode.ts pads multipart
+  // A raw upstream body can't absorb a multipart upload's 2-byte uncertainty (providers/kit/encode.ts pads multipart
   // ones), so it commits to the CRLF-terminated reading and refuses a body that turns out otherwise.
   const exact = capability(req.provider).body === "raw";
   const upper = exact ? size - slack : size;

@@ -5,7 +5,7 @@ import { stopReading } from "../../core/bytes";
 import { GatewayError } from "../../core/errors";
 import { LIMITS } from "../../core/limits";
 import { baseName } from "../../core/media";
-import type { FieldName } from "../../providers/capability";
+import type { FieldName } from "../../providers/kit/capability";
 import { hexDigest, oneDigest, reprDigestSha256 } from "./digest";
 import { CLOSING_SLACK, closingLength, parseMultipart } from "./multipart-parser";
 

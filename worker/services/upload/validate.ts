@@ -3,7 +3,7 @@
 import { GatewayError } from "../../core/errors";
 import { LIMITS } from "../../core/limits";
 import { extensionOf, type FileInfo, type Kind, mediaTypeOf } from "../../core/media";
-import type { Capability, FieldName, Options } from "../../providers/capability";
+import type { Capability, FieldName, Options } from "../../providers/kit/capability";
 import type { Intake } from "./intake";
 
 /** A validated file; `size` is at most (see Intake.slack). */

@@ -1,8 +1,9 @@
 // Jimmy AI as the sandbox plays it (https://docs.jimmyai.cn/en/api-reference/files/upload): multipart
 // `file`, its extension list and 100 MB limit as the document states them, and `{ code, msg }` errors that
 // may arrive inside HTTP 200. Transcribed from the document, not from ./provider.ts (see sandbox/kit.ts).
-import { type Code, ext, fileUrl, json, MB, type SandboxProvider } from "../../../sandbox/kit";
-import provider from "./provider";
+
+import provider from "../../worker/providers/jimmy/provider";
+import { type Code, ext, fileUrl, json, MB, type SandboxProvider } from "../kit";
 
 const EXTENSIONS =
   "jpg jpeg png gif webp bmp svg mp4 mov avi webm mkv m4v flv mp3 wav aac m4a flac ogg".split(" ");

@@ -1,9 +1,16 @@
 // The one small interface every provider adapter implements (and the conformance suite checks).
 
-import type { ErrorCode } from "../core/errors";
-import type { Options, ProviderId } from "./capability";
-import type { ProviderConfig } from "./config";
+import type { ErrorCode } from "../../core/errors";
+import type { FieldName, Options, ProviderId } from "./capability";
 import type { StreamedFile } from "./encode";
+
+/** A provider's key, base URL and deployment defaults (read from the environment by ./config.ts). */
+export interface ProviderConfig {
+  readonly apiKey: string;
+  readonly baseUrl: string;
+  /** Option defaults the deployment sets (a field's `defaultVar`, e.g. USEAPI_ACCOUNT). */
+  readonly defaults: Partial<Record<FieldName, string>>;
+}
 
 export interface AdapterContext {
   readonly file: StreamedFile;

@@ -2,8 +2,9 @@
 // and `user`, a self-hosted deployment's default limits (api/configs: UPLOAD_*_FILE_SIZE_LIMIT and its
 // extension lists), string error codes, 201 with the file record. Transcribed from Dify, not from
 // ./provider.ts (see sandbox/kit.ts).
-import { type Code, ext, json, MB, type SandboxProvider } from "../../../sandbox/kit";
-import provider from "./provider";
+
+import provider from "../../worker/providers/dify/provider";
+import { type Code, ext, json, MB, type SandboxProvider } from "../kit";
 
 const LIMITS: Record<string, { ext: string[]; max: number }> = {
   image: { ext: "jpg jpeg png webp gif svg".split(" "), max: 10 * MB },

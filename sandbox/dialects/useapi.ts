@@ -3,8 +3,9 @@
 // from the document's list, up to 5 GB, `?account=`, `{ error, code }` errors. It gets no filename, so
 // scenarios are named by the account. Transcribed from the document, not from ./provider.ts (see
 // sandbox/kit.ts).
-import { fileUrl, json, type SandboxProvider } from "../../../sandbox/kit";
-import provider from "./provider";
+
+import provider from "../../worker/providers/useapi/provider";
+import { fileUrl, json, type SandboxProvider } from "../kit";
 
 const TYPES = ["image/png", "image/jpeg", "audio/mpeg", "audio/wav", "video/mp4"];
 

@@ -1,7 +1,7 @@
 // Outgoing bodies with an exact Content-Length. workerd sends Content-Length when the body's length is
 // known, and the readable side of a FixedLengthStream is known; writing too few or too many bytes aborts
 // the outgoing request, so a short body never reaches a provider looking complete.
-import { encoder } from "../core/bytes";
+import { encoder } from "../../core/bytes";
 
 /** A file on its way through the gateway: metadata known up front, bytes streamed. */
 export interface StreamedFile {

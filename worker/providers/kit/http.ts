@@ -1,9 +1,8 @@
 // What every adapter shares at the provider boundary: the request options for a streamed upload, the call
 // itself (network failures and unreadable answers become data), and failed answers as ProviderFailure
 // data: HTTP status → problem code, and a detail in our own words (the provider's text only to the logs).
-import type { ProviderConfig } from "./config";
 import { type EncodedBody, encodeMultipart, encodeRaw, type StreamedFile } from "./encode";
-import type { AdapterContext, ProviderFailure, ProviderFailureCode } from "./types";
+import type { AdapterContext, ProviderConfig, ProviderFailure, ProviderFailureCode } from "./types";
 
 export const bearer = (config: ProviderConfig) => ({ authorization: `Bearer ${config.apiKey}` });
 

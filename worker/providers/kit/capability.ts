@@ -1,8 +1,8 @@
 // What every provider folder declares about its provider (its provider.ts): the facts validation,
 // GET /v1/providers, the README tables, the generator, `npm start` and the tests all derive from.
 // Data only (type imports), so Node scripts read it too (scripts/providers.mjs).
-import type { components } from "../../generated/gateway";
-import type { Extension } from "../core/media";
+import type { components } from "../../../generated/gateway";
+import type { Extension } from "../../core/media";
 
 export type ProviderId = components["schemas"]["ProviderId"];
 export type Purpose = components["schemas"]["Purpose"];

@@ -2,8 +2,9 @@
 // multipart `file` and `purpose`, each purpose's formats as the document lists them, and every failure as
 // HTTP 200 with a `base_resp.status_code`. Transcribed from the document, not from ./provider.ts (see
 // sandbox/kit.ts).
-import { type Code, ext, json, type SandboxProvider } from "../../../sandbox/kit";
-import provider from "./provider";
+
+import provider from "../../worker/providers/minimax/provider";
+import { type Code, ext, json, type SandboxProvider } from "../kit";
 
 const PURPOSES: Record<string, string[]> = {
   voice_clone: ["mp3", "m4a", "wav"],

@@ -1,8 +1,9 @@
 // WaveSpeedAI as the sandbox plays it (https://wavespeed.ai/docs/how-to-upload-files-api): multipart
 // `file`, the image/video/audio formats the document lists, `{ code, message }` errors. Transcribed from
 // the document, not from ./provider.ts (see sandbox/kit.ts).
-import { ext, fileUrl, json, type SandboxProvider } from "../../../sandbox/kit";
-import provider from "./provider";
+
+import provider from "../../worker/providers/wavespeed/provider";
+import { ext, fileUrl, json, type SandboxProvider } from "../kit";
 
 const KINDS: Record<string, string[]> = {
   image: "jpg jpeg png webp gif bmp tiff tif".split(" "),
