@@ -29,7 +29,7 @@ export interface paths {
         put?: never;
         /**
          * Delete File
-         * @description gateway: from MiniMax's file-management documentation (Delete File), per ../shared/notes/provider-file-apis.md. The purpose must be the one the file was uploaded with; the documentation lists purposes beyond the upload's four (t2a_async, video_generation).
+         * @description gateway: from MiniMax's file-management documentation (its Delete File page, beside the upload page above). The purpose must be the one the file was uploaded with; the documentation lists purposes beyond the upload's four (t2a_async, video_generation).
          */
         post: operations["deleteFile"];
         delete?: never;

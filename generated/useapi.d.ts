@@ -33,7 +33,7 @@ export interface paths {
         post?: never;
         /**
          * Delete a file
-         * @description From useapi.net's MiniMax documentation (DELETE /v1/minimax/files/{fileID}), per ../shared/notes/provider-file-apis.md: "always succeeds", also for a file that does not exist or was already deleted. The document gives no success body.
+         * @description From useapi.net's MiniMax documentation (its DELETE /v1/minimax/files/{fileID} page, beside the upload page above): "always succeeds", also for a file that does not exist or was already deleted. The document gives no success body.
          */
         delete: operations["deleteFile"];
         options?: never;

@@ -1,4 +1,4 @@
-// The provider sandbox: the five upload APIs as their documents (../specs, ../../shared/seeds) describe
+// The provider sandbox: the five upload APIs as their documents (each provider.ts's `docs`, ../specs) describe
 // them — auth, fields, formats, limits, error dialects and response shapes — so the gateway can be run
 // and tested without provider accounts. This file is the shared handler; each provider's route, dialect,
 // accept logic and format tables are in ./dialects/<id>.ts (dev only, outside the deployed tree), transcribed from the vendor's

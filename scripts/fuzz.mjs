@@ -46,7 +46,7 @@ child.stderr.on("data", (chunk) => scan(chunk, process.stderr));
  * What workerd logs as "uncaught exception" for a subrequest that fails, although every promise of ours is
  * handled: the reason a request body was aborted with, or the subrequest's own failure. Measured: a bare
  * `fetch()` whose FixedLengthStream body is aborted with an Error, or whose AbortSignal fires, logs the
- * reason this way (see the closing note of issue 9). The gateway aborts a provider's (or the upload
+ * reason this way (platform notes, "Aborted subrequests"). The gateway aborts a provider's (or the upload
  * object's) request on purpose whenever the client's body turns out broken, short, long or malformed, so that
  * the provider never receives a complete-looking file: those lines are reported, not failed. Any other
  * uncaught exception fails the run.

@@ -1,5 +1,5 @@
 // GET /v1/files/{id}/content: Range requests parsed by the gateway (RFC 9110 §14), R2 asked for exactly the
-// bytes answered. (The route's other behaviour is covered in tus.test.ts, "signed content URLs".)
+// bytes answered. (The route's other behaviour is covered in tus/content-urls.test.ts.)
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { Env } from "../worker/core/config";

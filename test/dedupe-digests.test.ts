@@ -1,4 +1,4 @@
-// Skipping what the provider already has, and holding uploads to their declared digests (issue 11): a
+// Skipping what the provider already has, and holding uploads to their declared digests: a
 // Repr-Digest (RFC 9530) on raw uploads, a `sha256` field or ?sha256= on multipart, a ticket's sha256, tus
 // Upload-Metadata sha256. Against the emulator: a dedupe hit sends it nothing; a mismatch leaves it with an
 // incomplete body.

@@ -1,4 +1,4 @@
-// The file registry on D1 (issue 11): every result recorded, per owner (gateway key), listed with filters
+// The file registry on D1: every result recorded, per owner (gateway key), listed with filters
 // and a cursor that inserts never shift, read and deleted — at MiniMax and useapi through their delete
 // APIs (the emulator records the calls), elsewhere as a record only. Real D1 and R2 (miniflare).
 import { env } from "cloudflare:workers";

@@ -1,4 +1,4 @@
-// State integrity of an upload's record (issue 9, items 1–4), through the gateway and its real Durable
+// State integrity of an upload's record, through the gateway and its real Durable
 // Object and R2 (miniflare), against the emulator: each case is what an outside review reproduced.
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";

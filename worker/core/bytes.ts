@@ -147,7 +147,7 @@ export interface ChunkReaderOptions {
   /**
    * Read into a ring of LIMITS.readRing buffers, reused in turn, instead of a new buffer per read. A fresh
    * isolate otherwise grows by tens of MiB per GiB read: every read's buffer is garbage V8 collects late
-   * (issue 10: a first 1 GiB upload +95 MiB RSS with a new buffer per read, bench/run.mjs "fresh"). Only for
+   * (measured: a first 1 GiB upload grew workerd +95 MiB with a new buffer per read; bench/run.mjs "fresh"). Only for
    * a consumer that is done with a chunk before it asks for the read after next (the upload path's stages
    * are pull-based with no queue and await their writes; verifyDigest holds one chunk back). A chunk kept
    * longer is not silently overwritten: a BYOB read detaches the buffer it is given, so any view still held

@@ -42,7 +42,7 @@ export interface Env extends ProviderVars {
   /** R2 bucket for resumable uploads and URL hand-off. */
   STAGING: R2Bucket;
   /**
-   * One Durable Object per upload. Typed where it is used (services/sessions/stub.ts), so this bottom layer
+   * One Durable Object per upload. Typed where it is used (services/sessions/session.ts uploadSession), so this bottom layer
    * names no class above it.
    */
   UPLOADS: DurableObjectNamespace;

@@ -45,7 +45,7 @@ export const minimax: ProviderAdapter = {
   id: "minimax",
   async upload(ctx) {
     const client = createClient<paths>({ baseUrl: ctx.config.baseUrl });
-    // Validation guarantees a purpose from the spec's enum (capabilities.ts lists the same values).
+    // Validation guarantees a purpose from the spec's enum (./provider.ts lists the same values).
     const result = await send(ctx, async () => {
       // The success body as text, so file_id's digits are read before anything rounds them.
       const { data, ...rest } = await client.POST("/v1/files/upload", {

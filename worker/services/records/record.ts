@@ -1,5 +1,5 @@
 // An upload's record and its state machine, as pure functions of (stored, now): no I/O, so each step is
-// tested on its own (record.test.ts) and the Durable Object applies it to a copy it has just loaded, with
+// tested on its own (test/records.test.ts) and the Durable Object applies it to a copy it has just loaded, with
 // no await between load and save (session.ts). That is the whole concurrency rule: a step never saves a
 // copy read before an await, and a completed record never goes back.
 //
