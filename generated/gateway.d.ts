@@ -1191,6 +1191,8 @@ export interface components {
             actual?: string;
             max_bytes?: number;
             accepted?: string[];
+            /** @description invalid_field — the option the problem is about (purpose, user, account), so an SDK or CLI can name its own way to set it. */
+            field?: string;
             /** @description content_mismatch — the type the file was named or declared as. */
             declared_type?: string;
             /** @description content_mismatch — the type its first bytes show. */

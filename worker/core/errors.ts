@@ -7,7 +7,7 @@ type Problem = components["schemas"]["Problem"];
 /** Every problem the gateway answers with. Statuses here are the only ones it emits for errors. */
 export const ERRORS = {
   unauthorized: { status: 401, title: "Missing or invalid gateway API key" },
-  not_found: { status: 404, title: "No such route" },
+  not_found: { status: 404, title: "Not found" },
   method_not_allowed: { status: 405, title: "Method not allowed on this route" },
   unknown_provider: { status: 404, title: "Unknown provider" },
   no_file_uploaded: { status: 400, title: "No file in the request" },

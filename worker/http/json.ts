@@ -46,11 +46,31 @@ export async function readJson(request: Request, limit: number = LIMITS.jsonBody
     bytes.set(chunk, at);
     at += chunk.byteLength;
   }
+  let text: string;
   try {
-    return JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes));
+    text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
   } catch {
-    throw new GatewayError("malformed_body", "Send a JSON body (UTF-8).");
+    throw new GatewayError("malformed_body", "The body is not UTF-8: send JSON in UTF-8.");
   }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new GatewayError("malformed_body", `The body is not valid JSON ${where(text, error)}.`);
+  }
+}
+
+/**
+ * Where a JSON parse failed, as line and column counted here from the parser's offset (V8 reports "at
+ * position N"); never the parser's own message, which quotes the body back.
+ */
+function where(text: string, error: unknown): string {
+  const match = /position (\d+)/.exec(String(error));
+  if (!match?.[1]) return text.trim() === "" ? "(it is empty)" : "(it ends early or is not JSON)";
+  const at = Math.min(Number(match[1]), text.length);
+  const before = text.slice(0, at);
+  const line = before.split("\n").length;
+  const column = at - before.lastIndexOf("\n");
+  return `at line ${line}, column ${column}`;
 }
 
 /** A JSON object body; any other JSON value is malformed. */

@@ -10,14 +10,16 @@ import { asGatewayError, GatewayError, isGatewayError, unwrap } from "../../core
 import { LIMITS } from "../../core/limits";
 import { baseName } from "../../core/media";
 import { configured } from "../../providers/config";
-import { capability, resumableLimit } from "../../providers/registry";
+import { optionsIn } from "../../providers/kit/capability";
+import { capability, isProviderId, resumableLimit } from "../../providers/registry";
 import { asResult, findLive } from "../../services/registry/files";
 import { checkCallbackUrl } from "../../services/sessions/callback";
 import { type UploadRecord, uploadSession } from "../../services/sessions/session";
 import { type Claims, sign, verify } from "../../services/sessions/token";
+import { refuseOtherFields } from "../../services/upload/advice";
 import { checkContentTypes } from "../../services/upload/policy";
 import { receive, statusOf } from "../../services/upload/receive";
-import { type Options, validateName, validateOptions } from "../../services/upload/validate";
+import { validateName, validateOptions } from "../../services/upload/validate";
 import { need, type Vars } from "../context";
 import { readJsonObject } from "../json";
 import { validateBody } from "../schema";
@@ -50,13 +52,13 @@ function callbackUrl(value: string | undefined, env: Env): string | null {
  * (its fields, extensions and size limit), metadata's size as JSON and the callback URL's host are here.
  */
 async function readCreate(request: IRequest, env: Env, vars: Vars) {
-  const body = validateBody("CreateUpload", await readJsonObject(request));
+  const json = await readJsonObject(request);
+  // The provider's own fields before the schema, whose enums are another provider's (MiniMax's purposes).
+  if (typeof json.provider === "string" && isProviderId(json.provider))
+    refuseOtherFields(capability(json.provider), json);
+  const body = validateBody("CreateUpload", json);
   const cap = capability(body.provider);
-  const given: Options = {};
-  for (const name of ["purpose", "user", "account"] as const) {
-    if (body[name] !== undefined) given[name] = body[name];
-  }
-  const fixed = validateOptions(cap, given, false);
+  const fixed = validateOptions(cap, optionsIn(body), "json", false);
   const types = body.content_type === undefined ? [] : [body.content_type].flat();
   const contentTypes = types.map((t) => t.toLowerCase());
   const filename = body.filename === undefined ? undefined : baseName(body.filename);

@@ -11,6 +11,20 @@ export type FieldName = components["schemas"]["Field"]["name"];
 /** Option values of an upload (purpose, user, account), validated against the provider's fields. */
 export type Options = Partial<Record<FieldName, string>>;
 
+/** Every option name (the spec's Field enum), in one place: the compiler holds it to FieldName. */
+export const FIELD_NAMES = ["purpose", "user", "account"] as const satisfies readonly FieldName[];
+const _everyName: [Exclude<FieldName, (typeof FIELD_NAMES)[number]>] extends [never] ? true : never = true;
+
+/** The options among a record's members (a JSON body, tus metadata): string values of the option names. */
+export function optionsIn(record: Readonly<Record<string, unknown>>): Options {
+  const out: Options = {};
+  for (const name of FIELD_NAMES) {
+    const value = record[name];
+    if (typeof value === "string") out[name] = value;
+  }
+  return out;
+}
+
 export interface FieldSpec {
   readonly name: FieldName;
   readonly required: boolean;

@@ -11,6 +11,7 @@ import { baseName, extensionOf } from "../../core/media";
 import { sniff } from "../../core/sniff";
 import type { ProviderConfig } from "../../providers/config";
 import type { Options, ProviderId } from "../../providers/kit/capability";
+import { optionsIn } from "../../providers/kit/capability";
 import { capability, resumableLimit } from "../../providers/registry";
 import { deliverOne } from "../delivery/deliver";
 import { recordResult } from "../registry/files";
@@ -83,12 +84,8 @@ export async function importFile(
   body: ImportRequest,
 ): Promise<UploadResult> {
   const cap = capability(target.provider);
-  const given: Options = {};
-  if (body.purpose !== undefined) given.purpose = body.purpose;
-  if (body.user !== undefined) given.user = body.user;
-  if (body.account !== undefined) given.account = body.account;
   // Before the source is fetched: the options, and the name when the caller gives it.
-  const options = validateOptions(cap, given);
+  const options = validateOptions(cap, optionsIn(body), "json");
   const named = body.filename === undefined ? undefined : baseName(body.filename) || undefined;
   if (named !== undefined) validateName(cap, named, undefined, options);
   const origin = publicOrigin(request, env);

@@ -5,7 +5,9 @@ import { GatewayError } from "../../core/errors";
 import { baseName } from "../../core/media";
 import { configured } from "../../providers/config";
 import type { ProviderId } from "../../providers/kit/capability";
+import { optionsIn } from "../../providers/kit/capability";
 import { capability, isProviderId, resumableLimit } from "../../providers/registry";
+import { noSuchField } from "../upload/advice";
 import { applyPolicy, checkContentTypes } from "../upload/policy";
 import { type FileType, type Options, validateName, validateOptions } from "../upload/validate";
 
@@ -45,9 +47,7 @@ export function plan(
       "invalid_field",
       'Name the provider in Upload-Metadata ("provider" or "providers").',
     );
-  const given: Options = {};
-  for (const name of ["purpose", "user", "account"] as const)
-    if (metadata[name] !== undefined) given[name] = metadata[name];
+  const given = optionsIn(metadata);
   const options = claims ? applyPolicy(given, { maxBytes: 0, contentTypes: [], fixed: claims.fixed }) : given;
   const sent = metadata.filename ?? metadata.name;
   const name = claims?.filename ?? (sent ? baseName(sent) : undefined);
@@ -69,7 +69,7 @@ export function plan(
     const own = Object.fromEntries(
       Object.entries(options).filter(([k]) => cap.fields.some((f) => f.name === k)),
     );
-    Object.assign(resolved, validateOptions(cap, own));
+    Object.assign(resolved, validateOptions(cap, own, "tus"));
     type = validateName(cap, name, declared, resolved);
     const limit = resumableLimit(cap);
     if (length > limit) {
@@ -89,7 +89,16 @@ export function plan(
     });
   }
   const unused = Object.keys(options).find((k) => !(k in resolved));
-  if (unused) throw new GatewayError("invalid_field", `No provider named here takes "${unused}".`);
+  if (unused) {
+    const only =
+      providers.length === 1 && isProviderId(providers[0] ?? "")
+        ? capability(providers[0] as ProviderId)
+        : undefined;
+    if (only) throw noSuchField(only, unused);
+    throw new GatewayError("invalid_field", `No provider named here takes "${unused}".`, {
+      extras: { field: unused },
+    });
+  }
   if (!type) throw new Error("unreachable: at least one provider");
   if (claims) checkContentTypes(type, claims.content_types);
   return { providers: providers as ProviderId[], options: resolved, name, type };

@@ -5,9 +5,12 @@ import { stopReading } from "../../core/bytes";
 import { GatewayError } from "../../core/errors";
 import { LIMITS } from "../../core/limits";
 import { baseName } from "../../core/media";
-import type { FieldName } from "../../providers/kit/capability";
+import type { Capability, FieldName } from "../../providers/kit/capability";
+import { resumableLimit } from "../../providers/registry";
+import { noSuchField } from "./advice";
 import { hexDigest, oneDigest, reprDigestSha256 } from "./digest";
 import { CLOSING_SLACK, closingLength, parseMultipart } from "./multipart-parser";
+import { tooLarge } from "./validate";
 
 export interface Intake {
   readonly form: "multipart" | "raw";
@@ -34,11 +37,12 @@ export interface Intake {
   readonly stream: ReadableStream<Uint8Array>;
 }
 
-const OPTION_NAMES: readonly string[] = ["purpose", "user", "account"] satisfies FieldName[];
 /** Bytes of text fields and part headers read before the file's data, at most. */
 export const MULTIPART_HEAD_BYTES = LIMITS.multipartHeadBytes;
 
 export interface IntakeLimits {
+  /** The provider: its fields are the only options a request may carry. */
+  readonly provider: Capability;
   /** MAX_REQUEST_BYTES: largest request body. */
   readonly maxRequestBytes: number;
   /** A signed URL's max_bytes: a raw body declaring more is refused before it is read. */
@@ -62,9 +66,19 @@ export function declaredLength(request: Request, limits: IntakeLimits): number {
     throw new GatewayError("malformed_body", "Content-Length is not a number.");
   }
   if (length > limits.maxRequestBytes) {
+    // The advice fits the file: through tus when the provider takes it that large, else the provider's own
+    // limit (a multipart request's file is its length less at most the head).
+    const multipart = mediaType(request.headers.get("content-type")) === "multipart/form-data";
+    const file = multipart ? length - MULTIPART_HEAD_BYTES : length;
+    const cap = limits.provider;
+    const largest = Math.min(resumableLimit(cap), limits.maxFileBytes ?? Number.POSITIVE_INFINITY);
+    if (file > largest) {
+      const whose = limits.maxFileBytes === largest ? "This upload URL takes" : `${cap.name} takes`;
+      throw tooLarge({ bytes: largest, detail: `${whose} files up to ${largest} bytes` }, length);
+    }
     throw new GatewayError(
       "file_too_large",
-      `The request is ${length} bytes; one request carries at most ${limits.maxRequestBytes}. Use the resumable upload API for larger files.`,
+      `The request is ${length} bytes; one request carries at most ${limits.maxRequestBytes}: send the file through the resumable upload API (tus, up to ${largest} bytes).`,
       { extras: { max_bytes: limits.maxRequestBytes } },
     );
   }
@@ -87,16 +101,15 @@ function boundaryOf(contentType: string): string {
 }
 
 /** Collects options from text fields and the query; a name given twice or unknown is refused. */
-function collectOptions(pairs: Iterable<readonly [string, string]>, ignore: readonly string[]) {
+function collectOptions(
+  pairs: Iterable<readonly [string, string]>,
+  ignore: readonly string[],
+  cap: Capability,
+) {
   const options: Partial<Record<FieldName, string>> = {};
   for (const [name, value] of pairs) {
     if (ignore.includes(name)) continue;
-    if (!OPTION_NAMES.includes(name)) {
-      throw new GatewayError(
-        "invalid_field",
-        `Unknown field "${name}"; options are ${OPTION_NAMES.join(", ")}.`,
-      );
-    }
+    if (!cap.fields.some((f) => f.name === name)) throw noSuchField(cap, name);
     if (options[name as FieldName] !== undefined)
       throw new GatewayError("invalid_field", `Field "${name}" is given twice.`);
     options[name as FieldName] = value;
@@ -144,7 +157,7 @@ export async function readIntake(request: Request, limits: IntakeLimits): Promis
     const head = await parseMultipart(body, boundary, { headBytes: MULTIPART_HEAD_BYTES });
     const file = head.file;
     try {
-      const options = collectOptions([...head.fields, ...url.searchParams], NOT_OPTIONS);
+      const options = collectOptions([...head.fields, ...url.searchParams], NOT_OPTIONS, limits.provider);
       const fields = head.fields.filter(([name]) => name === "sha256");
       if (fields.length > 1) throw new GatewayError("invalid_field", 'Field "sha256" is given twice.');
       const sha256 = oneDigest(
@@ -192,7 +205,7 @@ export async function readIntake(request: Request, limits: IntakeLimits): Promis
       );
     }
     const filename = filenameFor(url.searchParams.get("filename"), limits);
-    const options = collectOptions(url.searchParams, NOT_OPTIONS);
+    const options = collectOptions(url.searchParams, NOT_OPTIONS, limits.provider);
     if (!filename) throw new GatewayError("filename_missing", "Raw uploads name the file with ?filename=.");
     const sha256 = oneDigest(reprDigestSha256(request.headers.get("repr-digest")), queryDigest(url));
     const dedupe = dedupeParam(url);

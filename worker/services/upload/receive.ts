@@ -78,6 +78,7 @@ export async function receive(request: Request, env: Env, req: ReceiveRequest): 
     });
   }
   const intake = await readIntake(request, {
+    provider: cap,
     maxRequestBytes: maxRequestBytes(env),
     ...(policy ? { maxFileBytes: policy.maxBytes, filename: policy.filename } : {}),
   });
@@ -86,7 +87,7 @@ export async function receive(request: Request, env: Env, req: ReceiveRequest): 
   let checked: { options: Options; file: ReturnType<typeof validateFile> };
   let declared: string | undefined;
   try {
-    const options = validateOptions(cap, applyPolicy(intake.options, policy));
+    const options = validateOptions(cap, applyPolicy(intake.options, policy), intake.form);
     const file = validateFile(cap, intake, options, limit);
     if (policy) checkContentTypes(file, policy.contentTypes);
     checked = { options, file };

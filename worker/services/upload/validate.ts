@@ -4,14 +4,14 @@ import { GatewayError } from "../../core/errors";
 import { LIMITS } from "../../core/limits";
 import { extensionOf, type FileInfo, type Kind, mediaTypeOf } from "../../core/media";
 import type { Capability, FieldName, Options } from "../../providers/kit/capability";
-import type { Intake } from "./intake";
+import { missingField, noSuchField, type Surface } from "./advice";
 
-/** A validated file; `size` is at most (see Intake.slack). */
+/** A validated file; `size` is at most (see intake.ts Intake.slack). */
 export interface ValidatedFile extends FileInfo {
   readonly slack: number;
 }
 
-export type { Options };
+export type { Options, Surface };
 
 /** Generic types that say nothing about the media; the extension decides. */
 const UNINFORMATIVE = new Set([
@@ -33,15 +33,15 @@ function unsupported(detail: string, accepted: readonly string[]): GatewayError 
   return new GatewayError("unsupported_file_type", detail, { extras: { accepted: [...accepted] } });
 }
 
-/** Field values: only the provider's fields, allowed values, no control characters; defaults filled. */
-export function validateOptions(cap: Capability, given: Options, complete = true): Options {
+/**
+ * Field values: only the provider's fields, allowed values, no control characters; defaults filled. Not
+ * `complete` (a signed URL fixing some options, leaving the rest to the upload): required ones may be absent.
+ */
+export function validateOptions(cap: Capability, given: Options, surface: Surface, complete = true): Options {
   const out: Options = {};
   for (const [name, value] of Object.entries(given) as [FieldName, string][]) {
     const spec = cap.fields.find((f) => f.name === name);
-    if (!spec) {
-      const takes = cap.fields.map((f) => f.name).join(", ") || "none";
-      throw new GatewayError("invalid_field", `${cap.name} takes no "${name}" field (it takes: ${takes}).`);
-    }
+    if (!spec) throw noSuchField(cap, name);
     if (value.length === 0 || value.length > MAX_FIELD_LENGTH || hasControl(value)) {
       throw new GatewayError(
         "invalid_field",
@@ -60,11 +60,9 @@ export function validateOptions(cap: Capability, given: Options, complete = true
   if (!complete) return out;
   for (const spec of cap.fields) {
     if (out[spec.name] !== undefined) continue;
-    if (spec.required)
-      throw new GatewayError(
-        "invalid_field",
-        `${cap.name} needs the "${spec.name}" field: a form field before the file part, or a query parameter.`,
-      );
+    if (spec.required) {
+      throw missingField(cap, spec, surface);
+    }
     if (spec.default !== undefined) out[spec.name] = spec.default;
   }
   return out;
@@ -94,7 +92,13 @@ export function validateName(
     );
   const extension = extensionOf(name);
   if (cap.accepted && !(cap.accepted as readonly string[]).includes(extension)) {
-    throw unsupported(`${cap.name} does not take ".${extension}" files.`, cap.accepted);
+    const accepted = cap.accepted.map((e) => `.${e}`).join(", ");
+    throw unsupported(
+      extension === ""
+        ? `"${name}" has no extension; ${cap.name} takes ${accepted} files: name the file with one.`
+        : `${cap.name} does not take ".${extension}" files (it takes ${accepted}).`,
+      cap.accepted,
+    );
   }
   for (const spec of cap.fields) {
     const chosen = spec.values?.find((v) => v.value === options[spec.name]);
@@ -153,12 +157,17 @@ export function tooLarge(limit: SizeLimit, size?: number): GatewayError {
 
 /**
  * The whole file: name and type as above, size within `limit` as far as the declared length tells. A
- * multipart body's size is known only to within its epilogue (Intake.slack), so the smallest size it allows
+ * multipart body's size is known only to within its epilogue (intake.ts Intake.slack), so the smallest size it allows
  * is checked here, and the meter holds the bytes actually counted to the same limit (forward.ts).
  */
 export function validateFile(
   cap: Capability,
-  intake: Intake,
+  intake: {
+    readonly filename: string;
+    readonly declaredType?: string | undefined;
+    readonly size: number;
+    readonly slack: number;
+  },
   options: Options,
   limit = sizeLimit(cap),
 ): ValidatedFile {
