@@ -1,7 +1,7 @@
 // Receiving one upload: the path shared by direct uploads (gateway key) and signed upload URLs (a token's
 // policy). Everything checkable is checked before the first byte is forwarded.
 import type { components } from "../../../generated/gateway";
-import { drainEvenUnread, stopReading } from "../../core/bytes";
+import { stopReading } from "../../core/bytes";
 import { type Env, idleTimeoutMs, maxRequestBytes, providerTimeoutMs, publicOrigin } from "../../core/config";
 import { bodyError, GatewayError } from "../../core/errors";
 import { mediaTypeOf } from "../../core/media";
@@ -140,7 +140,6 @@ export async function receive(request: Request, env: Env, req: ReceiveRequest): 
       // The client may still be sending the file it need not have: instead of cutting the connection under
       // it (a browser would see a network error, not this answer), the answer waits while the rest of the
       // body is read and dropped, within the lingering close's bounds (http/linger.ts).
-      drainEvenUnread(request.body);
       await stopReading(intake.stream);
       return { ...asResult(live), deduplicated: true };
     }
