@@ -47,16 +47,18 @@ const migrated = new Promise((resolve, reject) => {
   );
 });
 
+// Each bundle in a folder named after its port, so copies running side by side (a test run beside yours)
+// never write over each other's.
 const [sandbox, gateway] = await Promise.all([
   serve({
     config: "sandbox/wrangler.toml",
-    outdir: ".wrangler/local/sandbox",
+    outdir: `.wrangler/local/${SANDBOX}`,
     port: SANDBOX,
     inspectorPort: SANDBOX_INSPECT,
   }),
   serve({
     config: "wrangler.toml",
-    outdir: ".wrangler/local/gateway",
+    outdir: `.wrangler/local/${GATEWAY}`,
     port: GATEWAY,
     inspectorPort: INSPECT,
     vars: DEV_VARS,
