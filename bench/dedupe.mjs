@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run bench:dedupe`: what declaring a digest costs and what a dedupe hit saves, under `npm start` (the
-// gateway and the sandbox under wrangler dev, local D1), on this machine. Two figures:
+// gateway and the sandbox on Miniflare, local D1), on this machine. Two figures:
 //  - the p50 overhead of a declared digest on a 64 KiB raw upload that misses (one D1 lookup, the verifying
 //    stream, one D1 insert as always), against the same upload without one, alternated request by request;
 //  - a dedupe hit's latency for a 100 MB declared upload (headers sent, not one body byte), against that
@@ -37,6 +37,8 @@ const child = spawn("node", ["scripts/start.mjs"], {
     SANDBOX_PORT: String(sandboxPort),
     INSPECTOR_PORT: String(inspector),
     SANDBOX_INSPECTOR_PORT: String(sandboxInspector),
+    // One build for the whole measurement.
+    LIVE_RELOAD: "0",
   },
   stdio: "ignore",
   detached: true,
@@ -127,7 +129,7 @@ for (let i = 0; i < HITS; i++) {
 }
 
 const lines = [
-  `Dedupe and declared digests, under npm start (wrangler dev, local D1), ${new Date().toISOString().slice(0, 10)}:`,
+  `Dedupe and declared digests, under npm start (Miniflare, local D1), ${new Date().toISOString().slice(0, 10)}:`,
   "",
   `| measure | p50 ms |`,
   `|---|---|`,

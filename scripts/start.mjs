@@ -1,16 +1,24 @@
 #!/usr/bin/env node
-// `npm start`: the gateway on :8787 wired to the provider sandbox on :8788, both under `wrangler dev`.
-// Gateway key for local use: dev-key. Everything here is local-only; see README "Configuration" for real keys.
-import { spawn, spawnSync } from "node:child_process";
+// `npm start`: the gateway on :8787 wired to the provider sandbox on :8788, each served by Miniflare's own
+// API on workerd (scripts/local/serve.mjs says why not wrangler dev). Gateway key for local use: dev-key.
+// Everything here is local-only; see README "Configuration" for real keys.
+import { spawn } from "node:child_process";
+import { serve } from "./local/serve.mjs";
+import { watchSources } from "./local/watch.mjs";
 import { sandboxVars } from "./providers.mjs";
 
-const SANDBOX = process.env.SANDBOX_PORT ?? "8788";
-const GATEWAY = process.env.PORT ?? "8787";
+const SANDBOX = Number(process.env.SANDBOX_PORT ?? "8788");
+const GATEWAY = Number(process.env.PORT ?? "8787");
 // DevTools ports (the gateway's, and the sandbox's: the next one unless set); the end-to-end tests move
 // them, with the others, so a second copy can run beside yours.
 const INSPECT = Number(process.env.INSPECTOR_PORT ?? "9229");
 const SANDBOX_INSPECT = Number(process.env.SANDBOX_INSPECTOR_PORT ?? INSPECT + 1);
+// Off with LIVE_RELOAD=0 (the end-to-end tests and benches serve one build from start to end).
+const LIVE_RELOAD = process.env.LIVE_RELOAD !== "0";
 const sandboxUrl = `http://localhost:${SANDBOX}`;
+
+/** Gateway settings taken from the environment when set (end-to-end tests, benches): README "Configuration". */
+const TUNABLES = ["MAX_REQUEST_BYTES", "IDLE_TIMEOUT_MS", "PROVIDER_TIMEOUT_MS", "IMPORT_TIMEOUT_MS"];
 
 /** What the gateway is started with: its own dev key, and each provider pointed at the sandbox. */
 const DEV_VARS = {
@@ -19,57 +27,64 @@ const DEV_VARS = {
   ALLOWED_ORIGINS: "*",
   // Local callbacks (http://localhost:…) are allowed here only; production leaves this unset.
   ALLOW_PRIVATE_NETWORK: "true",
-  // wrangler.toml's 100 MiB unless set (the CLI's tests lower it, so a small file takes the tus path).
-  ...(process.env.MAX_REQUEST_BYTES ? { MAX_REQUEST_BYTES: process.env.MAX_REQUEST_BYTES } : {}),
   ...sandboxVars(sandboxUrl),
-  // A larger single-request limit than wrangler.toml's 100 MB, when asked for (end-to-end tests, benches).
-  ...(process.env.MAX_REQUEST_BYTES ? { MAX_REQUEST_BYTES: process.env.MAX_REQUEST_BYTES } : {}),
+  // wrangler.toml's values unless set (the CLI's tests lower MAX_REQUEST_BYTES, so a small file takes the
+  // tus path; the end-to-end tests raise it, and shorten IDLE_TIMEOUT_MS).
+  ...Object.fromEntries(TUNABLES.filter((k) => process.env[k]).map((k) => [k, process.env[k]])),
 };
 
-const wrangler = (args, name) => {
-  const child = spawn("wrangler", ["dev", ...args, "--show-interactive-dev-session=false"], {
+/** The file registry's schema (migrations/) on the local D1 under .wrangler/state, which the gateway uses. */
+const migrated = new Promise((resolve, reject) => {
+  const child = spawn("wrangler", ["d1", "migrations", "apply", "DB", "--local", "-c", "wrangler.toml"], {
     stdio: ["ignore", "inherit", "inherit"],
-    env: { ...process.env, FORCE_COLOR: "1" },
+    env: { ...process.env, CI: "1" },
   });
-  child.on("exit", (code) => {
-    console.error(`${name} exited (${code}); stopping.`);
-    process.exit(code ?? 1);
-  });
-  return child;
-};
-
-// The file registry's schema (migrations/) on the local D1 that `wrangler dev` uses (.wrangler/state).
-const migrate = spawnSync("wrangler", ["d1", "migrations", "apply", "DB", "--local", "-c", "wrangler.toml"], {
-  stdio: ["ignore", "inherit", "inherit"],
-  env: { ...process.env, CI: "1" },
+  child.on("error", reject);
+  child.on("exit", (code) =>
+    code === 0
+      ? resolve()
+      : reject(new Error(`could not apply the D1 migrations to the local database (${code})`)),
+  );
 });
-if (migrate.status !== 0) {
-  console.error("Could not apply the D1 migrations to the local database; stopping.");
-  process.exit(migrate.status ?? 1);
-}
 
-const children = [
-  wrangler(
-    ["-c", "sandbox/wrangler.toml", "--port", SANDBOX, "--inspector-port", String(SANDBOX_INSPECT)],
-    "sandbox",
-  ),
-  wrangler(
-    [
-      "-c",
-      "wrangler.toml",
-      "--port",
-      GATEWAY,
-      "--inspector-port",
-      String(INSPECT),
-      ...Object.entries(DEV_VARS).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
-    ],
-    "gateway",
-  ),
-];
+// Each bundle in a folder named after its port, so copies running side by side (a test run beside yours)
+// never write over each other's.
+const [sandbox, gateway] = await Promise.all([
+  serve({
+    config: "sandbox/wrangler.toml",
+    outdir: `.wrangler/local/${SANDBOX}`,
+    port: SANDBOX,
+    inspectorPort: SANDBOX_INSPECT,
+  }),
+  serve({
+    config: "wrangler.toml",
+    outdir: `.wrangler/local/${GATEWAY}`,
+    port: GATEWAY,
+    inspectorPort: INSPECT,
+    vars: DEV_VARS,
+    // Bundled while the migrations run; served once they are applied.
+    after: migrated,
+  }),
+]).catch((error) => {
+  console.error(`Could not start: ${error.message ?? error}`);
+  process.exit(1);
+});
+
+const unwatch = LIVE_RELOAD
+  ? [
+      watchSources(["sandbox"], sandbox.reload, "sandbox"),
+      watchSources(["worker", "generated", "wrangler.toml"], gateway.reload, "gateway"),
+    ]
+  : [];
+
 for (const signal of ["SIGINT", "SIGTERM"]) {
-  process.on(signal, () => {
-    for (const c of children) c.kill(signal);
+  process.on(signal, async () => {
+    for (const stop of unwatch) stop();
+    await Promise.allSettled([sandbox.dispose(), gateway.dispose()]);
     process.exit(0);
   });
 }
-console.log(`\nMediagate: http://localhost:${GATEWAY}  (key: dev-key)   provider sandbox: ${sandboxUrl}\n`);
+console.log(
+  `\nMediagate: http://localhost:${GATEWAY}  (key: dev-key)   provider sandbox: ${sandboxUrl}` +
+    `   (up in ${(performance.now() / 1000).toFixed(1)} s${LIVE_RELOAD ? "; live reload on" : ""})\n`,
+);

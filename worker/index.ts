@@ -1,7 +1,7 @@
 // Mediagate: the routes, as a table. Middleware (`with*`) runs in order; the first to return a response
 // or throw ends the chain, and every throw becomes an RFC 9457 problem.
 import { type IRequest, Router } from "itty-router";
-import { drainWanted } from "./core/bytes";
+import { lingers } from "./core/bytes";
 import type { Env } from "./core/config";
 import { GatewayError, problemResponse } from "./core/errors";
 import { withAuth } from "./http/auth";
@@ -30,12 +30,13 @@ const methodNotAllowed =
   };
 
 /**
- * A refusal leaves no body half-read: an unread one is cancelled, so the runtime stops receiving it (and
- * wrangler dev's drain middleware, which would wait on a client's lying Content-Length, leaves it alone).
+ * A refusal leaves no body half-read: one of declared length is left to the lingering close (http/linger.ts),
+ * which drains it within bounds so the answer reaches a client still sending; any other unread body is
+ * cancelled, so the runtime stops receiving it.
  */
 function discardBody(request: IRequest): void {
   const body = request.body;
-  if (body && !request.bodyUsed && !body.locked && !drainWanted(body)) body.cancel().catch(() => {});
+  if (body && !request.bodyUsed && !body.locked && !lingers(body)) body.cancel().catch(() => {});
 }
 
 export const router = Router<IRequest, Args>({

@@ -1,4 +1,4 @@
-// End to end, as a new user: `npm start` (the gateway and the sandbox Worker under wrangler dev), then the
+// End to end, as a new user: `npm start` (the gateway and the sandbox Worker on Miniflare), then the
 // README's curl commands. Runs in Node: real processes, real sockets, a real client.
 import { execFile } from "node:child_process";
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";

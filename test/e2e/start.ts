@@ -1,4 +1,4 @@
-// `npm start` for end-to-end tests: the gateway and the sandbox under wrangler dev on ports chosen free at
+// `npm start` for end-to-end tests: the gateway and the sandbox (Miniflare on workerd) on ports chosen free at
 // run time (so a user's own `npm start` on 8787/8788 and its DevTools ports, or another test run, is never
 // hit), stopped (the whole process group) when the test file ends. What they print is kept for logs().
 import { spawn } from "node:child_process";
@@ -50,6 +50,8 @@ export async function startGateway(env: Record<string, string> = {}) {
       SANDBOX_PORT: String(sandbox),
       INSPECTOR_PORT: String(inspector),
       SANDBOX_INSPECTOR_PORT: String(sandboxInspector),
+      // One build from start to end: an edit made while the tests run must not restart the Workers under them.
+      LIVE_RELOAD: "0",
       ...env,
     },
     stdio: ["ignore", "pipe", "pipe"],
@@ -68,7 +70,7 @@ export async function startGateway(env: Record<string, string> = {}) {
     exit = signal ?? `code ${code}`;
   });
   const stop = () => {
-    // npm, start.mjs and both wrangler dev processes (the group outlives npm if npm exited first).
+    // npm, start.mjs and both workerd processes (the group outlives npm if npm exited first).
     try {
       if (child.pid) process.kill(-child.pid, "SIGTERM");
     } catch {}
@@ -86,7 +88,7 @@ export async function startGateway(env: Record<string, string> = {}) {
     base,
     sandbox: sandboxUrl,
     ports: { gateway, sandbox, inspector, sandboxInspector },
-    /** Everything npm start, wrangler and both Workers have printed so far. */
+    /** Everything npm start, Miniflare and both Workers have printed so far. */
     logs: () => output,
     stop,
   };

@@ -123,16 +123,6 @@ export function declareLength(stream: ReadableStream | null, length: number): vo
   if (stream) declaredLengths.set(stream, length);
 }
 export const lingers = (stream: ReadableStream | null): boolean => stream !== null && lingering.has(stream);
-
-/**
- * Bodies to drain even if never read: a refusal decided after the request's head, by state the client
- * could not know (a signed URL another request is using). Other untouched bodies are cancelled.
- */
-const wanted = new WeakSet<ReadableStream>();
-export function drainEvenUnread(stream: ReadableStream | null): void {
-  if (stream) wanted.add(stream);
-}
-export const drainWanted = (stream: ReadableStream | null): boolean => stream !== null && wanted.has(stream);
 /** Stops reading `stream`: a lingering request body is left to the drain, any other is cancelled. */
 export async function stopReading(stream: ReadableStream | null, reason?: unknown): Promise<void> {
   if (!stream || lingering.has(stream)) return;

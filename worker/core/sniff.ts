@@ -236,7 +236,10 @@ export async function peek(
       size += next.value.byteLength;
     }
   } catch (error) {
-    await reader.cancel(error).catch(() => {});
+    // Not awaited: cancelling a byte stream while a read is still pending (the idle timer fired during
+    // readAtLeast, which resolves only once its minimum arrived) settles only when that read does, and a
+    // stalled client never completes it; the answer must not wait on it.
+    reader.cancel(error).catch(() => {});
     throw error;
   }
   const sample = new Uint8Array(Math.min(size, SNIFF_BYTES));

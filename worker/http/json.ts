@@ -1,10 +1,13 @@
 // JSON request bodies, read with a byte count: a body over the limit is refused as soon as the count
-// passes it (Content-Length, when sent, is checked first), and the rest is cancelled, never read. A chunked
-// body declares no size, so only counting while reading bounds what it costs (request.json() reads it all).
+// passes it (Content-Length, when sent, is checked first), and the rest is never parsed: a body of declared
+// length is left to the lingering close (http/linger.ts), which drops it within bounds so the refusal
+// reaches a client still sending; a chunked one is cancelled. A chunked body declares no size, so only
+// counting while reading bounds what it costs (request.json() reads it all).
 //
 // Too large is a 400 malformed_body carrying max_bytes, as an oversized Content-Length has always been
 // answered here: the body of a JSON request is not a file (file_too_large, 413, means the upload), and one
 // code for both spellings of "too large" keeps the contract clients already branch on.
+import { stopReading } from "../core/bytes";
 import { GatewayError } from "../core/errors";
 import { LIMITS } from "../core/limits";
 
@@ -17,7 +20,7 @@ const tooLarge = (limit: number) =>
 export async function readJson(request: Request, limit: number = LIMITS.jsonBodyBytes): Promise<unknown> {
   const declared = Number(request.headers.get("content-length") ?? "0");
   if (declared > limit) {
-    await request.body?.cancel().catch(() => {});
+    await stopReading(request.body);
     throw tooLarge(limit);
   }
   const chunks: Uint8Array[] = [];

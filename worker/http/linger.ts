@@ -10,8 +10,10 @@
 // up to LIMITS.lingerBytes / lingerMs / lingerIdleMs; then the answer ends (and the connection with it when a
 // bound was reached). The body can only be read until the answer is complete ("Can't read from request
 // stream after response has been sent"), hence an answer held open rather than a drain after it. A body never
-// read is still cancelled (index.ts): it was refused on its head alone, and wrangler dev drains those itself.
-import { declareLength, drainWanted, lingerOnStop, released } from "../core/bytes";
+// read is drained the same way: a refusal on the request's head alone (a bad key, an unknown provider, a
+// malformed header) also finds the client still sending, and workerd closing under it loses the answer just
+// as well (Node fetch: "write EPIPE"). A lying Content-Length ends the drain after lingerIdleMs.
+import { declareLength, lingerOnStop, released } from "../core/bytes";
 import { LIMITS } from "../core/limits";
 
 export interface DrainBounds {
@@ -89,7 +91,6 @@ export async function answer(request: Request, response: Response): Promise<Resp
   // A reader stopped mid-read lets go once that read completes (the client is still sending: soon).
   await Promise.race([released(body), scheduler.wait(LIMITS.lingerIdleMs)]);
   if (body.locked) return response;
-  if (!request.bodyUsed && !drainWanted(body)) return response;
   // A body declared larger than the bound can't be drained: closed at once (the answer still goes first).
   const bounds = length > LIMITS.lingerBytes ? { ...BOUNDS, bytes: 0, ms: 0 } : BOUNDS;
   if (response.body === null) {

@@ -4,7 +4,6 @@
 //   GET /v1/uploads/:id         (gateway key)  → status, result or error
 import type { IRequest } from "itty-router";
 import type { components } from "../../../generated/gateway";
-import { drainEvenUnread } from "../../core/bytes";
 import { type Env, publicOrigin } from "../../core/config";
 import { asGatewayError, GatewayError, isGatewayError, unwrap } from "../../core/errors";
 import { LIMITS } from "../../core/limits";
@@ -156,13 +155,9 @@ export async function uploadWithToken(request: IRequest, env: Env): Promise<Resp
   const config = configured(env, claims.provider);
   const upload = uploadSession(env, id);
   const lease = crypto.randomUUID();
-  try {
-    unwrap(await upload.begin(lease, claims.owner));
-  } catch (error) {
-    // Refused while the client may still be sending: the answer lingers (http/linger.ts), the body drains.
-    drainEvenUnread(request.body);
-    throw error;
-  }
+  // Refused (in use, already used) while the client may still be sending: the answer lingers and the unread
+  // body drains (http/linger.ts).
+  unwrap(await upload.begin(lease, claims.owner));
   // The claim is renewed as bytes arrive; if it was lost meanwhile (it lapsed and the URL was used
   // again), this upload is cut rather than delivered twice.
   const lost = new AbortController();

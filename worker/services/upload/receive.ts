@@ -2,7 +2,7 @@
 // policy). Everything checkable is checked before the first byte is forwarded.
 import type { components } from "../../../generated/gateway";
 import { watchArrivals } from "../../core/arrivals";
-import { drainEvenUnread, stopReading } from "../../core/bytes";
+import { stopReading } from "../../core/bytes";
 import { type Env, idleTimeoutMs, maxRequestBytes, providerTimeoutMs, publicOrigin } from "../../core/config";
 import { bodyError, GatewayError } from "../../core/errors";
 import { sniff } from "../../core/sniff";
@@ -117,7 +117,6 @@ export async function receive(request: Request, env: Env, req: ReceiveRequest): 
       // The client may still be sending the file it need not have: instead of cutting the connection under
       // it (a browser would see a network error, not this answer), the answer waits while the rest of the
       // body is read and dropped, within the lingering close's bounds (http/linger.ts).
-      drainEvenUnread(request.body);
       await stopReading(intake.stream);
       if (!policy) return { ...asResult(live), deduplicated: true };
       // A ticket's upload is a record of its own (its id, as its status and callback report it), naming the
