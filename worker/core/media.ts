@@ -75,3 +75,11 @@ export function extensionOf(filename: string): string {
   const dot = filename.lastIndexOf(".");
   return dot === -1 ? "" : filename.slice(dot + 1).toLowerCase();
 }
+
+/**
+ * A media type's essence — type/subtype, lower case, without parameters (RFC 9110 §8.3.1) — from a
+ * Content-Type header or a metadata value; undefined when there is none.
+ */
+export function essence(value: string | null | undefined): string | undefined {
+  return value?.split(";")[0]?.trim().toLowerCase() || undefined;
+}

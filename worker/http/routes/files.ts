@@ -2,11 +2,12 @@
 import type { IRequest } from "itty-router";
 import type { Env } from "../../core/config";
 import { GatewayError } from "../../core/errors";
+import { essence } from "../../core/media";
 import { configured } from "../../providers/config";
 import { capability, isProviderId } from "../../providers/registry";
 import { importFile } from "../../services/import/import";
 import { refuseOtherFields } from "../../services/upload/advice";
-import { receive, statusOf } from "../../services/upload/receive";
+import { httpStatusOf, receive } from "../../services/upload/receive";
 import { need, type Vars } from "../context";
 import { readJsonObject } from "../json";
 import { validateBody } from "../schema";
@@ -27,14 +28,14 @@ export async function uploadFile(request: IRequest, env: Env, _ctx: unknown, var
     owner: need(vars, "owner"),
   };
   // application/json: an import from a URL (services/import); anything else is the file itself.
-  const type = request.headers.get("content-type")?.split(";")[0]?.trim().toLowerCase();
+  const type = essence(request.headers.get("content-type"));
   if (type !== "application/json") {
     const result = await receive(request, env, target);
-    return Response.json(result, { status: statusOf(result) });
+    return Response.json(result, { status: httpStatusOf(result) });
   }
   const json = await readJsonObject(request);
   // The provider's own fields before the schema, whose enums are another provider's (MiniMax's purposes).
   refuseOtherFields(capability(provider.id), json);
   const result = await importFile(request, env, target, validateBody("ImportRequest", json));
-  return Response.json(result, { status: statusOf(result) });
+  return Response.json(result, { status: httpStatusOf(result) });
 }

@@ -6,6 +6,7 @@ import type { IRequest } from "itty-router";
 import { type Env, maxRequestBytes, publicOrigin } from "../../core/config";
 import { bodyError, GatewayError, unwrap } from "../../core/errors";
 import { LIMITS } from "../../core/limits";
+import { essence } from "../../core/media";
 import type { ProviderId } from "../../providers/kit/capability";
 import {
   CALLER_HEADER,
@@ -79,7 +80,7 @@ async function authorize(
 
 /** Checks a PATCH-like body's headers before it reaches the Durable Object. */
 function checkBody(request: Request, env: Env): void {
-  if ((request.headers.get("content-type") ?? "").split(";")[0]?.trim() !== OFFSET_OCTET_STREAM) {
+  if (essence(request.headers.get("content-type")) !== OFFSET_OCTET_STREAM) {
     throw new GatewayError("wrong_content_type", `PATCH bodies are ${OFFSET_OCTET_STREAM}.`);
   }
   const length = intHeader(request.headers, "content-length");

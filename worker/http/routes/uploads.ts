@@ -17,7 +17,7 @@ import { type UploadRecord, uploadSession } from "../../services/sessions/sessio
 import { type Claims, sign, verify } from "../../services/sessions/token";
 import { refuseOtherFields } from "../../services/upload/advice";
 import { checkContentTypes } from "../../services/upload/policy";
-import { receive, statusOf } from "../../services/upload/receive";
+import { httpStatusOf, receive } from "../../services/upload/receive";
 import { validateName, validateOptions } from "../../services/upload/validate";
 import { need, type Vars } from "../context";
 import { readJsonObject } from "../json";
@@ -186,7 +186,7 @@ export async function uploadWithToken(request: IRequest, env: Env): Promise<Resp
       owner: claims.owner,
     });
     unwrap(await upload.finish(lease, { result }));
-    return Response.json(result, { status: statusOf(result) });
+    return Response.json(result, { status: httpStatusOf(result) });
   } catch (error) {
     await upload.finish(lease, { error: asGatewayError(error).toProblem(new URL(request.url).pathname) });
     throw error;

@@ -12,7 +12,15 @@ import { configured, type ProviderConfig } from "../../providers/config";
 import { toGatewayError } from "../../providers/failure";
 import type { Options, ProviderId } from "../../providers/kit/capability";
 import { capability } from "../../providers/registry";
-import { fileOf, type StagedFile, sha256Of, stagedKey, stagedResult, takesUrl } from "../staging/staged";
+import {
+  fileOf,
+  type StagedFile,
+  sha256Of,
+  stagedKey,
+  stagedResult,
+  takesUrl,
+  uploadedResult,
+} from "../staging/staged";
 
 type UploadResult = components["schemas"]["UploadResult"];
 export type Delivery = components["schemas"]["Delivery"];
@@ -141,19 +149,7 @@ export async function deliverOne(
   if (result.error) throw toGatewayError(provider, result.error);
   const delivered = result.data;
   const sha256 = await digest.get();
-  const retention = capability(provider).retentionSeconds;
-  return {
-    id,
-    upload_id: staged.id,
-    provider,
-    status: "uploaded",
-    file: fileOf(staged, sha256),
-    provider_file_id: delivered.providerFileId,
-    url: delivered.url,
-    reference: delivered.reference,
-    expires_at: retention === null ? null : new Date(Date.now() + retention * 1000).toISOString(),
-    provider_response: delivered.response,
-  };
+  return uploadedResult({ id, uploadId: staged.id }, provider, fileOf(staged, sha256), delivered);
 }
 
 /**

@@ -7,17 +7,17 @@
 import type { components } from "../../../generated/gateway";
 import { allowPrivateNetwork, type Env, importTimeoutMs, publicOrigin } from "../../core/config";
 import { GatewayError } from "../../core/errors";
-import { baseName, extensionOf } from "../../core/media";
+import { baseName, essence, extensionOf } from "../../core/media";
 import { sniff } from "../../core/sniff";
 import type { ProviderConfig } from "../../providers/config";
 import type { Options, ProviderId } from "../../providers/kit/capability";
 import { optionsIn } from "../../providers/kit/capability";
 import { capability, resumableLimit } from "../../providers/registry";
 import { deliverOne } from "../delivery/deliver";
-import { recordResult } from "../registry/files";
+import { recordQuietly } from "../registry/files";
 import { append, discard, newStaging, type StagingState } from "../staging/rechunk";
 import { type StagedFile, stagedKey } from "../staging/staged";
-import { receive, type UploadResult } from "../upload/receive";
+import { ingest, type UploadResult } from "../upload/ingest";
 import { type SizeLimit, sizeLimit, tooLarge, validateName, validateOptions } from "../upload/validate";
 import { fetchSource, hold, type Source } from "./source";
 
@@ -34,9 +34,7 @@ export interface ImportTarget {
 /** Records a result the staged path produced (receive() records its own). */
 async function registered(env: Env, target: ImportTarget, options: Options, result: UploadResult) {
   if (target.owner === undefined) return result;
-  await recordResult(env.DB, target.owner, result, options).catch((error) =>
-    console.error("registry: could not record", result.id, error),
-  );
+  await recordQuietly(env.DB, target.owner, result, options);
   return result;
 }
 
@@ -75,8 +73,6 @@ function lastSegment(url: URL): string | undefined {
   }
 }
 
-const mediaType = (header: string | null) => header?.split(";")[0]?.trim().toLowerCase() || undefined;
-
 export async function importFile(
   request: Request,
   env: Env,
@@ -97,14 +93,14 @@ export async function importFile(
       named ?? dispositionName(source.response.headers.get("content-disposition")) ?? lastSegment(source.url);
     if (!filename)
       throw new GatewayError("filename_missing", "Name the file: the source's URL and headers give no name.");
-    const declared = mediaType(source.response.headers.get("content-type"));
+    const declared = essence(source.response.headers.get("content-type"));
     const type = validateName(cap, filename, declared, options);
     const limit = importLimit(target.provider);
     if (source.length === 0) throw new GatewayError("no_file_uploaded", "The source's body is empty.");
     if (source.length !== undefined && source.length > limit.bytes) throw tooLarge(limit, source.length);
     const result =
       source.length !== undefined
-        ? await asUpload(request, env, target, {
+        ? await asUpload(target, env, origin, {
             source,
             filename,
             type: type.mimeType,
@@ -135,27 +131,23 @@ interface Known {
 }
 
 /**
- * A source of known length, as a raw upload of that length: its body held to the length, receive() doing
- * what it does for any upload. The request-size setting bounds bodies arriving at the edge, not imports
- * (their bound is the provider's); the idle timeout is the source's own (source_timeout, hold()), which
- * sees every arrival, so the upload path's does not apply (it would see only large chunks).
+ * A source of known length goes the way every upload goes (ingest): its body held to that length and to the
+ * source's own idle timeout (source_timeout, hold()). The request-size setting bounds bodies arriving at
+ * the edge, not imports (their bound is the provider's).
  */
-async function asUpload(request: Request, env: Env, target: ImportTarget, k: Known): Promise<UploadResult> {
+async function asUpload(target: ImportTarget, env: Env, origin: string, k: Known): Promise<UploadResult> {
   const length = k.source.length ?? 0;
-  const url = new URL(request.url);
-  url.search = "";
-  url.searchParams.set("filename", k.filename);
-  for (const [name, value] of Object.entries(k.options))
-    if (value !== undefined) url.searchParams.set(name, value);
-  // A source calling itself multipart must not be parsed as a form.
-  const type = k.type.startsWith("multipart/") ? "application/octet-stream" : k.type;
-  const upload = new Request(url, {
-    method: "POST",
-    headers: { "content-type": type, "content-length": String(length) },
-    body: hold(k.source.body, { length, limit: k.limit, idleMs: k.idleMs }),
+  return ingest(env, target, {
+    stream: hold(k.source.body, { length, limit: k.limit, idleMs: k.idleMs }),
+    filename: k.filename,
+    declaredType: k.type,
+    size: length,
+    slack: 0,
+    options: k.options,
+    dedupe: false,
+    surface: "json",
+    origin,
   });
-  const envForImport: Env = { ...env, MAX_REQUEST_BYTES: String(Math.max(length, 1)) };
-  return receive(upload, envForImport, { ...target, heldUpstream: true });
 }
 
 /**

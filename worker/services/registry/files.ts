@@ -93,7 +93,22 @@ export async function recordResult(
     .run();
 }
 
-const statusOf = (row: Row, now: number): FileStatus =>
+/**
+ * Records a result the provider already holds: a registry failure is logged, never turned into a failed
+ * upload (every path that records calls this).
+ */
+export async function recordQuietly(
+  db: D1Database,
+  owner: string,
+  result: UploadResult,
+  options: Options,
+): Promise<void> {
+  await recordResult(db, owner, result, options).catch((error) =>
+    console.error("registry: could not record", result.id, error),
+  );
+}
+
+const fileStatusOf = (row: Row, now: number): FileStatus =>
   row.status !== "deleted" && row.expires_at !== null && Date.parse(row.expires_at) <= now
     ? "expired"
     : row.status;
@@ -107,7 +122,7 @@ export function toRecord(row: Row, now = Date.now()): FileRecord {
     id: row.id,
     upload_id: row.upload_id ?? row.id,
     provider: row.provider,
-    status: statusOf(row, now),
+    status: fileStatusOf(row, now),
     file: {
       name: row.name,
       size: row.size,

@@ -13,7 +13,7 @@ import { capability } from "../../providers/registry";
 import { type Delivery, deliver, StagedDigest } from "../delivery/deliver";
 import * as R from "../records/record";
 import * as S from "../records/schedule";
-import { recordResult } from "../registry/files";
+import { recordQuietly } from "../registry/files";
 import { discard } from "../staging/rechunk";
 import { refusal, type TusStore, tusRequest } from "../tus/handlers";
 import { TUS_VERSION } from "../tus/protocol";
@@ -199,9 +199,7 @@ export class UploadSession extends DurableObject<Env> {
       if (!d.result) continue;
       const fields = capability(d.provider).fields.map((f) => f.name as string);
       const own = Object.fromEntries(Object.entries(options).filter(([k]) => fields.includes(k)));
-      await recordResult(this.env.DB, owner, d.result, own).catch((error) =>
-        console.error("registry: could not record", d.result?.id, error),
-      );
+      await recordQuietly(this.env.DB, owner, d.result, own);
     }
   }
 

@@ -1,5 +1,6 @@
-// Staged copies in R2: their keys, the result a provider gets when it takes a signed URL to the staged copy
-// instead of an upload (WaveSpeed over 300 MB), and staging a single request's body (its exact length known).
+// Staged copies in R2: their keys, the UploadResult (a provider's answer, or a signed URL to the staged copy
+// where the provider takes one instead of an upload: WaveSpeed over 300 MB), and staging a single request's
+// body (its exact length known).
 import type { components } from "../../../generated/gateway";
 import { chunkReader } from "../../core/bytes";
 import type { Env } from "../../core/config";
@@ -8,6 +9,7 @@ import { LIMITS } from "../../core/limits";
 import type { FileInfo } from "../../core/media";
 import type { ProviderId } from "../../providers/kit/capability";
 import { encodeRaw } from "../../providers/kit/encode";
+import type { Delivered } from "../../providers/kit/types";
 import { capability } from "../../providers/registry";
 import { signContentUrl } from "./signed-url";
 
@@ -68,6 +70,31 @@ export function fileOf(staged: StagedFile, sha256: string): UploadResult["file"]
     kind: f.kind,
     sha256,
     detected_type: staged.detected ?? null,
+  };
+}
+
+/**
+ * The result for a provider that took the file (a direct upload's or a delivery's): one builder, so every
+ * path answers the same shape; expires_at from the provider's documented retention.
+ */
+export function uploadedResult(
+  ids: { readonly id: string; readonly uploadId: string },
+  provider: ProviderId,
+  file: UploadResult["file"],
+  delivered: Delivered,
+): UploadResult {
+  const retention = capability(provider).retentionSeconds;
+  return {
+    id: ids.id,
+    upload_id: ids.uploadId,
+    provider,
+    status: "uploaded",
+    file,
+    provider_file_id: delivered.providerFileId,
+    url: delivered.url,
+    reference: delivered.reference,
+    expires_at: retention === null ? null : new Date(Date.now() + retention * 1000).toISOString(),
+    provider_response: delivered.response,
   };
 }
 

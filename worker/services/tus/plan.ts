@@ -2,7 +2,7 @@
 // provider (a fan-out names several) and, for a ticket's tus_url, against the ticket's rules.
 import type { Env } from "../../core/config";
 import { GatewayError } from "../../core/errors";
-import { baseName } from "../../core/media";
+import { baseName, essence } from "../../core/media";
 import { configured } from "../../providers/config";
 import type { ProviderId } from "../../providers/kit/capability";
 import { optionsIn } from "../../providers/kit/capability";
@@ -58,7 +58,7 @@ export function plan(
     );
   }
   if (!name) throw new GatewayError("filename_missing", 'Name the file in Upload-Metadata ("filename").');
-  const declared = (metadata.filetype ?? metadata.type)?.split(";")[0]?.trim().toLowerCase() || undefined;
+  const declared = essence(metadata.filetype ?? metadata.type);
   let type: FileType | undefined;
   const resolved: Options = {};
   for (const id of providers) {

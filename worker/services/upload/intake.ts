@@ -4,7 +4,7 @@
 import { stopReading } from "../../core/bytes";
 import { GatewayError } from "../../core/errors";
 import { LIMITS } from "../../core/limits";
-import { baseName } from "../../core/media";
+import { baseName, essence } from "../../core/media";
 import type { Capability, FieldName } from "../../providers/kit/capability";
 import { resumableLimit } from "../../providers/registry";
 import { noSuchField } from "./advice";
@@ -68,7 +68,7 @@ export function declaredLength(request: Request, limits: IntakeLimits): number {
   if (length > limits.maxRequestBytes) {
     // The advice fits the file: through tus when the provider takes it that large, else the provider's own
     // limit (a multipart request's file is its length less at most the head).
-    const multipart = mediaType(request.headers.get("content-type")) === "multipart/form-data";
+    const multipart = essence(request.headers.get("content-type")) === "multipart/form-data";
     const file = multipart ? length - MULTIPART_HEAD_BYTES : length;
     const cap = limits.provider;
     const largest = Math.min(resumableLimit(cap), limits.maxFileBytes ?? Number.POSITIVE_INFINITY);
@@ -85,11 +85,6 @@ export function declaredLength(request: Request, limits: IntakeLimits): number {
   if (length === 0 || request.body === null)
     throw new GatewayError("no_file_uploaded", "The request body is empty.");
   return length;
-}
-
-function mediaType(header: string | null): string | undefined {
-  const type = header?.split(";")[0]?.trim().toLowerCase();
-  return type ? type : undefined;
 }
 
 function boundaryOf(contentType: string): string {
@@ -150,7 +145,7 @@ export async function readIntake(request: Request, limits: IntakeLimits): Promis
   const body = request.body as ReadableStream<Uint8Array>;
   const url = new URL(request.url);
   const contentType = request.headers.get("content-type") ?? "";
-  const type = mediaType(contentType);
+  const type = essence(contentType);
 
   if (type === "multipart/form-data") {
     const boundary = boundaryOf(contentType);
@@ -178,7 +173,7 @@ export async function readIntake(request: Request, limits: IntakeLimits): Promis
       return {
         form: "multipart",
         filename,
-        declaredType: mediaType(file.contentType ?? null),
+        declaredType: essence(file.contentType ?? null),
         size,
         slack: CLOSING_SLACK,
         options,
