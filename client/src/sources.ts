@@ -13,6 +13,7 @@
 // before delivering anything (worker/services/sessions/session.ts deliverStaged): a file that changed while
 // it was sent fails with digest_mismatch instead of being delivered. A one-shot stream cannot be read
 // again, so it never resumes across restarts; with `sha256` given, the gateway still checks it.
+import { extensionOf, mediaTypeOf } from "../../worker/core/media";
 import { MediagateError } from "./errors";
 import type { Platform, Source, UploadInput } from "./types";
 
@@ -20,39 +21,13 @@ export const MiB = 1024 * 1024;
 /** Bytes up to this size are hashed in memory where there is no incremental hash (a few ms). */
 export const DIGEST_MAX = 16 * MiB;
 
-const TYPES: Record<string, string> = {
-  png: "image/png",
-  jpg: "image/jpeg",
-  jpeg: "image/jpeg",
-  gif: "image/gif",
-  webp: "image/webp",
-  bmp: "image/bmp",
-  svg: "image/svg+xml",
-  tif: "image/tiff",
-  tiff: "image/tiff",
-  mp4: "video/mp4",
-  m4v: "video/x-m4v",
-  mov: "video/quicktime",
-  avi: "video/x-msvideo",
-  webm: "video/webm",
-  mkv: "video/x-matroska",
-  flv: "video/x-flv",
-  wmv: "video/x-ms-wmv",
-  "3gp": "video/3gpp",
-  ogv: "video/ogg",
-  mp3: "audio/mpeg",
-  wav: "audio/wav",
-  aac: "audio/aac",
-  m4a: "audio/mp4",
-  flac: "audio/flac",
-  ogg: "audio/ogg",
-  opus: "audio/opus",
-  txt: "text/plain",
-  zip: "application/zip",
-  pdf: "application/pdf",
-};
+/**
+ * The media type a file name implies: the gateway's own table (worker/core/media.ts, bundled in by esbuild, so
+ * the SDK and the gateway never disagree on a type), its canonical MIME type; octet-stream for an extension
+ * no provider takes (the gateway refuses it with unsupported_file_type, whatever it is called).
+ */
 export const typeOf = (name: string): string =>
-  TYPES[name.slice(name.lastIndexOf(".") + 1).toLowerCase()] ?? "application/octet-stream";
+  mediaTypeOf(extensionOf(name))?.mime[0] ?? "application/octet-stream";
 
 /** A stream that hands out `bytes` in slices as it is read (so what was read is what was sent). */
 function sliced(bytes: Uint8Array, slice = 256 * 1024): ReadableStream<Uint8Array> {
