@@ -20,6 +20,13 @@ import type { Platform, Source, UploadInput } from "./types";
 export const MiB = 1024 * 1024;
 /** Bytes up to this size are hashed in memory where there is no incremental hash (a few ms). */
 export const DIGEST_MAX = 16 * MiB;
+/**
+ * A file on disk up to this size is read once more before one request to send its SHA-256 (Repr-Digest), so
+ * the gateway can answer a re-upload from its registry (deduplicated) without taking the bytes again. The
+ * read is streamed (bounded memory) and costs about a second per few hundred MiB; above this bound the
+ * extra read is not worth it for a file that goes through one request only when MAX_REQUEST_BYTES is raised.
+ */
+export const PATH_DIGEST_MAX = 512 * MiB;
 
 /**
  * The media type a file name implies: the gateway's own table (worker/core/media.ts, bundled in by esbuild, so
@@ -162,10 +169,16 @@ export async function contentKey(
   return { ...(sha256 === undefined ? {} : { sha256 }), ...(key === undefined ? {} : { key }) };
 }
 
-/** Base64 SHA-256 for Repr-Digest on one request: the caller's, or in-memory content's up to DIGEST_MAX. */
+/**
+ * Base64 SHA-256 for Repr-Digest on one request: the caller's, in-memory content's up to DIGEST_MAX, or a
+ * file on disk's up to PATH_DIGEST_MAX.
+ */
 export async function reprDigest(source: Source, given: string | undefined): Promise<string | undefined> {
   let hex = given;
-  if (!hex && source.size <= DIGEST_MAX && (source.bytes || source.blob)) hex = await source.sha256?.();
+  const hashed =
+    (source.onDisk && source.size <= PATH_DIGEST_MAX) ||
+    (source.size <= DIGEST_MAX && (source.bytes || source.blob));
+  if (!hex && hashed) hex = await source.sha256?.();
   if (!hex) return undefined;
   const pairs = hex.match(/[0-9a-f]{2}/gi) ?? [];
   return btoa(String.fromCharCode(...pairs.map((h) => Number.parseInt(h, 16))));
