@@ -209,6 +209,7 @@ describe("mediagate CLI", () => {
     writeFileSync(photo, readFileSync(file("away.png", 4000, 77).path));
     const mediagate = (...args: string[]) =>
       execFileSync(join(prefix, "bin/mediagate"), args, { cwd: away, env: env(), encoding: "utf8" });
+    expect(existsSync(join(prefix, "lib/node_modules/@mediagate/client/README.md"))).toBe(true);
     expect(mediagate("--help")).toContain("Usage: mediagate <command>");
     expect(mediagate("upload", "photo.png", "--provider", "jimmy")).toMatch(
       /^photo\.png: jimmy uploaded reference=\S+ id=/,
