@@ -3,12 +3,13 @@
 // through tus, paused and resumed on the way), watch progress reach 100% and the results appear, see a
 // refused file fail as one, page and filter the registry and copy an id, delete a file, check the
 // phone-sized layout, save a screenshot (test/artifacts/console.png), and change the key. Keyboard focus on
-// the file chooser must show.
+// the file chooser must show, and axe-core must find no violation in any state the page is in (./axe.ts).
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, writeFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { axeViolations } from "./axe";
 import { startGateway } from "./start";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -96,6 +97,7 @@ describe.skipIf(!haveChromium)("the console in Chromium", () => {
     const favicon = await fetch(new URL(icon ?? "/favicon.ico", base));
     expect([favicon.status, favicon.headers.get("content-type")]).toEqual([200, "image/svg+xml"]);
     expect(failed).toEqual([]);
+    expect(await axeViolations(page)).toEqual([]);
   });
 
   it("connects with the dev key, uploads to two providers and a 150 MB video through tus", async () => {
@@ -104,6 +106,7 @@ describe.skipIf(!haveChromium)("the console in Chromium", () => {
     await page.locator("#provider option").first().waitFor({ state: "attached" });
     expect(await page.evaluate(() => sessionStorage.getItem("mediagate.key"))).toBe("dev-key");
     expect(await page.evaluate(() => localStorage.getItem("mediagate.key"))).toBeNull();
+    expect(await axeViolations(page)).toEqual([]);
 
     // The keyboard reaches "Choose files" (a visually hidden input) and its label shows the focus.
     for (let i = 0; i < 10 && (await page.evaluate(() => document.activeElement?.id)) !== "files"; i++)
@@ -129,6 +132,7 @@ describe.skipIf(!haveChromium)("the console in Chromium", () => {
       })
       .toBeGreaterThan(10);
     expect(await item.getAttribute("data-state")).toBe("uploading");
+    expect(await axeViolations(page)).toEqual([]);
     const pause = item.getByRole("button", { name: "Pause" });
     let paused = false;
     if (await pause.isVisible()) {
@@ -152,6 +156,7 @@ describe.skipIf(!haveChromium)("the console in Chromium", () => {
     expect(paused).toBe(true);
     expect(await page.locator("#live").textContent()).toMatch(/uploaded|copied/);
     expect(await page.locator("#transfers li").last().textContent()).toContain("photo.png 5.0 MiB → jimmy");
+    expect(await axeViolations(page)).toEqual([]);
   }, 300_000);
 
   it("shows a refused upload as failed: the problem's code and detail, the bar in the error colour", async () => {
@@ -169,6 +174,7 @@ describe.skipIf(!haveChromium)("the console in Chromium", () => {
       return [getComputedStyle(li.querySelector("progress") as Element).accentColor, error];
     });
     expect(colours[0]).toBe(colours[1]);
+    expect(await axeViolations(page)).toEqual([]);
   });
 
   it("pages and filters the registry, and copies a record's id", async () => {
@@ -195,6 +201,7 @@ describe.skipIf(!haveChromium)("the console in Chromium", () => {
     await items.first().getByRole("button", { name: "Copy id of page-20.png" }).click();
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(ids[20]);
     expect(await items.first().textContent()).toMatch(/reference: http:\/\/\S+page-20\.png/);
+    expect(await axeViolations(page)).toEqual([]);
     await page.getByLabel("Show files of").selectOption("");
   });
 
