@@ -1,50 +1,34 @@
 // The console at GET /: the SDK in a page (bundled into public/app.js by client/build.mjs). The key lives in
-// this tab's sessionStorage only; a ticket works instead of a key (uploads only).
-import {
-  createMediagate,
-  type Mediagate,
-  MediagateError,
-  type Provider,
-  type UploadTicket,
-  uploadWithTicket,
-} from "../client/src/index";
+// this tab's sessionStorage only, until "Change key" forgets it; a ticket works instead of a key (uploads
+// only). One upload: transfer.ts; the registry: files.ts.
+import { createMediagate, type Mediagate, type Provider, type UploadTicket } from "../client/src/index";
+import { $, describe, el } from "./dom";
+import { fileRegistry } from "./files";
+import { startUpload } from "./transfer";
 
-const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 const KEY = "mediagate.key";
 let mg: Mediagate | undefined;
 let ticket: UploadTicket | undefined;
 let providers: Provider[] = [];
+const registry = fileRegistry(() => mg);
 
-const live = (text: string) => {
-  $("live").textContent = text;
-};
-const describe = (error: unknown) =>
-  error instanceof MediagateError
-    ? error.problem
-      ? `${error.problem.code}: ${error.problem.title}${error.problem.detail ? ` — ${error.problem.detail}` : ""}`
-      : `${error.code}: ${error.message}`
-    : String(error);
-const el = <K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  props: Record<string, unknown> = {},
-  ...kids: (Node | string)[]
-): HTMLElementTagNameMap[K] => {
-  const node = Object.assign(document.createElement(tag), props);
-  node.append(...kids);
-  return node;
-};
-const mib = (n: number) => `${(n / 1048576).toFixed(1)} MiB`;
+/** Signed in (a key or a ticket): the connect form gives way, and "Change key" can take it back. */
+function signedIn(who: string) {
+  $("who").textContent = who;
+  $("connect").hidden = true;
+  $("sign-out").hidden = false;
+}
 
 async function connect(key: string) {
   const client = createMediagate({ baseUrl: location.origin, apiKey: key });
   providers = await client.providers();
   mg = client;
   sessionStorage.setItem(KEY, key);
-  $("who").textContent = "Connected with a gateway key";
-  $("connect").hidden = true;
+  signedIn("Connected with a gateway key");
   for (const id of ["upload", "import", "registry"]) $(id).hidden = false;
   renderProviders();
-  void refreshFiles();
+  registry.setup(providers);
+  void registry.refresh();
   $<HTMLSelectElement>("provider").focus();
 }
 
@@ -52,11 +36,16 @@ function useTicket(text: string) {
   const parsed = JSON.parse(text) as UploadTicket;
   if (!parsed.upload_url) throw new Error("That is not a ticket: it has no upload_url.");
   ticket = parsed;
-  $("who").textContent = `Using ticket ${parsed.id}`;
-  $("connect").hidden = true;
+  signedIn(`Using ticket ${parsed.id}`);
   $("upload").hidden = false;
   $("options").hidden = true;
-  $<HTMLLabelElement>("drop").querySelector("label")?.focus();
+  $("files").focus();
+}
+
+/** Forgets the key (or ticket) and starts over; uploads in flight stop (a resumable one resumes later). */
+function signOut() {
+  sessionStorage.removeItem(KEY);
+  location.reload();
 }
 
 function renderProviders() {
@@ -98,154 +87,15 @@ function fieldValues(): Record<string, string> {
   return out;
 }
 
-function startUpload(file: File) {
-  const provider = $<HTMLSelectElement>("provider").value as Provider["id"];
-  const fields = fieldValues();
-  const bar = el("progress", { max: 100, value: 0 });
-  const pct = el("span", { textContent: "0%" });
-  const status = el("p", { className: "muted", textContent: "Starting…" });
-  const pause = el("button", { type: "button", className: "secondary", textContent: "Pause", hidden: true });
-  const cancel = el("button", { type: "button", className: "secondary", textContent: "Cancel" });
-  const actions = el("div", { className: "actions" }, pause, cancel);
-  const title = el("strong", { textContent: file.name });
-  const item = el(
-    "li",
-    {},
-    title,
-    " ",
-    el("span", { className: "muted", textContent: `${mib(file.size)} → ${ticket ? "ticket" : provider}` }),
-    bar,
-    pct,
-    status,
-    actions,
-  );
-  bar.setAttribute("aria-label", `Upload of ${file.name}`);
+function upload(file: File) {
+  const item = startUpload(file, {
+    mg,
+    ticket,
+    provider: $<HTMLSelectElement>("provider").value as Provider["id"],
+    fields: fieldValues(),
+    uploaded: () => void registry.refresh(),
+  });
   $("transfers").prepend(item);
-
-  let controller = new AbortController();
-  let paused = false;
-  let announced = -1;
-  const run = async () => {
-    controller = new AbortController();
-    const opts = {
-      signal: controller.signal,
-      onProgress: (p: { fraction: number; loaded: number; total: number; transport: string }) => {
-        const percent = Math.floor(p.fraction * 100);
-        bar.value = percent;
-        pct.textContent = `${percent}%`;
-        status.textContent = `${mib(p.loaded)} of ${mib(p.total)} (${p.transport === "tus" ? "resumable" : "one request"})`;
-        pause.hidden = p.transport !== "tus";
-        const step = Math.floor(percent / 25);
-        if (step !== announced) {
-          announced = step;
-          live(`${file.name}: ${percent}%`);
-        }
-      },
-    };
-    try {
-      const out = ticket
-        ? await uploadWithTicket(ticket, file, opts)
-        : await (mg as Mediagate).upload(file, { provider, ...fields, ...opts });
-      pause.hidden = true;
-      cancel.hidden = true;
-      item.dataset.state = "done";
-      const reference = out.result?.reference;
-      const how = out.transport === "tus" ? "resumable (tus)" : "one request";
-      status.textContent = out.result
-        ? `Uploaded to ${out.result.provider}, ${how}${out.deduplicated ? ", already there" : ""}.`
-        : `Uploaded, ${how}; your backend receives the result.`;
-      if (reference) {
-        const code = el("code", { className: "reference", textContent: reference });
-        const copy = el("button", { type: "button", className: "secondary", textContent: "Copy reference" });
-        copy.onclick = async () => {
-          await navigator.clipboard.writeText(reference).catch(() => {});
-          copy.textContent = "Copied";
-          live("Reference copied");
-        };
-        item.append(el("p", {}, "reference: ", code), el("div", { className: "actions" }, copy));
-      }
-      live(`${file.name} uploaded`);
-      void refreshFiles();
-    } catch (error) {
-      if (error instanceof MediagateError && error.kind === "aborted") {
-        if (paused) return;
-        item.dataset.state = "cancelled";
-        status.textContent = "Cancelled.";
-        live(`${file.name} cancelled`);
-      } else {
-        item.dataset.state = "failed";
-        status.className = "error";
-        status.textContent = describe(error);
-        live(`${file.name} failed: ${describe(error)}`);
-      }
-      pause.hidden = true;
-      cancel.hidden = true;
-    }
-  };
-  pause.onclick = () => {
-    if (!paused) {
-      paused = true;
-      controller.abort();
-      pause.textContent = "Resume";
-      status.textContent = `Paused at ${pct.textContent}.`;
-      live(`${file.name} paused`);
-    } else {
-      paused = false;
-      pause.textContent = "Pause";
-      live(`${file.name} resumed`);
-      void run();
-    }
-  };
-  cancel.onclick = () => {
-    paused = false;
-    controller.abort();
-    if (pause.textContent === "Resume") {
-      item.dataset.state = "cancelled";
-      status.textContent = "Cancelled.";
-      pause.hidden = true;
-      cancel.hidden = true;
-    }
-  };
-  void run();
-}
-
-async function refreshFiles() {
-  if (!mg) return;
-  const list = $("file-list");
-  const note = $("registry-note");
-  try {
-    const files = await mg.files.list({ limit: 50 });
-    note.textContent = files.data.length ? "" : "No files yet.";
-    list.replaceChildren(
-      ...files.data.map((f) => {
-        const del = el("button", { type: "button", className: "secondary", textContent: "Delete" });
-        del.setAttribute("aria-label", `Delete ${f.file.name} (${f.provider})`);
-        del.disabled = f.status === "deleted";
-        del.onclick = async () => {
-          try {
-            const out = await mg?.files.delete(f.id);
-            live(`${f.file.name} deleted${out?.provider_deleted ? " at the provider" : ""}`);
-          } catch (error) {
-            live(`Delete failed: ${describe(error)}`);
-          }
-          void refreshFiles();
-        };
-        return el(
-          "li",
-          { className: "file" },
-          el("strong", { textContent: f.file.name }),
-          ` · ${f.provider} · ${f.status} · ${mib(f.file.size)}`,
-          el("div", { className: "actions" }, del),
-        );
-      }),
-    );
-  } catch (error) {
-    list.replaceChildren();
-    note.textContent =
-      error instanceof MediagateError && error.status === 404
-        ? "This gateway has no file registry (GET /v1/files)."
-        : describe(error);
-  }
 }
 
 function wire() {
@@ -264,9 +114,10 @@ function wire() {
       $("connect-error").textContent = String((error as Error).message);
     }
   });
+  $("sign-out").addEventListener("click", signOut);
   const input = $<HTMLInputElement>("files");
   input.addEventListener("change", () => {
-    for (const f of input.files ?? []) startUpload(f);
+    for (const f of input.files ?? []) upload(f);
     input.value = "";
   });
   const drop = $("drop");
@@ -278,9 +129,8 @@ function wire() {
   drop.addEventListener("drop", (e) => {
     e.preventDefault();
     drop.classList.remove("over");
-    for (const f of e.dataTransfer?.files ?? []) startUpload(f);
+    for (const f of e.dataTransfer?.files ?? []) upload(f);
   });
-  $("refresh").addEventListener("click", () => void refreshFiles());
   $("import-form").addEventListener("submit", async (e) => {
     e.preventDefault();
     const out = $("import-out");
@@ -292,7 +142,7 @@ function wire() {
         ...fieldValues(),
       });
       out.textContent = `Imported to ${r.provider}: ${r.reference}`;
-      void refreshFiles();
+      void registry.refresh();
     } catch (error) {
       out.className = "error";
       out.textContent = describe(error);

@@ -1,10 +1,13 @@
 // `mediagate`: the SDK from a terminal. Exit codes: 0 success, 1 a problem (code, title, detail printed),
-// 2 usage, 130 interrupted (Ctrl-C; a resumable upload is kept and the same command resumes it).
+// 2 usage or an input file that cannot be read (nothing was sent), 130 interrupted (Ctrl-C; a resumable
+// upload is kept and the same command resumes it).
 // Whatever came from the server (results, file lists, provider names, problems) is printed through inert() or
 // inertJson() (./terminal.ts): a hostile gateway or provider cannot drive the user's terminal.
-import { basename } from "node:path";
 import { parseArgs } from "node:util";
-import { createMediagate, MediagateError, type Progress, type ProviderId, type Purpose } from "./node";
+import { humanSize } from "./format";
+import { fileRows, providerLines } from "./listing";
+import { createMediagate, MediagateError, type ProviderId, type Purpose } from "./node";
+import { progressPrinter } from "./progress";
 import { inert, inertJson } from "./terminal";
 
 const USAGE = `Usage: mediagate <command> [options]
@@ -22,54 +25,10 @@ Options:
   --json          print JSON results
   -h, --help      this text
 
-Re-running an interrupted upload of the same file resumes it. Exit: 0 ok, 1 problem, 2 usage, 130 interrupted.`;
+Re-running an interrupted upload of the same file resumes it.
+Exit: 0 ok, 1 problem, 2 usage or unreadable input file, 130 interrupted.`;
 
 class UsageError extends Error {}
-
-const MiB = 1024 * 1024;
-const human = (n: number) =>
-  n >= MiB ? `${(n / MiB).toFixed(1)} MiB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${n} B`;
-const seconds = (s: number) =>
-  !Number.isFinite(s)
-    ? "--"
-    : s >= 60
-      ? `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, "0")}s`
-      : `${Math.round(s)}s`;
-
-/** A progress bar on a terminal (bytes, rate, ETA on one redrawn line); plain lines every 5% otherwise. */
-function progressPrinter(label: string, tty: boolean) {
-  const started = Date.now();
-  let lastStep = -1;
-  let lastDraw = 0;
-  return {
-    update(p: Progress) {
-      const pct = Math.floor(p.fraction * 100);
-      if (!tty) {
-        const step = Math.floor(pct / 5);
-        if (step !== lastStep) {
-          lastStep = step;
-          process.stderr.write(`${inert(label)}: ${pct}% (${p.loaded}/${p.total} bytes, ${p.transport})\n`);
-        }
-        return;
-      }
-      const now = Date.now();
-      if (now - lastDraw < 80 && p.loaded < p.total) return;
-      lastDraw = now;
-      const elapsed = (now - started) / 1000;
-      const rate = elapsed > 0 ? p.loaded / elapsed : 0;
-      const eta = rate > 0 ? (p.total - p.loaded) / rate : Number.POSITIVE_INFINITY;
-      const width = Math.max(10, Math.min(30, (process.stderr.columns ?? 80) - 60));
-      const full = Math.round(p.fraction * width);
-      const bar = `${"█".repeat(full)}${"░".repeat(width - full)}`;
-      process.stderr.write(
-        `\r\x1b[2K${inert(basename(label).slice(0, 24))} ${bar} ${String(pct).padStart(3)}% ${human(p.loaded)}/${human(p.total)} ${human(rate)}/s ETA ${seconds(eta)}`,
-      );
-    },
-    done() {
-      if (tty) process.stderr.write("\n");
-    },
-  };
-}
 
 function printProblem(error: MediagateError) {
   const p = error.problem;
@@ -138,7 +97,11 @@ async function main(argv: string[]): Promise<number> {
       try {
         const results = [];
         for (const file of rest) {
-          const bar = progressPrinter(file, process.stderr.isTTY === true);
+          const bar = progressPrinter(file, {
+            tty: process.stderr.isTTY === true,
+            columns: process.stderr.columns,
+            write: (text) => process.stderr.write(text),
+          });
           const chunk = values["chunk-size"] ? Number(values["chunk-size"]) : undefined;
           const uploaded = await mg
             .upload(file, {
@@ -146,7 +109,7 @@ async function main(argv: string[]): Promise<number> {
               ...fields,
               signal: controller.signal,
               onProgress: (x) => bar.update(x),
-              onResume: (offset) => process.stderr.write(`${inert(file)}: resuming at ${offset} bytes\n`),
+              onResume: (offset) => bar.resumed(offset),
               ...(values.resumable ? { transport: "tus" as const } : {}),
               ...(chunk ? { chunkSize: chunk } : {}),
             })
@@ -184,9 +147,7 @@ async function main(argv: string[]): Promise<number> {
           ...(values.limit ? { limit: Number(values.limit) } : {}),
           ...(values.cursor ? { cursor: values.cursor } : {}),
         });
-        const rows = list.data.map((f) =>
-          [f.id, f.provider, f.status, f.file.name, f.file.size, f.reference].map(inert).join("  "),
-        );
+        const rows = list.data.length ? fileRows(list.data) : [];
         out(
           list,
           [...rows, ...(list.next_cursor ? [`(more: --cursor ${inert(list.next_cursor)})`] : [])].join(
@@ -199,7 +160,7 @@ async function main(argv: string[]): Promise<number> {
       const record = sub === "get" ? await mg.files.get(id) : await mg.files.delete(id);
       out(
         record,
-        [record.id, record.provider, record.status, record.file.name]
+        [record.id, record.provider, record.status, humanSize(record.file.size), record.file.name]
           .concat(
             sub === "rm"
               ? [`provider_deleted=${(record as { provider_deleted?: boolean }).provider_deleted}`]
@@ -212,15 +173,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case "providers": {
       const list = await mg.providers();
-      out(
-        { providers: list },
-        list
-          .map(
-            (p) =>
-              `${inert(p.id).padEnd(10)} ${p.configured ? "configured" : "no key    "} single request ≤ ${human(Number(p.max_bytes))}  ${inert(p.name)}`,
-          )
-          .join("\n"),
-      );
+      out({ providers: list }, providerLines(list).join("\n"));
       return 0;
     }
     default:
@@ -240,10 +193,15 @@ main(process.argv.slice(2)).then(
         process.stderr.write("\nInterrupted. Run the same command again to resume.\n");
         process.exit(130);
       }
+      if (error.kind === "input") {
+        // The command cannot run as given (like a usage error): nothing was sent.
+        process.stderr.write(`${inert(error.message)}\n`);
+        process.exit(2);
+      }
       printProblem(error);
       process.exit(1);
     }
-    if (error instanceof TypeError || (error as { code?: string }).code === "ENOENT") {
+    if (error instanceof TypeError) {
       process.stderr.write(`${inert((error as Error).message)}\n`);
       process.exit(2);
     }

@@ -1,17 +1,24 @@
 // One error type for everything the SDK can fail with: a problem the gateway answered (RFC 9457, `code` from
-// the spec's catalogue), a network failure (no answer at all), an abort, or an answer that is not a problem.
+// the spec's catalogue), a network failure (no answer at all), an abort, an answer that is not a problem, or
+// an input that cannot be read (a path that is not there).
 import type { components } from "../../generated/gateway";
 
 export type Problem = components["schemas"]["Problem"];
 /** The gateway's problem codes: the union of specs/gateway.yaml's Problem.code enum. */
 export type ProblemCode = Problem["code"];
 /** What went wrong: a problem's own code, or one of the SDK's own when no problem came back. */
-export type ErrorCode = ProblemCode | "network_error" | "aborted" | "unexpected_response";
+export type ErrorCode =
+  | ProblemCode
+  | "network_error"
+  | "aborted"
+  | "unexpected_response"
+  | "input_unreadable";
 
 export class MediagateError extends Error {
   override readonly name = "MediagateError";
-  /** `problem`: the gateway answered one; `network`: no answer (DNS, refused, reset); `aborted`: your signal. */
-  readonly kind: "problem" | "network" | "aborted" | "unexpected";
+  /** `problem`: the gateway answered one; `network`: no answer (DNS, refused, reset); `aborted`: your signal;
+   *  `input`: the file to upload cannot be read (nothing was sent). */
+  readonly kind: "problem" | "network" | "aborted" | "unexpected" | "input";
   readonly code: ErrorCode;
   /** The HTTP status, when there was an answer. */
   readonly status: number | undefined;
@@ -59,6 +66,21 @@ export function networkError(cause: unknown): MediagateError {
   const why =
     cause instanceof Error ? (cause.cause instanceof Error ? cause.cause.message : cause.message) : "";
   return new MediagateError("network", "network_error", `Network error${why ? `: ${why}` : ""}`, { cause });
+}
+
+/** Why a path cannot be uploaded, in words (the system error's code is kept as the cause). */
+const UNREADABLE: Record<string, string> = {
+  ENOENT: "no such file",
+  EACCES: "permission denied",
+  EPERM: "permission denied",
+  ENOTDIR: "a folder on its path is not a folder",
+};
+
+/** A path that cannot be read as a file: `photo.png: no such file`. */
+export function inputError(path: string, cause?: unknown): MediagateError {
+  const code = (cause as { code?: unknown } | undefined)?.code;
+  const why = typeof code === "string" ? (UNREADABLE[code] ?? `cannot be read (${code})`) : "not a file";
+  return new MediagateError("input", "input_unreadable", `${path}: ${why}.`, { cause });
 }
 
 export function abortError(cause?: unknown): MediagateError {

@@ -8,6 +8,7 @@ import { basename, join, resolve } from "node:path";
 import { Readable } from "node:stream";
 import * as tus from "tus-js-client";
 import { createCore, type MediagateOptions, type Source } from "./core";
+import { inputError } from "./errors";
 
 export * from "./core";
 export * from "./errors";
@@ -28,8 +29,10 @@ async function hashStream(stream: AsyncIterable<Uint8Array> | ReadableStream<Uin
 
 async function openPath(path: string): Promise<Source> {
   const full = resolve(path);
-  const info = await stat(full);
-  if (!info.isFile()) throw new TypeError(`${path} is not a file.`);
+  const info = await stat(full).catch((error: unknown) => {
+    throw inputError(path, error);
+  });
+  if (!info.isFile()) throw inputError(path);
   let sha256: Promise<string> | undefined;
   return {
     size: info.size,
@@ -42,6 +45,8 @@ async function openPath(path: string): Promise<Source> {
     // with the same size and mtime (`cp -p`, an editor that keeps timestamps, two writes within the clock's
     // granularity) is another file. Costs one more read of the file before a tus upload.
     resumable: true,
+    // Hashed for one request too (up to PATH_DIGEST_MAX, sources.ts): a re-upload is then deduplicated.
+    onDisk: true,
     sha256: () => {
       sha256 ??= hashStream(createReadStream(full));
       return sha256;

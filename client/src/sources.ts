@@ -13,46 +13,28 @@
 // before delivering anything (worker/services/sessions/session.ts deliverStaged): a file that changed while
 // it was sent fails with digest_mismatch instead of being delivered. A one-shot stream cannot be read
 // again, so it never resumes across restarts; with `sha256` given, the gateway still checks it.
+import { extensionOf, mediaTypeOf } from "../../worker/core/media";
 import { MediagateError } from "./errors";
 import type { Platform, Source, UploadInput } from "./types";
 
 export const MiB = 1024 * 1024;
 /** Bytes up to this size are hashed in memory where there is no incremental hash (a few ms). */
 export const DIGEST_MAX = 16 * MiB;
+/**
+ * A file on disk up to this size is read once more before one request to send its SHA-256 (Repr-Digest), so
+ * the gateway can answer a re-upload from its registry (deduplicated) without taking the bytes again. The
+ * read is streamed (bounded memory) and costs about a second per few hundred MiB; above this bound the
+ * extra read is not worth it for a file that goes through one request only when MAX_REQUEST_BYTES is raised.
+ */
+export const PATH_DIGEST_MAX = 512 * MiB;
 
-const TYPES: Record<string, string> = {
-  png: "image/png",
-  jpg: "image/jpeg",
-  jpeg: "image/jpeg",
-  gif: "image/gif",
-  webp: "image/webp",
-  bmp: "image/bmp",
-  svg: "image/svg+xml",
-  tif: "image/tiff",
-  tiff: "image/tiff",
-  mp4: "video/mp4",
-  m4v: "video/x-m4v",
-  mov: "video/quicktime",
-  avi: "video/x-msvideo",
-  webm: "video/webm",
-  mkv: "video/x-matroska",
-  flv: "video/x-flv",
-  wmv: "video/x-ms-wmv",
-  "3gp": "video/3gpp",
-  ogv: "video/ogg",
-  mp3: "audio/mpeg",
-  wav: "audio/wav",
-  aac: "audio/aac",
-  m4a: "audio/mp4",
-  flac: "audio/flac",
-  ogg: "audio/ogg",
-  opus: "audio/opus",
-  txt: "text/plain",
-  zip: "application/zip",
-  pdf: "application/pdf",
-};
+/**
+ * The media type a file name implies: the gateway's own table (worker/core/media.ts, bundled in by esbuild, so
+ * the SDK and the gateway never disagree on a type), its canonical MIME type; octet-stream for an extension
+ * no provider takes (the gateway refuses it with unsupported_file_type, whatever it is called).
+ */
 export const typeOf = (name: string): string =>
-  TYPES[name.slice(name.lastIndexOf(".") + 1).toLowerCase()] ?? "application/octet-stream";
+  mediaTypeOf(extensionOf(name))?.mime[0] ?? "application/octet-stream";
 
 /** A stream that hands out `bytes` in slices as it is read (so what was read is what was sent). */
 function sliced(bytes: Uint8Array, slice = 256 * 1024): ReadableStream<Uint8Array> {
@@ -187,10 +169,16 @@ export async function contentKey(
   return { ...(sha256 === undefined ? {} : { sha256 }), ...(key === undefined ? {} : { key }) };
 }
 
-/** Base64 SHA-256 for Repr-Digest on one request: the caller's, or in-memory content's up to DIGEST_MAX. */
+/**
+ * Base64 SHA-256 for Repr-Digest on one request: the caller's, in-memory content's up to DIGEST_MAX, or a
+ * file on disk's up to PATH_DIGEST_MAX.
+ */
 export async function reprDigest(source: Source, given: string | undefined): Promise<string | undefined> {
   let hex = given;
-  if (!hex && source.size <= DIGEST_MAX && (source.bytes || source.blob)) hex = await source.sha256?.();
+  const hashed =
+    (source.onDisk && source.size <= PATH_DIGEST_MAX) ||
+    (source.size <= DIGEST_MAX && (source.bytes || source.blob));
+  if (!hex && hashed) hex = await source.sha256?.();
   if (!hex) return undefined;
   const pairs = hex.match(/[0-9a-f]{2}/gi) ?? [];
   return btoa(String.fromCharCode(...pairs.map((h) => Number.parseInt(h, 16))));

@@ -116,6 +116,8 @@ export interface Source {
   /** Whole bytes in memory, when they are (Uint8Array, or a Blob); used for the digest. */
   bytes?: Uint8Array;
   blob?: Blob;
+  /** A file on disk (a Node path): hashed for one request up to PATH_DIGEST_MAX (sources.ts). */
+  onDisk?: boolean;
   /** A one-shot stream of the file. */
   stream(): ReadableStream<Uint8Array>;
   /** What tus-js-client takes for it. */

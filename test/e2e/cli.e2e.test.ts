@@ -1,9 +1,10 @@
 // The `mediagate` CLI (client/dist/cli.js, built on install) end to end against `npm start`: small and large
-// uploads, an interrupted upload resumed by re-running the command, a problem's and a usage error's exit
-// codes, and the progress bar drawn in a pseudo-terminal (`script`).
+// uploads, an interrupted upload resumed by re-running the command, a problem's, a usage error's and a
+// missing file's exit codes, what `providers` and `files ls` print, the progress bar drawn in a
+// pseudo-terminal (`script`), and the README's install from `npm pack` run from a folder outside the repo.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -64,6 +65,12 @@ describe("mediagate CLI", () => {
     const r = await run(["providers"]);
     expect(r.code).toBe(0);
     for (const id of ["jimmy", "dify", "minimax", "useapi", "wavespeed"]) expect(r.stdout).toContain(id);
+    // What each takes: accepted extensions, and its fields as flags with the required ones marked.
+    expect(r.stdout).toMatch(
+      /^minimax +configured +one request ≤ [\d.]+ MiB +MiniMax\n {4}accepts: mp3 m4a wav/m,
+    );
+    expect(r.stdout).toContain("--purpose (required): voice_clone (mp3, m4a, wav) | prompt_audio");
+    expect(r.stdout).toMatch(/^dify .*\n {4}accepts: any type/m);
   });
 
   it("uploads a small file in one request, with plain progress lines when not on a terminal", async () => {
@@ -71,8 +78,14 @@ describe("mediagate CLI", () => {
     const r = await run(["upload", f.path, "--provider", "jimmy", "--json"]);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ provider: "jimmy", file: { sha256: f.sha256 } });
-    expect(r.stderr).toMatch(/small\.png: 100% \(3145728\/3145728 bytes, single\)/);
+    expect(r.stderr).toMatch(
+      /small\.png: 100% \(3\.0 MiB\/3\.0 MiB, single\)\n.*small\.png: all sent, delivering…/,
+    );
     expect(r.stderr).not.toContain("\r");
+    // The same path again: the CLI hashed it and sent Repr-Digest, so the gateway answers from its registry.
+    const again = await run(["upload", f.path, "--provider", "jimmy"]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(/small\.png: jimmy uploaded reference=\S+ id=\S+ \(deduplicated\)/);
   });
 
   it("uploads a file above the single-request limit through tus", async () => {
@@ -83,7 +96,7 @@ describe("mediagate CLI", () => {
       provider: "useapi",
       file: { size: 20 * MiB, sha256: f.sha256 },
     });
-    expect(r.stderr).toContain("100% (20971520/20971520 bytes, tus)");
+    expect(r.stderr).toContain("100% (20.0 MiB/20.0 MiB, tus)");
   }, 120_000);
 
   it("stops cleanly on Ctrl-C and resumes when the same command is run again", async () => {
@@ -109,7 +122,7 @@ describe("mediagate CLI", () => {
     expect(first.stderr).toContain("Interrupted. Run the same command again to resume.");
     const second = await run(args);
     expect(second.code, second.stderr).toBe(0);
-    expect(second.stderr).toMatch(/resume\.mp4: resuming at [1-9]\d* bytes/);
+    expect(second.stderr).toMatch(/resume\.mp4: resuming at [1-9][\d.]* MiB/);
     expect(JSON.parse(second.stdout)).toMatchObject({ file: { size: 24 * MiB, sha256: f.sha256 } });
   }, 60_000);
 
@@ -124,6 +137,37 @@ describe("mediagate CLI", () => {
     expect((await run(["nope"])).code).toBe(2);
     const noKey = spawn(process.execPath, [CLI, "providers"], { env: { ...env(), MEDIAGATE_KEY: "" } });
     expect(await new Promise((r) => noKey.on("close", r))).toBe(2);
+    // A file that is not there: a sentence naming it, exit 2 (nothing was sent), no stack or errno.
+    const missing = await run(["upload", join(dir, "nope.png"), "--provider", "jimmy"]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toBe(`${join(dir, "nope.png")}: no such file.\n`);
+  });
+
+  it("lists files in aligned columns with human sizes", async () => {
+    // Fresh bytes: the registry outlives the run, and a repeat would be answered with an older record.
+    const seed = Math.floor(Math.random() * 2 ** 30);
+    for (const [name, size] of [
+      ["a.png", 2000],
+      ["a-much-longer-name.png", 1_500_000],
+    ] as const) {
+      const r = await run(["upload", file(name, size, seed + size).path, "--provider", "wavespeed"]);
+      expect(r.code, r.stderr).toBe(0);
+    }
+    const r = await run(["files", "ls", "--provider", "wavespeed", "--limit", "2"]);
+    expect(r.code, r.stderr).toBe(0);
+    const [header = "", ...rows] = r.stdout
+      .trimEnd()
+      .split("\n")
+      .filter((l) => !l.startsWith("(more"));
+    expect(header).toMatch(/^ID +PROVIDER +STATUS +SIZE +NAME +REFERENCE$/);
+    expect(rows).toHaveLength(2);
+    for (const column of ["PROVIDER", "STATUS", "SIZE", "NAME", "REFERENCE"]) {
+      const at = header.indexOf(column);
+      // Each column starts where its heading does, after at least two spaces.
+      for (const row of rows) expect(row.slice(at - 2, at + 1), `${column} in ${row}`).toMatch(/^ {2}\S$/);
+    }
+    expect(rows.join("\n")).toMatch(/ 1\.4 MiB +a-much-longer-name\.png /);
+    expect(rows.join("\n")).toMatch(/ 2\.0 KiB +a\.png /);
   });
 
   it("draws a progress bar (bytes, rate, ETA) on a terminal", () => {
@@ -134,8 +178,41 @@ describe("mediagate CLI", () => {
     // `script` runs the CLI in a pseudo-terminal and copies what it drew.
     const out = execFileSync("script", ["-qefc", quoted, "/dev/null"], { env: env(), encoding: "utf8" });
     expect(out).toContain("\r\x1b[2K");
-    expect(out).toMatch(/tty\.png █+ 100% 12\.0 MiB\/12\.0 MiB [\d.]+ (MiB|KiB)\/s ETA 0s/);
+    // Every byte sent: the gateway is delivering, and the line says so (not "ETA 0s").
+    expect(out).toMatch(/tty\.png █+ 100% 12\.0 MiB\/12\.0 MiB delivering…/);
+    expect(out).not.toContain("ETA 0s\r\n");
     expect(out).toMatch(/░/);
     expect(out).toMatch(/tty\.png: jimmy uploaded reference=\S+ id=/);
   });
+
+  it("installs from `npm pack -w client` with `npm install -g` (the README's commands) and runs in any folder", async () => {
+    const root = join(import.meta.dirname, "../..");
+    const readme = readFileSync(join(root, "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("## The CLI"), readme.indexOf("## Tests"));
+    const commands = section.split("\n").filter((l) => /^npm (pack|install -g) /.test(l));
+    expect(commands).toHaveLength(2);
+    const prefix = mkdtempSync(join(tmpdir(), "mediagate-prefix-"));
+    const before = new Set(readdirSync(root));
+    try {
+      // As the README says, in the repo's folder; `-g` installs into a prefix of the test's own.
+      for (const line of commands)
+        execFileSync("sh", ["-c", line.replace(/\s+#.*$/, "")], {
+          cwd: root,
+          env: line.includes(" -g ") ? { ...process.env, npm_config_prefix: prefix } : process.env,
+          stdio: "pipe",
+        });
+    } finally {
+      for (const f of readdirSync(root)) if (!before.has(f) && f.endsWith(".tgz")) rmSync(join(root, f));
+    }
+    const away = mkdtempSync(join(tmpdir(), "mediagate-elsewhere-"));
+    const photo = join(away, "photo.png");
+    writeFileSync(photo, readFileSync(file("away.png", 4000, 77).path));
+    const mediagate = (...args: string[]) =>
+      execFileSync(join(prefix, "bin/mediagate"), args, { cwd: away, env: env(), encoding: "utf8" });
+    expect(existsSync(join(prefix, "lib/node_modules/@mediagate/client/README.md"))).toBe(true);
+    expect(mediagate("--help")).toContain("Usage: mediagate <command>");
+    expect(mediagate("upload", "photo.png", "--provider", "jimmy")).toMatch(
+      /^photo\.png: jimmy uploaded reference=\S+ id=/,
+    );
+  }, 180_000);
 });

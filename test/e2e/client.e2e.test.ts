@@ -80,6 +80,32 @@ describe("@mediagate/client in Node", () => {
     expect(seen.every((p) => p.transport === "tus")).toBe(true);
   });
 
+  it("hashes a path for one request: the same path again is answered from the registry (200, deduplicated)", async () => {
+    // Fresh bytes: the registry (local D1) outlives the run.
+    const path = join(dir, "again.png");
+    writeFileSync(path, bytesOf(300_000, Math.floor(Math.random() * 2 ** 30)));
+    const posts: number[] = [];
+    const client = createMediagate({
+      baseUrl: base,
+      apiKey: "dev-key",
+      fetch: async (input, init) => {
+        const response = await fetch(input, init);
+        if (init?.method === "POST") posts.push(response.status);
+        return response;
+      },
+    });
+    const first = await client.upload(path, { provider: "jimmy" });
+    expect(first).toMatchObject({ transport: "single", digest_sent: true, deduplicated: false });
+    const second = await client.upload(path, { provider: "jimmy" });
+    expect(second).toMatchObject({
+      transport: "single",
+      digest_sent: true,
+      deduplicated: true,
+      id: first.id,
+    });
+    expect(posts).toEqual([201, 200]);
+  });
+
   it("mints a ticket on the backend; the app uploads with no key (single PUT and tus)", async () => {
     const ticket = await mg().tickets.create({ provider: "wavespeed", content_type: "image/*" });
     const bytes = bytesOf(2 * MiB, 5);
@@ -130,6 +156,13 @@ describe("@mediagate/client in Node", () => {
       .catch((e: unknown) => e);
     expect(problem).toBeInstanceOf(MediagateError);
     expect(problem).toMatchObject({ kind: "problem", code: "invalid_field", status: 400 });
+
+    const missing = await mg()
+      .upload(join(dir, "missing.png"), { provider: "jimmy" })
+      .catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(MediagateError);
+    expect(missing).toMatchObject({ kind: "input", code: "input_unreadable" });
+    expect((missing as Error).message).toBe(`${join(dir, "missing.png")}: no such file.`);
 
     const denied = await createMediagate({ baseUrl: base, apiKey: "wrong" })
       .providers()

@@ -1,0 +1,55 @@
+// What the CLI prints for lists: the registry's files as aligned columns, and each provider with what it
+// takes (accepted extensions, its fields as the CLI's flags, required ones marked). Every string that came
+// from the server goes through inert() (./terminal.ts) before it is measured or printed.
+import { humanSize } from "./format";
+import { inert } from "./terminal";
+import type { FileRecord, Provider } from "./types";
+
+/** Rows of cells, each column padded to its widest cell (the last column is not padded). */
+export function columns(rows: string[][]): string[] {
+  const widths: number[] = [];
+  for (const row of rows)
+    for (const [i, cell] of row.entries()) widths[i] = Math.max(widths[i] ?? 0, cell.length);
+  return rows.map((row) =>
+    row
+      .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
+      .join("  ")
+      .trimEnd(),
+  );
+}
+
+/** `files ls`: a header, then one aligned row per record. */
+export function fileRows(files: FileRecord[]): string[] {
+  return columns([
+    ["ID", "PROVIDER", "STATUS", "SIZE", "NAME", "REFERENCE"],
+    ...files.map((f) =>
+      [f.id, f.provider, f.status, humanSize(f.file.size), f.file.name, f.reference ?? "—"].map(inert),
+    ),
+  ]);
+}
+
+/** `providers`: one line per provider, then what it accepts and its fields (as --flags). */
+export function providerLines(list: Provider[]): string[] {
+  const head = columns(
+    list.map((p) => [
+      inert(p.id),
+      p.configured ? "configured" : "no key",
+      `one request ≤ ${humanSize(Number(p.max_bytes))}`,
+      inert(p.name),
+    ]),
+  );
+  return list.flatMap((p, i) => {
+    const accepts = p.accepted
+      ? p.accepted.map((a) => inert(a.extension)).join(" ")
+      : "any type (the provider checks it)";
+    const fields = p.fields.map((f) => {
+      const values = f.values?.map((v) => `${inert(v.value)} (${v.extensions.map(inert).join(", ")})`);
+      const notes = [
+        ...(f.required ? ["required"] : []),
+        ...(f.default ? [`default ${inert(f.default)}`] : []),
+      ];
+      return `    --${inert(f.name)}${notes.length ? ` (${notes.join(", ")})` : ""}${values ? `: ${values.join(" | ")}` : ""}`;
+    });
+    return [head[i] ?? "", `    accepts: ${accepts}`, ...fields];
+  });
+}
