@@ -201,7 +201,7 @@ describe("fields", () => {
   const cases: [string, Parameters<typeof multipartRequest>[0], Record<string, string>, RegExp][] = [
     ["an unknown field", "jimmy", { colour: "red" }, /Jimmy AI takes no "colour" field \(it takes: none\)/],
     ["a field the provider does not take", "jimmy", { purpose: "voice_clone" }, /takes no "purpose"/],
-    ["MiniMax without purpose", "minimax", {}, /MiniMax needs "purpose" \(one of [a-z_, ]+\): send it as/],
+    ["MiniMax without purpose", "minimax", {}, /MiniMax needs "purpose" \(one of [a-z0-9_, ]+\): send it as/],
     ["a purpose MiniMax doesn't have", "minimax", { purpose: "music" }, /must be one of voice_clone/],
     ["a value with CR/LF", "dify", { user: "alice\r\n--x" }, /without control characters/],
     ["an over-long value", "dify", { user: "a".repeat(300) }, /1–256 characters/],

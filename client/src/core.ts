@@ -4,6 +4,7 @@
 import createClient from "openapi-fetch";
 import type { components, paths } from "../../generated/gateway";
 import { MediagateError, problemError, toMediagateError } from "./errors";
+import type { FileQuery, ImportOptions, Mediagate, TicketForUpload } from "./instance";
 import { progressReporter, readBody, sendWithFetch, sendWithXhr, XhrClass } from "./single";
 import { MiB, openInMemory, reprDigest, typeOf } from "./sources";
 import { ticketFilename } from "./ticket";
@@ -28,12 +29,13 @@ import type {
   UploadTicket,
 } from "./types";
 
+export type { FileQuery, ImportOptions, Mediagate, TicketForUpload } from "./instance";
 export { typeOf } from "./sources";
 export * from "./types";
 
 const dedupedOf = (result: UploadResult) => (result as { deduplicated?: unknown }).deduplicated === true;
 
-export function createCore(options: MediagateOptions, platform: Platform) {
+export function createCore(options: MediagateOptions, platform: Platform): Mediagate {
   const baseUrl = options.baseUrl.replace(/\/+$/, "");
   const fetcher: typeof fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
   const auth: Record<string, string> = options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {};
@@ -172,7 +174,7 @@ export function createCore(options: MediagateOptions, platform: Platform) {
 
   /** App side, no key: the file to a signed ticket; tus when it is larger than one request may carry. */
   async function uploadWithTicket(
-    ticket: Pick<UploadTicket, "id" | "upload_url" | "max_bytes" | "headers"> & { tus_url?: string },
+    ticket: TicketForUpload,
     input: UploadInput,
     opts: TransferOptions & { maxRequestBytes?: number } = {},
   ): Promise<Uploaded> {
@@ -213,18 +215,7 @@ export function createCore(options: MediagateOptions, platform: Platform) {
     upload,
     uploadWithTicket,
     providers,
-    /** Import a file from a URL (a JSON body on POST /v1/providers/{p}/files). */
-    import(
-      url: string,
-      opts: {
-        provider: ProviderId;
-        filename?: string;
-        purpose?: Purpose;
-        user?: string;
-        account?: string;
-        signal?: AbortSignal;
-      },
-    ): Promise<ImportResult> {
+    import(url: string, opts: ImportOptions): Promise<ImportResult> {
       needKey("import()");
       const { provider, signal, ...rest } = opts;
       return json<ImportResult>(
@@ -248,16 +239,7 @@ export function createCore(options: MediagateOptions, platform: Platform) {
       },
     },
     files: {
-      list(
-        query: {
-          provider?: ProviderId;
-          sha256?: string;
-          kind?: string;
-          status?: string;
-          limit?: number;
-          cursor?: string;
-        } = {},
-      ): Promise<FileList> {
+      list(query: FileQuery = {}): Promise<FileList> {
         needKey("files.list()");
         const q = new URLSearchParams();
         for (const [k, v] of Object.entries(query)) if (v !== undefined) q.set(k, String(v));
@@ -268,12 +250,10 @@ export function createCore(options: MediagateOptions, platform: Platform) {
         needKey("files.get()");
         return json<FileRecord>("GET", `/v1/files/${encodeURIComponent(id)}`);
       },
-      delete(id: string): Promise<FileRecord & { provider_deleted?: boolean }> {
+      delete(id: string): Promise<FileRecord> {
         needKey("files.delete()");
         return json("DELETE", `/v1/files/${encodeURIComponent(id)}`);
       },
     },
   };
 }
-
-export type Mediagate = ReturnType<typeof createCore>;

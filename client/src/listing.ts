@@ -39,10 +39,11 @@ export function providerLines(list: Provider[]): string[] {
     ]),
   );
   return list.flatMap((p, i) => {
-    const accepts = p.accepted
+    // What a server sent is not trusted to be whole: a provider without these members still prints.
+    const accepts = Array.isArray(p.accepted)
       ? p.accepted.map((a) => inert(a.extension)).join(" ")
       : "any type (the provider checks it)";
-    const fields = p.fields.map((f) => {
+    const fields = (Array.isArray(p.fields) ? p.fields : []).map((f) => {
       const values = f.values?.map((v) => `${inert(v.value)} (${v.extensions.map(inert).join(", ")})`);
       const notes = [
         ...(f.required ? ["required"] : []),

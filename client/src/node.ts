@@ -7,7 +7,7 @@ import { homedir } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { Readable } from "node:stream";
 import * as tus from "tus-js-client";
-import { createCore, type MediagateOptions, type Source } from "./core";
+import { createCore, type Mediagate, type MediagateOptions, type Source, type Uploaded } from "./core";
 import { inputError } from "./errors";
 
 export * from "./core";
@@ -56,7 +56,7 @@ async function openPath(path: string): Promise<Source> {
 
 type FileUrlStorageClass = new (path: string) => tus.UrlStorage;
 
-export function createMediagate(options: MediagateOptions) {
+export function createMediagate(options: MediagateOptions): Mediagate {
   return createCore(options, {
     openPath,
     defaultUrlStorage: () =>
@@ -67,8 +67,6 @@ export function createMediagate(options: MediagateOptions) {
   });
 }
 
-export function uploadWithTicket(
-  ...args: Parameters<ReturnType<typeof createMediagate>["uploadWithTicket"]>
-) {
+export function uploadWithTicket(...args: Parameters<Mediagate["uploadWithTicket"]>): Promise<Uploaded> {
   return createMediagate({ baseUrl: new URL(args[0].upload_url).origin }).uploadWithTicket(...args);
 }

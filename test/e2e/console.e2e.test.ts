@@ -168,7 +168,9 @@ describe.skipIf(!haveChromium)("the console in Chromium", () => {
     await expect.poll(() => item.getAttribute("data-state")).toBe("failed");
     const text = (await item.textContent()) ?? "";
     expect(text).toContain("notes.txt 1000 B → jimmy");
-    expect(text).toMatch(/Failed: unsupported_file_type: .+ — Jimmy AI does not take ".txt" files\./);
+    expect(text).toMatch(
+      /Failed: unsupported_file_type: .+ — Jimmy AI does not take "\.txt" files \(it takes \.jpg/,
+    );
     const colours = await item.evaluate((li) => {
       const error = getComputedStyle(li.querySelector(".error") as Element).color;
       return [getComputedStyle(li.querySelector("progress") as Element).accentColor, error];
