@@ -102,7 +102,9 @@ describe("plain words", () => {
   it("a name without an extension says so and lists what the provider takes", async () => {
     const res = await call(rawRequest("jimmy", { filename: `${marker("noext")}`, type: "image/png" }));
     const problem = await problemOf(res, 415, "unsupported_file_type");
-    expect(problem.detail).toMatch(/has no extension; Jimmy AI takes \.jpg, .*\.png, .*: name the file with one\./);
+    expect(problem.detail).toMatch(
+      /has no extension; Jimmy AI takes \.jpg, .*\.png, .*: name the file with one\./,
+    );
     expect(problem.detail).not.toContain('"."');
   });
 
