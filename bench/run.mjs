@@ -4,7 +4,7 @@
 // medians and ratios, because client, workerd and sink share the cores. RSS and CPU are read from /proc for
 // each contender's workerd processes. Then: fresh-isolate memory (bench/lib/fresh.mjs), latency, a load run
 // (bench/lib/load.mjs), a rate-limited provider (bench/lib/throttled.mjs), tus delivery beside a bare R2 pipe
-// (bench/lib/tus.mjs) and the bundle size. Writes bench/results.md (a full run only).
+// (bench/lib/tus.mjs) and the bundle size. Writes bench/results.md (a full run only), which `npm run generate` copies into docs/benchmark.md.
 //
 // Knobs: BENCH_PARTS=fresh,load,throttled,tus,latency,throughput runs only those sections (and writes no
 // results.md); BENCH_SIZES_MIB=1024 BENCH_REPS=3 BENCH_ONLY='direct|raw→raw|import' narrow the throughput

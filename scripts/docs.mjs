@@ -1,12 +1,12 @@
 #!/usr/bin/env node
-// Renders the README's provider and error tables from the capability table and the error catalogue, so the
-// docs read the same source as validation and GET /v1/providers. `--check` exits 1 when README is stale.
+// Renders the docs' generated tables between their `<!-- name:start -->` / `<!-- name:end -->` markers: the
+// provider table (README.md) from the capability table, the error table (docs/api.md) from the error catalogue,
+// so the docs read the same source as validation and GET /v1/providers, and the benchmark's latest results
+// (docs/benchmark.md) from bench/results.md. `--check` exits 1 when a file is stale.
 import { readFileSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { ERRORS } from "../worker/core/errors.ts";
 import { CAPABILITIES, PROVIDER_IDS } from "./providers.mjs";
-
-const readme = new URL("../README.md", import.meta.url);
 
 const size = (n) =>
   n === null ? "— (MAX_REQUEST_BYTES)" : n % 1_000_000_000 === 0 ? `${n / 1e9} GB` : `${n / 1024 / 1024} MiB`;
@@ -46,22 +46,35 @@ function bench() {
   return results.slice(results.indexOf("Machine:")).trim();
 }
 
-const SECTIONS = { providers, errors, bench };
+/** Each generated section, and the file (from the repo's root) whose markers hold it. */
+const SECTIONS = [
+  { name: "providers", file: "README.md", render: providers },
+  { name: "errors", file: "docs/api.md", render: errors },
+  { name: "bench", file: "docs/benchmark.md", render: bench },
+];
 
-let text = await readFile(readme, "utf8");
-const before = text;
-for (const [name, render] of Object.entries(SECTIONS)) {
-  const re = new RegExp(`(<!-- ${name}:start -->\\n)[\\s\\S]*?(<!-- ${name}:end -->)`);
-  if (!re.test(text)) throw new Error(`README.md lacks the ${name} markers`);
-  text = text.replace(re, (_, open, close) => `${open}${render()}\n${close}`);
+const check = process.argv.includes("--check");
+const stale = [];
+for (const file of new Set(SECTIONS.map((s) => s.file))) {
+  const url = new URL(`../${file}`, import.meta.url);
+  let text = await readFile(url, "utf8");
+  const before = text;
+  for (const { name, render } of SECTIONS.filter((s) => s.file === file)) {
+    const re = new RegExp(`(<!-- ${name}:start -->\\n)[\\s\\S]*?(<!-- ${name}:end -->)`);
+    if (!re.test(text)) throw new Error(`${file} lacks the ${name} markers`);
+    text = text.replace(re, (_, open, close) => `${open}${render()}\n${close}`);
+  }
+  if (text === before) continue;
+  stale.push(file);
+  if (!check) {
+    await writeFile(url, text);
+    console.log(`wrote the tables in ${file}`);
+  }
 }
-if (process.argv.includes("--check")) {
-  if (text !== before) {
-    console.error("README.md tables are stale (run `npm run generate`)");
+if (check) {
+  if (stale.length > 0) {
+    console.error(`stale tables in ${stale.join(", ")} (run \`npm run generate\`)`);
     process.exit(1);
   }
-  console.log("README.md tables are up to date");
-} else if (text !== before) {
-  await writeFile(readme, text);
-  console.log("wrote README.md tables");
+  console.log("the docs' tables are up to date");
 }

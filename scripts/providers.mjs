@@ -1,5 +1,5 @@
 // The provider registry as Node scripts see it (worker/providers/registry.ts imports only data). The
-// generator, the README tables, `npm start` and the vitest config derive provider lists and var maps here.
+// generator, the docs' tables, `npm start` and the vitest config derive provider lists and var maps here.
 import { CAPABILITIES, PROVIDER_IDS } from "../worker/providers/registry.ts";
 
 export { CAPABILITIES, PROVIDER_IDS };

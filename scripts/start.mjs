@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm start`: the gateway on :8787 wired to the provider sandbox on :8788, each served by Miniflare's own
 // API on workerd (scripts/local/serve.mjs says why not wrangler dev). Gateway key for local use: dev-key.
-// Everything here is local-only; see README "Configuration" for real keys.
+// Everything here is local-only; see docs/configuration.md for real keys.
 import { spawn } from "node:child_process";
 import { serve } from "./local/serve.mjs";
 import { watchSources } from "./local/watch.mjs";
@@ -17,7 +17,7 @@ const SANDBOX_INSPECT = Number(process.env.SANDBOX_INSPECTOR_PORT ?? INSPECT + 1
 const LIVE_RELOAD = process.env.LIVE_RELOAD !== "0";
 const sandboxUrl = `http://localhost:${SANDBOX}`;
 
-/** Gateway settings taken from the environment when set (end-to-end tests, benches): README "Configuration". */
+/** Gateway settings taken from the environment when set (end-to-end tests, benches): docs/configuration.md. */
 const TUNABLES = ["MAX_REQUEST_BYTES", "IDLE_TIMEOUT_MS", "PROVIDER_TIMEOUT_MS", "IMPORT_TIMEOUT_MS"];
 
 /** What the gateway is started with: its own dev key, and each provider pointed at the sandbox. */

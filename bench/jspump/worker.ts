@@ -2,7 +2,7 @@
 // reader (worker/core/bytes.ts chunkReader with recycle: readAtLeast into a ring of reused buffers), and each
 // chunk is written, awaited, into a FixedLengthStream of the body's length sent to the sink: no parsing,
 // hashing, sniffing or validation. Its memory beside the bare pipe's is the price of reading bytes in JS at
-// all; the gateway's beside it, the price of the gateway's own work (README "Benchmark").
+// all; the gateway's beside it, the price of the gateway's own work (docs/benchmark.md).
 import { chunkReader } from "../../worker/core/bytes";
 
 interface Env {

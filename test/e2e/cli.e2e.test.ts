@@ -1,7 +1,7 @@
 // The `mediagate` CLI (client/dist/cli.js, built on install) end to end against `npm start`: small and large
 // uploads, an interrupted upload resumed by re-running the command, a problem's, a usage error's and a
 // missing file's exit codes, what `providers` and `files ls` print, the progress bar drawn in a
-// pseudo-terminal (`script`), and the README's install from `npm pack` run from a folder outside the repo.
+// pseudo-terminal (`script`), and docs/cli.md's install from `npm pack` run from a folder outside the repo.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -185,16 +185,16 @@ describe("mediagate CLI", () => {
     expect(out).toMatch(/tty\.png: jimmy uploaded reference=\S+ id=/);
   });
 
-  it("installs from `npm pack -w client` with `npm install -g` (the README's commands) and runs in any folder", async () => {
+  it("installs from `npm pack -w client` with `npm install -g` (docs/cli.md's commands) and runs in any folder", async () => {
     const root = join(import.meta.dirname, "../..");
-    const readme = readFileSync(join(root, "README.md"), "utf8");
-    const section = readme.slice(readme.indexOf("## The CLI"), readme.indexOf("## Tests"));
+    const doc = readFileSync(join(root, "docs/cli.md"), "utf8");
+    const section = doc.slice(doc.indexOf("## Install"), doc.indexOf("## Commands"));
     const commands = section.split("\n").filter((l) => /^npm (pack|install -g) /.test(l));
     expect(commands).toHaveLength(2);
     const prefix = mkdtempSync(join(tmpdir(), "mediagate-prefix-"));
     const before = new Set(readdirSync(root));
     try {
-      // As the README says, in the repo's folder; `-g` installs into a prefix of the test's own.
+      // As docs/cli.md says, in the repo's folder; `-g` installs into a prefix of the test's own.
       for (const line of commands)
         execFileSync("sh", ["-c", line.replace(/\s+#.*$/, "")], {
           cwd: root,

@@ -1,14 +1,17 @@
-// End to end, as a new user: `npm start` (the gateway and the sandbox Worker on Miniflare), then the
-// README's curl commands. Runs in Node: real processes, real sockets, a real client.
+// End to end, as a new user: `npm start` (the gateway and the sandbox Worker on Miniflare), then the curl
+// commands of the README and docs/ as written, read from the docs themselves (only the origins are changed to
+// this run's ports, and a callback URL to the test's own sink), and the callback verifier docs/tickets.md shows.
+// Runs in Node: real processes, real sockets, a real client.
 import { execFile } from "node:child_process";
-import { createHash, createHmac, timingSafeEqual } from "node:crypto";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { blocks, commands, readDoc, section } from "./docs";
 import { startGateway } from "./start";
 
 const run = promisify(execFile);
@@ -17,9 +20,9 @@ let base = "";
 let sandbox = "";
 const dir = mkdtempSync(join(tmpdir(), "mediagate-e2e-"));
 
-function file(name: string, size: number) {
+function file(name: string, size: number, folder = dir) {
   const bytes = new Uint8Array(size).map((_, i) => (i * 7919) % 251);
-  const path = join(dir, name);
+  const path = join(folder, name);
   writeFileSync(path, bytes);
   return { path, sha256: createHash("sha256").update(bytes).digest("hex") };
 }
@@ -30,6 +33,37 @@ async function curl(...args: string[]) {
   return { status: Number(stdout.slice(at + 1)), body: JSON.parse(stdout.slice(0, at)) };
 }
 
+/**
+ * A documented shell command, run with `sh` as written in `cwd`, against this run's gateway and sandbox: each
+ * `curl` also prints its status after its body. Every answer it printed, in order.
+ */
+async function shell(command: string, cwd = dir, env: Record<string, string> = {}) {
+  const script = command
+    .replaceAll("http://localhost:8787", base)
+    .replaceAll("http://localhost:8788", sandbox)
+    .replace(/\bcurl /g, `curl -sS -w '\\n%{http_code}\\n' `);
+  const { stdout } = await run("sh", ["-c", script], { cwd, env: { ...process.env, ...env } });
+  const answers: { status: number; body: ReturnType<typeof JSON.parse> }[] = [];
+  let body: string[] = [];
+  for (const line of stdout.split("\n")) {
+    if (/^\d{3}$/.test(line)) {
+      answers.push({ status: Number(line), body: JSON.parse(body.join("\n")) });
+      body = [];
+    } else if (line.trim() !== "") body.push(line);
+  }
+  return answers;
+}
+
+/** The one answer of a documented command that makes one request. */
+async function shellOne(command: string, cwd = dir, env: Record<string, string> = {}) {
+  const answers = await shell(command, cwd, env);
+  expect(answers, command).toHaveLength(1);
+  return answers[0] as (typeof answers)[number];
+}
+
+/** The provider a documented upload command names in its URL. */
+const providerOf = (command: string) => /\/v1\/providers\/(\w+)\/files/.exec(command)?.[1];
+
 let stop: () => void = () => {};
 beforeAll(async () => {
   ({ base, sandbox, stop } = await startGateway());
@@ -37,48 +71,25 @@ beforeAll(async () => {
 
 afterAll(() => stop());
 
-describe("the README's quick start", () => {
+describe("the README's first upload, and the sandbox's imports", () => {
   const auth = ["-H", "Authorization: Bearer dev-key"];
 
-  it("uploads to each of the five sandbox providers with curl", async () => {
-    const photo = file("photo.png", 200_000);
-    const voice = file("voice.mp3", 150_000);
-    const clip = file("clip.mp4", 1_500_000);
-    const cases = [
-      ["jimmy", photo, [...auth, "-F", `file=@${photo.path}`, `${base}/v1/providers/jimmy/files`]],
-      [
-        "dify",
-        photo,
-        [...auth, "-F", "user=alice", "-F", `file=@${photo.path}`, `${base}/v1/providers/dify/files`],
-      ],
-      [
-        "minimax",
-        voice,
-        [
-          ...auth,
-          "-F",
-          "purpose=voice_clone",
-          "-F",
-          `file=@${voice.path}`,
-          `${base}/v1/providers/minimax/files`,
-        ],
-      ],
-      [
-        "useapi",
-        clip,
-        [
-          ...auth,
-          "-H",
-          "Content-Type: video/mp4",
-          "--data-binary",
-          `@${clip.path}`,
-          `${base}/v1/providers/useapi/files?filename=clip.mp4`,
-        ],
-      ],
-      ["wavespeed", photo, [...auth, "-F", `file=@${photo.path}`, `${base}/v1/providers/wavespeed/files`]],
-    ] as const;
-    for (const [provider, sample, args] of cases) {
-      const { status, body } = await curl(...args);
+  it("uploads to each of the five sandbox providers with the README's curl commands", async () => {
+    const samples = {
+      "photo.png": file("photo.png", 200_000),
+      "voice.mp3": file("voice.mp3", 150_000),
+      "clip.mp4": file("clip.mp4", 1_500_000),
+    };
+    const [block] = blocks(section("README.md", "## First upload"), "sh");
+    const documented = commands(block ?? "");
+    expect(documented.map(providerOf)).toEqual(["jimmy", "dify", "minimax", "useapi", "wavespeed"]);
+    const cases = documented.map((command) => {
+      const name = /@(\S+?\.\w+)\b/.exec(command)?.[1] as keyof typeof samples;
+      expect(samples[name], command).toBeDefined();
+      return { command, provider: providerOf(command), sample: samples[name] };
+    });
+    for (const { command, provider, sample } of cases) {
+      const { status, body } = await shellOne(command);
       expect(status, JSON.stringify(body)).toBe(201);
       expect(body).toMatchObject({ provider, status: "uploaded", file: { sha256: sample.sha256 } });
       expect(body.reference).toBeTypeOf("string");
@@ -88,37 +99,25 @@ describe("the README's quick start", () => {
       sha256: string;
       complete: boolean;
     }[];
-    for (const [provider, sample] of cases) {
+    for (const { provider, sample } of cases) {
       expect(received).toContainEqual(
         expect.objectContaining({ provider, sha256: sample.sha256, complete: true }),
       );
     }
   });
 
-  it("imports the sandbox's sample video into each provider with one curl (the README's commands)", async () => {
+  it("imports the sandbox's sample video into each provider with docs/sandbox.md's curl commands", async () => {
     const sampleUrl = `${sandbox}/__sandbox/media/sample.mp4`;
-    const options: Record<string, Record<string, string>> = {
-      useapi: {},
-      wavespeed: {},
-      dify: { user: "alice" },
-      minimax: { purpose: "video_understanding" },
-      jimmy: {},
-    };
+    const [block] = blocks(section("docs/sandbox.md", "## Sample media and imports"), "sh");
+    const documented = commands(block ?? "");
+    expect(documented.map(providerOf).sort()).toEqual(["dify", "jimmy", "minimax", "useapi", "wavespeed"]);
     const video = new Uint8Array(await (await fetch(sampleUrl)).arrayBuffer());
     const sha = createHash("sha256").update(video).digest("hex");
-    for (const [provider, fields] of Object.entries(options)) {
-      const body = JSON.stringify({ url: sampleUrl, ...fields });
-      const res = await curl(
-        ...auth,
-        "-H",
-        "Content-Type: application/json",
-        "-d",
-        body,
-        `${base}/v1/providers/${provider}/files`,
-      );
+    for (const command of documented) {
+      const res = await shellOne(command);
       expect(res.status, JSON.stringify(res.body)).toBe(201);
       expect(res.body).toMatchObject({
-        provider,
+        provider: providerOf(command),
         source_url: sampleUrl,
         file: { name: "sample.mp4", sha256: sha, detected_type: "video/mp4" },
       });
@@ -140,54 +139,53 @@ describe("the README's quick start", () => {
   });
 });
 
-describe("the README's file registry and dedupe", () => {
-  const auth = ["-H", "Authorization: Bearer dev-key"];
-
-  it("the same file twice with its Repr-Digest: the second is deduplicated, nothing more reaches the sandbox; list and delete", async () => {
-    // A size of its own: the local D1 outlives the run, and the bytes are a function of the size.
-    const photo = file(`dedupe-${Date.now()}.png`, 50_000 + Math.floor(Math.random() * 100_000));
-    const digest = Buffer.from(photo.sha256, "hex").toString("base64");
-    const upload = () =>
-      curl(
-        ...auth,
-        "-H",
-        "Content-Type: image/png",
-        "-H",
-        `Repr-Digest: sha-256=:${digest}:`,
-        "--data-binary",
-        `@${photo.path}`,
-        `${base}/v1/providers/jimmy/files?filename=photo.png`,
-      );
+describe("docs/registry.md: the file registry and dedupe", () => {
+  it("the dedupe loop as written: the second upload is deduplicated and nothing more reaches the sandbox; then the listing, get and delete calls", async () => {
+    // A folder and a size of their own: the local D1 outlives the run, and the bytes are a function of the size.
+    const cwd = join(dir, `dedupe-${Date.now()}`);
+    mkdirSync(cwd);
+    const photo = file("photo.png", 50_000 + Math.floor(Math.random() * 100_000), cwd);
     const received = async () =>
       ((await (await fetch(`${sandbox}/__sandbox/received`)).json()) as { sha256: string | null }[]).filter(
         (r) => r.sha256 === photo.sha256,
       ).length;
-    const first = await upload();
-    expect(first.status, JSON.stringify(first.body)).toBe(201);
-    const before = await received();
-    const second = await upload();
-    expect(second).toMatchObject({ status: 200, body: { id: first.body.id, deduplicated: true } });
-    expect(await received()).toBe(before);
 
-    const list = await curl(...auth, `${base}/v1/files?sha256=${photo.sha256}`);
-    expect(list.status).toBe(200);
-    expect(list.body.data.map((r: { id: string }) => r.id)).toEqual([first.body.id]);
-    const deleted = await curl(...auth, "-X", "DELETE", `${base}/v1/files/${first.body.id}`);
-    expect(deleted).toMatchObject({ status: 200, body: { status: "deleted", provider_deleted: false } });
+    const [calls] = blocks(readDoc("docs/registry.md"), "sh");
+    const [loop] = blocks(
+      section("docs/registry.md", "## Skip what the provider already has (dedupe)"),
+      "sh",
+    );
+    expect(loop).toContain("for i in 1 2");
+    const [first, second] = await shell(loop ?? "", cwd);
+    expect(first?.status, JSON.stringify(first?.body)).toBe(201);
+    expect(first?.body).toMatchObject({ file: { sha256: photo.sha256 } });
+    expect(second).toMatchObject({ status: 200, body: { id: first?.body.id, deduplicated: true } });
+    expect(await received()).toBe(1);
+
+    const id = String(first?.body.id);
+    const [list, page, get, remove] = commands(calls ?? "");
+    const listed = await shellOne(list ?? "", cwd, { ID: id });
+    expect(listed.status).toBe(200);
+    expect(listed.body).toMatchObject({ data: expect.any(Array) });
+    expect(Object.keys(listed.body)).toContain("next_cursor");
+    expect((await shellOne(page ?? "", cwd, { ID: id })).status).toBe(200);
+    expect(await shellOne(get ?? "", cwd, { ID: id })).toMatchObject({ status: 200, body: { id } });
+    // Not in the docs' commands, but what the record's digest finds: this one upload.
+    const bySha = await curl(
+      "-H",
+      "Authorization: Bearer dev-key",
+      `${base}/v1/files?sha256=${photo.sha256}`,
+    );
+    expect(bySha.body.data.map((r: { id: string }) => r.id)).toEqual([id]);
+    expect(await shellOne(remove ?? "", cwd, { ID: id })).toMatchObject({
+      status: 200,
+      body: { status: "deleted", provider_deleted: false },
+    });
   });
 });
 
-// Copied from the README ("Verify the signature before trusting it").
-function verifyMediagate(rawBody: string, header: string, secret: string, toleranceSeconds = 300) {
-  const { t, v1 } = Object.fromEntries(header.split(",").map((kv) => kv.split("=")));
-  if (Math.abs(Date.now() / 1000 - Number(t)) > toleranceSeconds) return false; // replayed or stale
-  const expected = createHmac("sha256", secret).update(`${t}.${rawBody}`).digest();
-  const given = Buffer.from(v1 ?? "", "hex");
-  return given.length === expected.length && timingSafeEqual(given, expected);
-}
-
-describe("the README's signed-upload flow", () => {
-  it("backend creates a URL, the app PUTs with curl and no key, the backend's callback verifies", async () => {
+describe("docs/tickets.md: the signed-upload flow", () => {
+  it("backend creates a URL with the documented curl, the app PUTs with curl and no key, the backend's callback verifies with the documented verifier", async () => {
     const hooks: { body: string; signature: string }[] = [];
     const sink = createServer((req, res) => {
       let body = "";
@@ -201,45 +199,47 @@ describe("the README's signed-upload flow", () => {
     });
     await new Promise<void>((r) => sink.listen(0, "127.0.0.1", r));
     const hook = `http://127.0.0.1:${(sink.address() as AddressInfo).port}/hooks/mediagate`;
+    // The verifier as docs/tickets.md shows it, saved as a module of its own.
+    const [verifier] = blocks(section("docs/tickets.md", "### Verifying a callback"), "js");
+    expect(verifier).toContain("function verifyMediagate(");
+    const module = join(dir, "verify.mjs");
+    writeFileSync(module, `${verifier}\nexport { verifyMediagate };\n`);
+    const { verifyMediagate } = (await import(module)) as {
+      verifyMediagate: (rawBody: string, header: string, secret: string) => boolean;
+    };
     try {
-      const create = await fetch(`${base}/v1/uploads`, {
-        method: "POST",
-        headers: { authorization: "Bearer dev-key", "content-type": "application/json" },
-        body: JSON.stringify({
-          provider: "minimax",
-          purpose: "voice_clone",
-          content_type: "audio/mpeg",
-          callback_url: hook,
-        }),
-      });
-      expect(create.status).toBe(201);
-      const ticket = (await create.json()) as { id: string; upload_url: string };
+      // One command whose JSON body spans the block's lines (in single quotes): the block, run as it is.
+      const [create] = blocks(section("docs/tickets.md", "## 1. Backend: create the URL"), "sh");
+      expect(create).toContain("https://api.example.com/hooks/mediagate");
+      const created = await shellOne((create ?? "").replace("https://api.example.com/hooks/mediagate", hook));
+      expect(created.status, JSON.stringify(created.body)).toBe(201);
+      const ticket = created.body as { id: string; upload_url: string; max_bytes: number };
+      expect(ticket.max_bytes).toBe(20_000_000);
+
       const voice = file("voice.mp3", 120_000);
-      // The app's upload, as the README shows it; sent twice, the second must be refused.
-      const putVoice = () =>
-        curl(
-          "-X",
-          "PUT",
-          "-H",
-          "Content-Type: audio/mpeg",
-          "-T",
-          voice.path,
-          `${ticket.upload_url}&filename=voice.mp3`,
-        );
-      const put = await putVoice();
-      expect(put.status, JSON.stringify(put.body)).toBe(201);
-      expect(put.body.file.sha256).toBe(voice.sha256);
+      // The app's upload, as docs/tickets.md shows it; sent twice, the second must be refused.
+      const put = blocks(section("docs/tickets.md", "## 2. App: send the file"), "sh").flatMap(commands);
+      expect(put).toHaveLength(1);
+      const putVoice = () => shellOne(put[0] ?? "", dir, { UPLOAD_URL: ticket.upload_url });
+      const first = await putVoice();
+      expect(first.status, JSON.stringify(first.body)).toBe(201);
+      expect(first.body.file.sha256).toBe(voice.sha256);
       const again = await putVoice();
       expect(again).toMatchObject({ status: 409, body: { code: "token_used" } });
 
       for (let i = 0; i < 100 && hooks.length === 0; i++) await new Promise((r) => setTimeout(r, 100));
       const [received] = hooks;
       expect(received).toBeDefined();
+      // npm start's SIGNING_SECRET, as docs/configuration.md gives it.
       expect(verifyMediagate(received?.body ?? "", received?.signature ?? "", "dev-signing-secret")).toBe(
         true,
       );
       expect(verifyMediagate(received?.body ?? "", received?.signature ?? "", "another-secret")).toBe(false);
-      expect(JSON.parse(received?.body ?? "{}")).toMatchObject({ id: ticket.id, status: "completed" });
+      expect(JSON.parse(received?.body ?? "{}")).toMatchObject({
+        id: ticket.id,
+        status: "completed",
+        metadata: { user_id: 42 },
+      });
     } finally {
       sink.close();
     }

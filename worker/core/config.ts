@@ -1,4 +1,4 @@
-// Bindings, vars and secrets, and their parsing into typed config. README "Configuration" lists them.
+// Bindings, vars and secrets, and their parsing into typed config. docs/configuration.md lists them.
 // Provider keys and base URLs are named after the provider ids (providers/config.ts reads them).
 import type { components } from "../../generated/gateway";
 import { LIMITS } from "./limits";

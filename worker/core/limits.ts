@@ -1,4 +1,4 @@
-// Every number the gateway enforces or waits for, in one place, each with why. Validation, the README
+// Every number the gateway enforces or waits for, in one place, each with why. Validation, the docs'
 // generator (scripts/docs.mjs) and specs/gateway.yaml read these: a spec line ending in `# LIMITS.<name>`
 // has its value written from here by `npm run generate` (and `generate:check` fails when it differs), so
 // the schema that validates request bodies states these very numbers. Provider limits live in each

@@ -7,7 +7,7 @@
 // (LIMITS.sniffBytes) and a crafted file can start like anything.
 //
 // A table of our own rather than file-type: file-type's buffer entry (core.js with strtok3, token-types and
-// uint8array-extras) adds more to the gzip bundle than the headroom the budget leaves (README, Sniffing),
+// uint8array-extras) adds more to the gzip bundle than the headroom the budget leaves (docs/sniffing.md),
 // and detects hundreds of formats no provider takes.
 import { ACTIVE } from "./active-content";
 import { chunkReader } from "./bytes";

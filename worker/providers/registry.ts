@@ -1,6 +1,6 @@
 // The provider registry: every provider folder's facts (its provider.ts), one line each. Everything else
 // derives from it: validation, GET /v1/providers, config (env var names), the generator's spec list and the
-// gateway spec's ProviderId enum, the README tables, `npm start`'s and the tests' sandbox wiring. Data only,
+// gateway spec's ProviderId enum, the docs' tables, `npm start`'s and the tests' sandbox wiring. Data only,
 // with explicit .ts imports, so Node scripts import this file as it is. Adapters: ./adapters.ts.
 import { LIMITS } from "../core/limits.ts";
 import dify from "./dify/provider.ts";
@@ -10,7 +10,7 @@ import minimax from "./minimax/provider.ts";
 import useapi from "./useapi/provider.ts";
 import wavespeed from "./wavespeed/provider.ts";
 
-/** Adding a provider: its spec, its folder, and one line here (README "Adding a provider"). */
+/** Adding a provider: its spec, its folder, and one line here (docs/contributing.md, "Adding a provider"). */
 export const CAPABILITIES = { jimmy, dify, minimax, useapi, wavespeed } as const satisfies Record<
   ProviderId,
   Capability

@@ -1,5 +1,5 @@
 // What every provider folder declares about its provider (its provider.ts): the facts validation,
-// GET /v1/providers, the README tables, the generator, `npm start` and the tests all derive from.
+// GET /v1/providers, the docs' tables (scripts/docs.mjs), the generator, `npm start` and the tests all derive from.
 // Data only (type imports), so Node scripts read it too (scripts/providers.mjs).
 import type { components } from "../../../generated/gateway";
 import type { Extension } from "../../core/media";

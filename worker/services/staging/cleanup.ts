@@ -1,5 +1,5 @@
 // The cron backstop for staged files: each upload's Durable Object deletes its own bytes on time (its
-// alarm), and the R2 lifecycle rule in the README aborts multipart uploads nobody finished; this sweep
+// alarm), and the R2 lifecycle rules (docs/configuration.md) abort multipart uploads nobody finished; this sweep
 // catches anything older than any upload may live, should an alarm have been lost.
 import type { Env } from "../../core/config";
 import { LIMITS } from "../../core/limits";
