@@ -1,6 +1,6 @@
-// The provider registry as Node scripts see it (worker/providers/registry.ts imports only data). The
+// The provider registry as Node scripts see it (worker/providers/table.ts imports only data). The
 // generator, the docs' tables, `npm start` and the vitest config derive provider lists and var maps here.
-import { CAPABILITIES, PROVIDER_IDS } from "../worker/providers/registry.ts";
+import { CAPABILITIES, PROVIDER_IDS } from "../worker/providers/table.ts";
 
 export { CAPABILITIES, PROVIDER_IDS };
 

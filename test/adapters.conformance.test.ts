@@ -5,7 +5,7 @@ import { SANDBOX_KEYS } from "../sandbox/providers";
 import { adapter } from "../worker/providers/adapters";
 import type { ProviderId } from "../worker/providers/kit/capability";
 import type { AdapterResult, ProviderFailureCode } from "../worker/providers/kit/types";
-import { capability, PROVIDER_IDS } from "../worker/providers/registry";
+import { capability, PROVIDER_IDS } from "../worker/providers/table";
 import { emulatorUrl, marker, randomBytes, receivedWith, SAMPLES, sha256 } from "./helpers";
 
 /** Where the emulator serves each provider: its folder's dev wiring. */

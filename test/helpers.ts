@@ -7,7 +7,7 @@ import type { Received } from "../sandbox/providers";
 import type { Env } from "../worker/core/config";
 import worker from "../worker/index";
 import type { ProviderId } from "../worker/providers/kit/capability";
-import { capability, PROVIDER_IDS } from "../worker/providers/registry";
+import { capability, PROVIDER_IDS } from "../worker/providers/table";
 import { recordProblemCode } from "./catalogue/record";
 
 export type Problem = components["schemas"]["Problem"];

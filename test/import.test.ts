@@ -2,7 +2,7 @@
 // (test/origin/server.ts) and the provider emulator. The guard's tests run with ALLOW_PRIVATE_NETWORK off.
 import { describe, expect, inject, it } from "vitest";
 import { checkUrl, importPolicy } from "../worker/core/url-guard";
-import { capability, PROVIDER_IDS } from "../worker/providers/registry";
+import { capability, PROVIDER_IDS } from "../worker/providers/table";
 import { FIXTURES } from "./fixtures/media";
 import { call, KEY, marker, problemOf, receivedWith, resultOf, SAMPLES, sha256 } from "./helpers";
 

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import type { components } from "../generated/gateway";
 import spec from "../generated/gateway.openapi.json";
-import { capability, PROVIDER_IDS } from "../worker/providers/registry";
+import { capability, PROVIDER_IDS } from "../worker/providers/table";
 import { call, KEY } from "./helpers";
 
 const get = (path: string, auth = true) =>

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { SANDBOX_KEYS } from "../sandbox/providers";
 import { adapter } from "../worker/providers/adapters";
 import type { AdapterResult } from "../worker/providers/kit/types";
-import { capability } from "../worker/providers/registry";
+import { capability } from "../worker/providers/table";
 import { emulatorUrl, randomBytes, SAMPLES } from "./helpers";
 
 /** MiniMax's success answer with `fileId` written as a bare JSON number. */

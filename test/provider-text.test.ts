@@ -9,7 +9,7 @@ import { adapter } from "../worker/providers/adapters";
 import { PROVIDER_TEXT_MAX, toGatewayError } from "../worker/providers/failure";
 import type { ProviderId } from "../worker/providers/kit/capability";
 import type { AdapterResult } from "../worker/providers/kit/types";
-import { capability, PROVIDER_IDS } from "../worker/providers/registry";
+import { capability, PROVIDER_IDS } from "../worker/providers/table";
 import {
   call,
   KEY,

@@ -1,7 +1,7 @@
 // Every provider, in both body forms, through the gateway to the emulator: the normalized result, and what
 // the provider actually received (exact Content-Length, every byte, the right fields).
 import { describe, expect, it } from "vitest";
-import { PROVIDER_IDS } from "../worker/providers/registry";
+import { PROVIDER_IDS } from "../worker/providers/table";
 import {
   call,
   marker,

@@ -10,10 +10,10 @@ import { corsify, preflight, withPreflight } from "./http/cors";
 import { answer, lingerOn } from "./http/linger";
 import { serveContent } from "./http/routes/content";
 import { deleteRegistryFile, getRegistryFile, listRegistry } from "./http/routes/file-registry";
-import { uploadFile, withProvider } from "./http/routes/files";
 import { health, listProviders, openapi } from "./http/routes/meta";
+import { uploadFile, withProvider } from "./http/routes/provider-files";
+import { createUpload, getUpload, uploadWithToken } from "./http/routes/tickets";
 import { retryUpload, tusCreate, tusify, tusOptions, tusOverride, tusResource } from "./http/routes/tus";
-import { createUpload, getUpload, uploadWithToken } from "./http/routes/uploads";
 import { sweep } from "./services/staging/cleanup";
 
 export { UploadSession } from "./services/sessions/session";

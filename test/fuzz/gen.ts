@@ -3,7 +3,7 @@
 // method. Each case draws only from its own PRNG, so a case replays from (seed, index) alone; only the
 // ids and tokens its setup obtains from the gateway differ between runs.
 import type { ProviderId } from "../../worker/providers/kit/capability";
-import { PROVIDER_IDS } from "../../worker/providers/registry";
+import { PROVIDER_IDS } from "../../worker/providers/table";
 import { KEY, SAMPLES } from "../helpers";
 import type { Rng } from "./rng";
 import { cat, getHeader, headerSafe, latin1, removeHeader, type Spec, setHeader, utf8 } from "./spec";

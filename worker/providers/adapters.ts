@@ -1,5 +1,5 @@
-// Each provider's adapter, by id. The compiler holds this table to the registry: a provider in
-// registry.ts without its adapter here fails `tsc`.
+// Each provider's adapter, by id. The compiler holds this table to the provider table: a provider in
+// table.ts without its adapter here fails `tsc`.
 
 import { dify } from "./dify/adapter";
 import { jimmy } from "./jimmy/adapter";

@@ -1,10 +1,10 @@
-// A provider's key, base URL and env-given defaults, read by the names the registry derives from its id.
+// A provider's key, base URL and env-given defaults, read by the names the provider table derives from its id.
 import type { Env } from "../core/config";
 import { envVar } from "../core/config";
 import { GatewayError } from "../core/errors";
 import { envNames, type FieldName, type ProviderId } from "./kit/capability";
 import type { ProviderConfig } from "./kit/types";
-import { capability } from "./registry";
+import { capability } from "./table";
 
 export type { ProviderConfig } from "./kit/types";
 

@@ -7,7 +7,7 @@
 import { GatewayError } from "../core/errors";
 import type { ProviderId } from "./kit/capability";
 import type { ProviderFailure } from "./kit/types";
-import { capability } from "./registry";
+import { capability } from "./table";
 
 /** The most characters of provider text (its message, a string code) a problem carries. */
 export const PROVIDER_TEXT_MAX = 200;

@@ -5,7 +5,7 @@ import type { components } from "../../../generated/gateway";
 import type { Env } from "../../core/config";
 import { GatewayError } from "../../core/errors";
 import { LIMITS } from "../../core/limits";
-import { isProviderId } from "../../providers/registry";
+import { isProviderId } from "../../providers/table";
 import { type FileRecord, getFiles } from "../../services/registry/files";
 import { decodeCursor, type ListQuery, listFiles } from "../../services/registry/list";
 import { removeFile } from "../../services/registry/remove";

@@ -6,7 +6,7 @@ import { type Env, maxRequestBytes } from "../../core/config";
 import { MEDIA } from "../../core/media";
 import { detectableAs } from "../../core/sniff";
 import { envDefaults, providerConfig } from "../../providers/config";
-import { capability, PROVIDER_IDS } from "../../providers/registry";
+import { capability, PROVIDER_IDS } from "../../providers/table";
 
 type Provider = components["schemas"]["Provider"];
 

@@ -11,7 +11,7 @@ import { adapter } from "../../providers/adapters";
 import { configured, type ProviderConfig } from "../../providers/config";
 import { toGatewayError } from "../../providers/failure";
 import type { Options, ProviderId } from "../../providers/kit/capability";
-import { capability } from "../../providers/registry";
+import { capability } from "../../providers/table";
 import {
   fileOf,
   type StagedFile,

@@ -12,7 +12,7 @@ import { sniff } from "../../core/sniff";
 import type { ProviderConfig } from "../../providers/config";
 import type { Options, ProviderId } from "../../providers/kit/capability";
 import { optionsIn } from "../../providers/kit/capability";
-import { capability, resumableLimit } from "../../providers/registry";
+import { capability, resumableLimit } from "../../providers/table";
 import { deliverOne } from "../delivery/deliver";
 import { recordQuietly } from "../registry/files";
 import { append, discard, newStaging, type StagingState } from "../staging/rechunk";

@@ -9,7 +9,7 @@ import type { Env } from "../../core/config";
 import { GatewayError, isGatewayError, type Outcome, outcome, problemResponse } from "../../core/errors";
 import { LIMITS } from "../../core/limits";
 import type { Options, ProviderId } from "../../providers/kit/capability";
-import { capability } from "../../providers/registry";
+import { capability } from "../../providers/table";
 import { type Delivery, deliver, StagedDigest } from "../delivery/deliver";
 import * as R from "../records/record";
 import * as S from "../records/schedule";

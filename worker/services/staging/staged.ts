@@ -10,7 +10,7 @@ import type { FileInfo } from "../../core/media";
 import type { ProviderId } from "../../providers/kit/capability";
 import { encodeRaw } from "../../providers/kit/encode";
 import type { Delivered } from "../../providers/kit/types";
-import { capability } from "../../providers/registry";
+import { capability } from "../../providers/table";
 import { signContentUrl } from "./signed-url";
 
 type UploadResult = components["schemas"]["UploadResult"];

@@ -6,7 +6,7 @@ import { baseName, essence } from "../../core/media";
 import { configured } from "../../providers/config";
 import type { ProviderId } from "../../providers/kit/capability";
 import { optionsIn } from "../../providers/kit/capability";
-import { capability, isProviderId, resumableLimit } from "../../providers/registry";
+import { capability, isProviderId, resumableLimit } from "../../providers/table";
 import { noSuchField } from "../upload/advice";
 import { applyPolicy, checkContentTypes } from "../upload/policy";
 import { type FileType, type Options, validateName, validateOptions } from "../upload/validate";

@@ -8,7 +8,7 @@ import type { ProviderConfig } from "../../providers/config";
 import { toGatewayError } from "../../providers/failure";
 import type { ProviderId } from "../../providers/kit/capability";
 import type { Delivered } from "../../providers/kit/types";
-import { capability } from "../../providers/registry";
+import { capability } from "../../providers/table";
 import { meter, type Watch } from "./meter";
 import type { Options, SizeLimit, ValidatedFile } from "./validate";
 

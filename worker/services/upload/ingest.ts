@@ -10,7 +10,7 @@ import { bodyError } from "../../core/errors";
 import { sniff } from "../../core/sniff";
 import type { ProviderConfig } from "../../providers/config";
 import type { Options, ProviderId } from "../../providers/kit/capability";
-import { capability, resumableLimit } from "../../providers/registry";
+import { capability, resumableLimit } from "../../providers/table";
 import { asResult, findLive, recordQuietly } from "../registry/files";
 import { stageDirect, takesUrl, uploadedResult } from "../staging/staged";
 import type { Surface } from "./advice";

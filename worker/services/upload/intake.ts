@@ -6,7 +6,7 @@ import { GatewayError } from "../../core/errors";
 import { LIMITS } from "../../core/limits";
 import { baseName, essence } from "../../core/media";
 import type { Capability, FieldName } from "../../providers/kit/capability";
-import { resumableLimit } from "../../providers/registry";
+import { resumableLimit } from "../../providers/table";
 import { noSuchField } from "./advice";
 import { hexDigest, oneDigest, reprDigestSha256 } from "./digest";
 import { CLOSING_SLACK, closingLength, parseMultipart } from "./multipart-parser";

@@ -4,7 +4,7 @@
 import { watchArrivals } from "../../core/arrivals";
 import { type Env, idleTimeoutMs, maxRequestBytes, publicOrigin } from "../../core/config";
 import { GatewayError } from "../../core/errors";
-import { capability } from "../../providers/registry";
+import { capability } from "../../providers/table";
 import { ingest, type ReceiveRequest, type UploadResult } from "./ingest";
 import { readIntake } from "./intake";
 

@@ -6,7 +6,7 @@ import spec from "../generated/gateway.openapi.json";
 import { adapter } from "../worker/providers/adapters";
 import { providerConfig } from "../worker/providers/config";
 import { envNames } from "../worker/providers/kit/capability";
-import { CAPABILITIES, PROVIDER_IDS } from "../worker/providers/registry";
+import { CAPABILITIES, PROVIDER_IDS } from "../worker/providers/table";
 import { gatewayEnv } from "./helpers";
 
 const folders = Object.keys(import.meta.glob("../worker/providers/*/provider.ts")).map(

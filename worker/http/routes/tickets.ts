@@ -10,7 +10,7 @@ import { LIMITS } from "../../core/limits";
 import { baseName } from "../../core/media";
 import { configured } from "../../providers/config";
 import { optionsIn } from "../../providers/kit/capability";
-import { capability, isProviderId, resumableLimit } from "../../providers/registry";
+import { capability, isProviderId, resumableLimit } from "../../providers/table";
 import { asResult, findLive } from "../../services/registry/files";
 import { checkCallbackUrl } from "../../services/sessions/callback";
 import { type UploadRecord, uploadSession } from "../../services/sessions/session";

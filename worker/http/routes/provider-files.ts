@@ -4,7 +4,7 @@ import type { Env } from "../../core/config";
 import { GatewayError } from "../../core/errors";
 import { essence } from "../../core/media";
 import { configured } from "../../providers/config";
-import { capability, isProviderId } from "../../providers/registry";
+import { capability, isProviderId } from "../../providers/table";
 import { importFile } from "../../services/import/import";
 import { refuseOtherFields } from "../../services/upload/advice";
 import { httpStatusOf, receive } from "../../services/upload/receive";
