@@ -1,7 +1,7 @@
 // Mediagate: the routes, as a table. Middleware (`with*`) runs in order; the first to return a response
 // or throw ends the chain, and every throw becomes an RFC 9457 problem.
 import { type IRequest, Router } from "itty-router";
-import { lingers } from "./core/bytes";
+import { lingers } from "./core/body";
 import type { Env } from "./core/config";
 import { GatewayError, problemResponse } from "./core/errors";
 import { withAuth } from "./http/auth";

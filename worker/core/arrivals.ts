@@ -15,16 +15,6 @@ export interface Arrivals {
 }
 
 /**
- * Bodies whose arrivals are watched: any reader of one (core/bytes.ts chunkReader: the multipart parser,
- * the digest check, the sniffer) fails a read with no byte for the idle timeout, and reports each arrival.
- */
-const watchedBodies = new WeakMap<ReadableStream, Arrivals>();
-export function watchArrivals(stream: ReadableStream | null, arrivals: Arrivals): void {
-  if (stream) watchedBodies.set(stream, arrivals);
-}
-export const arrivalsOf = (stream: ReadableStream): Arrivals | undefined => watchedBodies.get(stream);
-
-/**
  * A clock that fails `expired` once `idleMs` passed with no `arrived()`. Only runs while armed: time the
  * gateway spends not reading (a slow provider holding it back) is not the client's idleness.
  */

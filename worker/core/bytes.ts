@@ -1,7 +1,9 @@
-import { type Arrivals, arrivalsOf, fillWatched, readWatched } from "./arrivals";
+import { type Arrivals, fillWatched, readWatched } from "./arrivals";
+import { factsOf, lingers, releasing } from "./body";
 import { LIMITS } from "./limits";
 
-// Byte helpers for the multipart parser. The boundary delimiter is found by Boyer–Moore–Horspool (the byte
+// Byte helpers: large reads of a body (chunkReader, reading what the edge declared of it: ./body.ts), and for
+// the multipart parser, a delimiter search. The boundary delimiter is found by Boyer–Moore–Horspool (the byte
 // under the pattern's last position decides how far to skip), guarded against the contents that make it
 // crawl; no content costs much more than random media does (bench/parser-cpu.mjs measures it).
 
@@ -108,27 +110,6 @@ export interface ChunkReader {
   readonly closed: Promise<void>;
 }
 
-/**
- * Request bodies answered with a lingering close (http/linger.ts): stopping to read one releases it for the
- * drain instead of cancelling it, since a cancelled body closes the connection under a client still sending.
- */
-const lingering = new WeakSet<ReadableStream>();
-/** Marks `stream` (a request body) to be released, not cancelled, when the gateway stops reading it. */
-export function lingerOnStop(stream: ReadableStream | null): void {
-  if (stream) lingering.add(stream);
-}
-/** Request bodies' declared lengths (Content-Length): a recycling reader sizes its buffers to what is left. */
-const declaredLengths = new WeakMap<ReadableStream, number>();
-export function declareLength(stream: ReadableStream | null, length: number): void {
-  if (stream) declaredLengths.set(stream, length);
-}
-export const lingers = (stream: ReadableStream | null): boolean => stream !== null && lingering.has(stream);
-/** Stops reading `stream`: a lingering request body is left to the drain, any other is cancelled. */
-export async function stopReading(stream: ReadableStream | null, reason?: unknown): Promise<void> {
-  if (!stream || lingering.has(stream)) return;
-  await stream.cancel(reason).catch(() => {});
-}
-
 /** Reads of at least this much: request bodies arrive in small chunks, and each chunk costs JS work. */
 const MIN_READ = LIMITS.minReadBytes;
 const MAX_READ = LIMITS.maxReadBytes;
@@ -157,11 +138,9 @@ export function chunkReader(
   stream: ReadableStream<Uint8Array>,
   options: ChunkReaderOptions = {},
 ): ChunkReader {
-  const arrivals = options.arrivals ?? arrivalsOf(stream);
-  const reader = releasable(
-    stream,
-    plainOrAtLeast(stream, options.recycle === true, declaredLengths.get(stream), arrivals),
-  );
+  const facts = factsOf(stream);
+  const arrivals = options.arrivals ?? facts.arrivals;
+  const reader = releasable(stream, plainOrAtLeast(stream, options.recycle === true, facts.length, arrivals));
   if (!arrivals) return reader;
   // A read that failed (no byte for the idle timeout) stops the body here, where it is read: the stages
   // above see their stream errored, and cancelling an errored stream reaches nothing below it.
@@ -181,7 +160,7 @@ function releasable(
   stream: ReadableStream<Uint8Array>,
   reader: ChunkReader & { releaseLock(): void },
 ): ChunkReader {
-  if (!lingering.has(stream)) return reader;
+  if (!lingers(stream)) return reader;
   // A lingering body is released, not cancelled: the answer drains what is left (http/linger.ts). Where a
   // lock can't be released under a read in flight, that read is let finish first; the answer waits for it.
   let pending: Promise<unknown> = Promise.resolve();
@@ -205,17 +184,12 @@ function releasable(
         : pending.then(() => {
             release();
           });
-      releasing.set(stream, done);
+      releasing(stream, done);
       return done;
     },
     closed: reader.closed,
   };
 }
-
-/** Releases in progress of lingering bodies (a read in flight finishing first). */
-const releasing = new WeakMap<ReadableStream, Promise<void>>();
-/** Resolves once a lingering body's reader has let go of it (at once if none is letting go). */
-export const released = (stream: ReadableStream): Promise<void> => releasing.get(stream) ?? Promise.resolve();
 
 /** A reader taking chunks as they come; each read timed when arrivals are watched. */
 function plain(stream: ReadableStream<Uint8Array>, arrivals: Arrivals | undefined) {

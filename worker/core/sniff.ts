@@ -215,7 +215,7 @@ export interface Peeked {
  * Reads the first bytes of `source` for a sample and hands back a stream that re-emits them ahead of the
  * rest: no second read, no extra round trip. Reads as the upload path reads (chunkReader: one large read
  * of a byte stream), so the sample costs no extra read either; only SNIFF_BYTES of it are looked at. A
- * watched body's idle timeout applies to these reads as to any (core/bytes.ts watchArrivals).
+ * watched body's idle timeout applies to these reads as to any (core/body.ts watchArrivals).
  */
 export async function peek(
   source: ReadableStream<Uint8Array>,

@@ -7,7 +7,7 @@
 // Too large is a 400 malformed_body carrying max_bytes, as an oversized Content-Length has always been
 // answered here: the body of a JSON request is not a file (file_too_large, 413, means the upload), and one
 // code for both spellings of "too large" keeps the contract clients already branch on.
-import { stopReading } from "../core/bytes";
+import { stopReading } from "../core/body";
 import { GatewayError } from "../core/errors";
 import { LIMITS } from "../core/limits";
 

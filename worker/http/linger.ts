@@ -13,7 +13,7 @@
 // read is drained the same way: a refusal on the request's head alone (a bad key, an unknown provider, a
 // malformed header) also finds the client still sending, and workerd closing under it loses the answer just
 // as well (Node fetch: "write EPIPE"). A lying Content-Length ends the drain after lingerIdleMs.
-import { declareLength, lingerOnStop, released } from "../core/bytes";
+import { declareLength, lingerOnStop, released } from "../core/body";
 import { LIMITS } from "../core/limits";
 
 export interface DrainBounds {

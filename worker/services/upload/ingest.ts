@@ -4,7 +4,7 @@
 // reaches it from its request (./receive.ts), a URL import from its source (services/import): one path,
 // no request built for it.
 import type { components } from "../../../generated/gateway";
-import { stopReading } from "../../core/bytes";
+import { stopReading } from "../../core/body";
 import { type Env, providerTimeoutMs } from "../../core/config";
 import { bodyError } from "../../core/errors";
 import { sniff } from "../../core/sniff";

@@ -1,7 +1,7 @@
 // Turns an upload request into one file stream plus options, reading nothing but the multipart head.
 // Two forms: multipart/form-data (text fields, then one `file` part) or the raw media with ?filename=.
 
-import { stopReading } from "../../core/bytes";
+import { stopReading } from "../../core/body";
 import { GatewayError } from "../../core/errors";
 import { LIMITS } from "../../core/limits";
 import { baseName, essence } from "../../core/media";

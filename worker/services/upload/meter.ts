@@ -37,7 +37,7 @@ export interface SizeRange {
 
 /**
  * How the incoming body is watched while it streams. Its idle timeout is the body's own reader's
- * (core/bytes.ts watchArrivals), which sees every arrival; this stage sees chunks only once they are large.
+ * (core/body.ts watchArrivals), which sees every arrival; this stage sees chunks only once they are large.
  */
 export interface Watch {
   /** Called with the running count after each chunk (a signed upload renews its claim from here). */

@@ -1,7 +1,7 @@
 // Receiving one upload from its request: the path shared by direct uploads (gateway key) and signed upload
 // URLs (a token's policy). The request's head is read here (./intake.ts) and every arrival of its body is
 // watched; the file itself goes on through ingest (./ingest.ts), the one pipeline every upload takes.
-import { watchArrivals } from "../../core/arrivals";
+import { watchArrivals } from "../../core/body";
 import { type Env, idleTimeoutMs, maxRequestBytes, publicOrigin } from "../../core/config";
 import { GatewayError } from "../../core/errors";
 import { capability } from "../../providers/table";
