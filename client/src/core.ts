@@ -17,8 +17,6 @@ import type {
   MediagateOptions,
   Platform,
   Provider,
-  ProviderId,
-  Purpose,
   Source,
   TransferOptions,
   Uploaded,

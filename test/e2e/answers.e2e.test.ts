@@ -2,15 +2,15 @@
 // clients in their own processes or sockets: Node fetch (undici), curl and Python requests, under `npm start`.
 // Each case is one the gateway used to lose: the connection closed under the client still sending
 // ("fetch failed", curl's send failure, a Python ConnectionError) instead of the problem+json.
-import { execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { createReadStream, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Readable } from "node:stream";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { curl as curlSender, nodeFetch, type Sender } from "./senders";
 import { startGateway } from "./start";
 
 const run = promisify(execFile);
@@ -55,59 +55,16 @@ type Client = (
   method?: string,
 ) => Promise<Answer>;
 
-const node: Client = async (url, path, headers, method = "POST") => {
-  const size = statSync(path).size;
-  const response = await fetch(url, {
-    method,
-    headers: { ...headers, "content-length": String(size) },
-    body: Readable.toWeb(createReadStream(path)) as ReadableStream,
-    duplex: "half",
-  } as RequestInit);
-  return {
-    status: response.status,
-    type: response.headers.get("content-type") ?? "",
-    body: (await response.json()) as Answer["body"],
+/** A sender of ./senders.ts (Node fetch, curl: each streaming the file) as a Client: the body as JSON. */
+const via =
+  (send: Sender): Client =>
+  async (url, path, headers, method = "POST") => {
+    const sent = await send({ method, url, headers, path });
+    if (sent.error !== undefined) throw new Error(sent.error);
+    return { status: sent.status, type: sent.type, body: JSON.parse(sent.body) as Answer["body"] };
   };
-};
-
-const curl: Client = (url, path, headers, method = "POST") =>
-  new Promise((resolve, reject) => {
-    const size = statSync(path).size;
-    const args = [
-      "-sS",
-      "-X",
-      method,
-      "-T",
-      "-",
-      "-H",
-      "Transfer-Encoding:",
-      "-H",
-      `Content-Length: ${size}`,
-    ];
-    for (const [k, v] of Object.entries(headers)) args.push("-H", `${k}: ${v}`);
-    args.push("-w", "\n%{http_code} %{content_type}", url);
-    const child = spawn("curl", args, { stdio: ["pipe", "pipe", "pipe"] });
-    createReadStream(path)
-      .pipe(child.stdin)
-      .on("error", () => {});
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d) => {
-      out += d;
-    });
-    child.stderr.on("data", (d) => {
-      err += d;
-    });
-    child.on("exit", (code) => {
-      const at = out.lastIndexOf("\n");
-      const [status, type] = out.slice(at + 1).split(" ");
-      try {
-        resolve({ status: Number(status), type: type ?? "", body: JSON.parse(out.slice(0, at)) });
-      } catch {
-        reject(new Error(`curl exited ${code}: ${err} ${out}`));
-      }
-    });
-  });
+const node = via(nodeFetch);
+const curl = via(curlSender);
 
 const python: Client = async (url, path, headers, method = "POST") => {
   const script = `

@@ -1,13 +1,9 @@
-// @mediagate/client's resumable uploads against `npm start`: an interrupted tus upload resumes after a restart
-// (the URL storage file is all that links the two runs), and only for the same content: a different file
-// that looks the same to tus-js-client's own fingerprint (a buffer with the same size and first 64 KiB, a
-// path rewritten with the same size and mtime) starts afresh, and the provider receives exactly its bytes.
-import { createHash } from "node:crypto";
 import { mkdtempSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createMediagate, type UploadInput, type UploadOptions } from "../../client/src/node";
+import { bytesOf, hex } from "./data";
 import { startGateway } from "./start";
 
 const MiB = 1024 * 1024;
@@ -24,17 +20,6 @@ afterAll(() => stop());
 
 /** A new client each time, as after a restart: only the file under MEDIAGATE_STATE_DIR connects two runs. */
 const mg = () => createMediagate({ baseUrl: base, apiKey: "dev-key" });
-
-function bytesOf(n: number, seed = 1): Uint8Array {
-  const out = new Uint8Array(n);
-  let x = seed;
-  for (let i = 0; i < n; i++) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    out[i] = x >>> 24;
-  }
-  return out;
-}
-const hex = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 
 const tus = { provider: "useapi", transport: "tus", chunkSize: MiB } as const satisfies UploadOptions;
 

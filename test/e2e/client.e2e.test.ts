@@ -2,12 +2,12 @@
 // typed errors, abort, the registry and import (when the gateway has them), and `npm pack` installing elsewhere.
 // Resuming is in client-resume.e2e.test.ts.
 import { execFileSync } from "node:child_process";
-import { createHash } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createMediagate, MediagateError, type Progress, uploadWithTicket } from "../../client/src/node";
+import { bytesOf, hex } from "./data";
 import { startGateway } from "./start";
 
 const MiB = 1024 * 1024;
@@ -22,17 +22,6 @@ beforeAll(async () => {
 afterAll(() => stop());
 
 const mg = () => createMediagate({ baseUrl: base, apiKey: "dev-key" });
-
-function bytesOf(n: number, seed = 1): Uint8Array {
-  const out = new Uint8Array(n);
-  let x = seed;
-  for (let i = 0; i < n; i++) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    out[i] = x >>> 24;
-  }
-  return out;
-}
-const hex = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 
 /** Progress is monotonic and ends at the size. */
 function expectProgress(seen: Progress[], size: number) {

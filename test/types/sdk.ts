@@ -25,8 +25,9 @@ void mg.delete("id");
 // @ts-expect-error: a registry filter the API does not have.
 void mg.files.list({ owner: "someone" });
 
+declare const otherFiles: Mediagate["files"];
 // @ts-expect-error: the instance's namespaces are read-only.
-mg.files = mg.files;
+mg.files = otherFiles;
 
 // Results are typed: a record's id and upload_id are strings.
 void mg.files.get("id").then((r) => r.upload_id.toUpperCase());
