@@ -29,6 +29,9 @@ describe("@mediagate/client in workerd", () => {
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MediagateError);
     expect(error).toMatchObject({ kind: "problem", code: "invalid_field", status: 400 });
+    // The gateway names the option (`field`); the SDK's message names it as the SDK's own option.
+    expect((error as MediagateError).problem?.field).toBe("purpose");
+    expect((error as MediagateError).message).toContain('(in this SDK: the "purpose" option)');
   });
 
   it("mints a ticket and uploads to it with no key", async () => {

@@ -32,8 +32,10 @@ class UsageError extends Error {}
 
 function printProblem(error: MediagateError) {
   const p = error.problem;
+  // The gateway's advice names the wire; here an option is a flag.
+  const flag = typeof p?.field === "string" ? [`(in this CLI, "${p.field}" is --${p.field})`] : [];
   const lines = p
-    ? [`Error ${p.status} ${p.code}: ${p.title}`, ...(p.detail ? [p.detail] : [])]
+    ? [`Error ${p.status} ${p.code}: ${p.title}`, ...(p.detail ? [p.detail] : []), ...flag]
     : [`Error ${error.code}: ${error.message}`];
   process.stderr.write(`${lines.map(inert).join("\n")}\n`);
 }

@@ -53,7 +53,10 @@ const isProblem = (value: unknown): value is Problem =>
 /** The error for a non-2xx answer whose body has been read as `body` (parsed JSON or text). */
 export function problemError(status: number, body: unknown): MediagateError {
   if (isProblem(body)) {
-    const text = body.detail ? `${body.title}: ${body.detail}` : body.title;
+    // The gateway's advice names the wire (a query parameter, Upload-Metadata); this SDK sets those from
+    // its upload options, so the option is named too.
+    const field = typeof body.field === "string" ? ` (in this SDK: the "${body.field}" option)` : "";
+    const text = body.detail ? `${body.title}: ${body.detail}${field}` : body.title;
     return new MediagateError("problem", body.code, text, { status, problem: body });
   }
   const text = typeof body === "string" && body ? body.slice(0, 200) : `HTTP ${status}`;

@@ -131,6 +131,8 @@ describe("mediagate CLI", () => {
     const problem = await run(["upload", f.path, "--provider", "minimax"]);
     expect(problem.code).toBe(1);
     expect(problem.stderr).toMatch(/Error 400 invalid_field: .+\n.*purpose/);
+    // The gateway's advice names the wire; the CLI names its flag.
+    expect(problem.stderr).toContain('(in this CLI, "purpose" is --purpose)');
     const usage = await run(["upload", f.path]);
     expect(usage.code).toBe(2);
     expect(usage.stderr).toContain("upload needs --provider.");

@@ -154,3 +154,21 @@ export function problemResponse(
     console.warn(`${err.code}:`, err.message, err.cause);
   return renderProblem(err.toProblem(instance), { ...err.headers, ...headers });
 }
+
+/** The most file bytes a request or upload may carry, and whose limit it is. */
+export interface SizeLimit {
+  readonly bytes: number;
+  /** Says whose limit, and what to do past it: "Jimmy AI takes files up to 104857600 bytes". */
+  readonly detail: string;
+}
+
+/**
+ * The one file_too_large (413): over `limit`, of `size` bytes when known, or found longer while counting;
+ * `extras` add to max_bytes (the provider, in a fan-out).
+ */
+export function tooLarge(limit: SizeLimit, size?: number, extras: ProblemExtras = {}): GatewayError {
+  const which = size === undefined ? "this one carries more" : `this one is ${size}`;
+  return new GatewayError("file_too_large", `${limit.detail}; ${which}.`, {
+    extras: { max_bytes: limit.bytes, ...extras },
+  });
+}

@@ -4,7 +4,7 @@
 // constraints apply at creation; its expiry too, but not to the PATCHes of an upload already created).
 import type { IRequest } from "itty-router";
 import { type Env, maxRequestBytes, publicOrigin } from "../../core/config";
-import { bodyError, GatewayError, unwrap } from "../../core/errors";
+import { bodyError, GatewayError, tooLarge, unwrap } from "../../core/errors";
 import { LIMITS } from "../../core/limits";
 import { essence } from "../../core/media";
 import type { ProviderId } from "../../providers/kit/capability";
@@ -87,15 +87,8 @@ function checkBody(request: Request, env: Env): void {
   if (length === undefined) throw new GatewayError("length_required", "Send Content-Length with each PATCH.");
   const limit = maxRequestBytes(env);
   if (length > limit) {
-    throw new GatewayError(
-      "file_too_large",
-      `One request carries at most ${limit} bytes; send smaller PATCHes (chunkSize).`,
-      {
-        extras: {
-          max_bytes: limit,
-        },
-      },
-    );
+    const detail = `One request carries at most ${limit} bytes: send smaller PATCHes (chunkSize)`;
+    throw tooLarge({ bytes: limit, detail }, length);
   }
 }
 

@@ -6,7 +6,7 @@
 // the first byte goes anywhere.
 import type { components } from "../../../generated/gateway";
 import { allowPrivateNetwork, type Env, importTimeoutMs, publicOrigin } from "../../core/config";
-import { GatewayError } from "../../core/errors";
+import { GatewayError, type SizeLimit, tooLarge } from "../../core/errors";
 import { baseName, essence, extensionOf } from "../../core/media";
 import { sniff } from "../../core/sniff";
 import type { ProviderConfig } from "../../providers/config";
@@ -18,7 +18,7 @@ import { recordQuietly } from "../registry/files";
 import { append, discard, newStaging, type StagingState } from "../staging/rechunk";
 import { type StagedFile, stagedKey } from "../staging/staged";
 import { ingest, type UploadResult } from "../upload/ingest";
-import { type SizeLimit, sizeLimit, tooLarge, validateName, validateOptions } from "../upload/validate";
+import { sizeLimit, validateName, validateOptions } from "../upload/validate";
 import { fetchSource, hold, type Source } from "./source";
 
 type ImportRequest = components["schemas"]["ImportRequest"];

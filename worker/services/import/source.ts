@@ -3,10 +3,9 @@
 // an idle timeout). Every failure is the source's problem, never a 5xx of ours, and its body never reaches
 // the caller: only its status does.
 import { chunkReader } from "../../core/bytes";
-import { GatewayError } from "../../core/errors";
+import { GatewayError, type SizeLimit, tooLarge } from "../../core/errors";
 import { LIMITS } from "../../core/limits";
 import { checkUrl, importPolicy } from "../../core/url-guard";
-import { type SizeLimit, tooLarge } from "../upload/validate";
 
 export const MAX_REDIRECTS = LIMITS.importRedirects;
 

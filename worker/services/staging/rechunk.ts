@@ -4,7 +4,7 @@
 // multipart upload, and a remainder short of a part is kept as a temporary R2 object that the next PATCH
 // reads back first. Progress is durable after every part (and after the remainder is saved), so a
 // connection cut mid-PATCH loses at most what was in flight.
-import { GatewayError } from "../../core/errors";
+import { GatewayError, tooLarge } from "../../core/errors";
 import { LIMITS } from "../../core/limits";
 
 /** R2's smallest part (https://developers.cloudflare.com/r2/objects/multipart-objects/#limitations). */
@@ -31,10 +31,9 @@ export interface StagingState {
 export function partSizeFor(length: number): number {
   const size = Math.max(MIN_PART_BYTES, Math.ceil(length / MAX_PARTS / MIN_PART_BYTES) * MIN_PART_BYTES);
   if (size > MAX_PART_BYTES || Math.ceil(length / size) > MAX_PARTS) {
-    throw new GatewayError(
-      "file_too_large",
-      `An upload of ${length} bytes would need more than ${MAX_PARTS} parts.`,
-    );
+    const bytes = MAX_PARTS * MAX_PART_BYTES;
+    const detail = `An upload this large would need more than ${MAX_PARTS} parts, R2's most (${bytes} bytes)`;
+    throw tooLarge({ bytes, detail }, length);
   }
   return size;
 }
@@ -95,15 +94,9 @@ export async function append(
 ): Promise<StagingState> {
   if (state.offset + options.declared > state.length) {
     await body.cancel().catch(() => {});
-    throw new GatewayError(
-      "file_too_large",
-      `This PATCH would pass the Upload-Length of ${state.length} bytes.`,
-      {
-        extras: {
-          max_bytes: state.length - state.offset,
-        },
-      },
-    );
+    const left = state.length - state.offset;
+    const detail = `This upload has ${left} bytes left of its Upload-Length (${state.length}): a PATCH may send no more`;
+    throw tooLarge({ bytes: left, detail }, options.declared);
   }
   const progressive = options.checksum === undefined;
   const httpMetadata = options.contentType ? { httpMetadata: { contentType: options.contentType } } : {};

@@ -1,7 +1,7 @@
 // What a tus creation asks for, checked before a byte is stored: Upload-Metadata against every target
 // provider (a fan-out names several) and, for a ticket's tus_url, against the ticket's rules.
 import type { Env } from "../../core/config";
-import { GatewayError } from "../../core/errors";
+import { GatewayError, tooLarge } from "../../core/errors";
 import { baseName, essence } from "../../core/media";
 import { configured } from "../../providers/config";
 import type { ProviderId } from "../../providers/kit/capability";
@@ -73,20 +73,14 @@ export function plan(
     type = validateName(cap, name, declared, resolved);
     const limit = resumableLimit(cap);
     if (length > limit) {
-      throw new GatewayError("file_too_large", `${cap.name} takes files up to ${limit} bytes.`, {
-        extras: {
-          max_bytes: limit,
-          provider: id,
-        },
+      throw tooLarge({ bytes: limit, detail: `${cap.name} takes files up to ${limit} bytes` }, length, {
+        provider: id,
       });
     }
   }
   if (claims && length > claims.max_bytes) {
-    throw new GatewayError("file_too_large", `This upload URL takes files up to ${claims.max_bytes} bytes.`, {
-      extras: {
-        max_bytes: claims.max_bytes,
-      },
-    });
+    const detail = `This upload URL takes files up to ${claims.max_bytes} bytes`;
+    throw tooLarge({ bytes: claims.max_bytes, detail }, length);
   }
   const unused = Object.keys(options).find((k) => !(k in resolved));
   if (unused) {

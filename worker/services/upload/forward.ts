@@ -2,7 +2,7 @@
 // Precedence when things fail: the incoming body's failure (disconnect, malformed, mis-sized) over the
 // provider's answer, because a broken body is why the provider saw a broken request.
 
-import { bodyError, GatewayError } from "../../core/errors";
+import { bodyError, GatewayError, type SizeLimit } from "../../core/errors";
 import { adapter } from "../../providers/adapters";
 import type { ProviderConfig } from "../../providers/config";
 import { toGatewayError } from "../../providers/failure";
@@ -10,7 +10,7 @@ import type { ProviderId } from "../../providers/kit/capability";
 import type { Delivered } from "../../providers/kit/types";
 import { capability } from "../../providers/table";
 import { meter, type Watch } from "./meter";
-import type { Options, SizeLimit, ValidatedFile } from "./validate";
+import type { Options, ValidatedFile } from "./validate";
 
 export interface ForwardRequest {
   readonly provider: ProviderId;

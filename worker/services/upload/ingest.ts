@@ -6,7 +6,7 @@
 import type { components } from "../../../generated/gateway";
 import { stopReading } from "../../core/body";
 import { type Env, providerTimeoutMs } from "../../core/config";
-import { bodyError } from "../../core/errors";
+import { bodyError, tooLarge } from "../../core/errors";
 import { sniff } from "../../core/sniff";
 import type { ProviderConfig } from "../../providers/config";
 import type { Options, ProviderId } from "../../providers/kit/capability";
@@ -19,7 +19,7 @@ import { forward } from "./forward";
 import { meter, type Watch } from "./meter";
 import type { UploadPolicy } from "./policy";
 import { admits, applyPolicy, checkContentTypes } from "./policy";
-import { sizeLimit, tooLarge, validateFile, validateOptions } from "./validate";
+import { sizeLimit, validateFile, validateOptions } from "./validate";
 
 export type UploadResult = components["schemas"]["UploadResult"];
 /** 200 when deduplicated (an earlier upload's result, no byte forwarded), 201 otherwise. */

@@ -2,7 +2,7 @@
 // Two forms: multipart/form-data (text fields, then one `file` part) or the raw media with ?filename=.
 
 import { stopReading } from "../../core/body";
-import { GatewayError } from "../../core/errors";
+import { GatewayError, tooLarge } from "../../core/errors";
 import { LIMITS } from "../../core/limits";
 import { baseName, essence } from "../../core/media";
 import type { Capability, FieldName } from "../../providers/kit/capability";
@@ -10,7 +10,6 @@ import { resumableLimit } from "../../providers/table";
 import { noSuchField } from "./advice";
 import { hexDigest, oneDigest, reprDigestSha256 } from "./digest";
 import { CLOSING_SLACK, closingLength, parseMultipart } from "./multipart-parser";
-import { tooLarge } from "./validate";
 
 export interface Intake {
   readonly form: "multipart" | "raw";
@@ -76,11 +75,8 @@ export function declaredLength(request: Request, limits: IntakeLimits): number {
       const whose = limits.maxFileBytes === largest ? "This upload URL takes" : `${cap.name} takes`;
       throw tooLarge({ bytes: largest, detail: `${whose} files up to ${largest} bytes` }, length);
     }
-    throw new GatewayError(
-      "file_too_large",
-      `The request is ${length} bytes; one request carries at most ${limits.maxRequestBytes}: send the file through the resumable upload API (tus, up to ${largest} bytes).`,
-      { extras: { max_bytes: limits.maxRequestBytes } },
-    );
+    const detail = `One request carries at most ${limits.maxRequestBytes} bytes: send the file through the resumable upload API (tus, up to ${largest} bytes)`;
+    throw tooLarge({ bytes: limits.maxRequestBytes, detail }, length);
   }
   if (length === 0 || request.body === null)
     throw new GatewayError("no_file_uploaded", "The request body is empty.");
@@ -189,15 +185,8 @@ export async function readIntake(request: Request, limits: IntakeLimits): Promis
 
   try {
     if (limits.maxFileBytes !== undefined && length > limits.maxFileBytes) {
-      throw new GatewayError(
-        "file_too_large",
-        `This upload URL takes files up to ${limits.maxFileBytes} bytes.`,
-        {
-          extras: {
-            max_bytes: limits.maxFileBytes,
-          },
-        },
-      );
+      const detail = `This upload URL takes files up to ${limits.maxFileBytes} bytes`;
+      throw tooLarge({ bytes: limits.maxFileBytes, detail }, length);
     }
     const filename = filenameFor(url.searchParams.get("filename"), limits);
     const options = collectOptions(url.searchParams, NOT_OPTIONS, limits.provider);

@@ -3,8 +3,7 @@
 
 import { chunkReader } from "../../core/bytes";
 import { toHex } from "../../core/crypto";
-import { GatewayError } from "../../core/errors";
-import { type SizeLimit, tooLarge } from "./validate";
+import { GatewayError, type SizeLimit, tooLarge } from "../../core/errors";
 
 export interface Meter {
   /** The file's bytes, as read from the source. */

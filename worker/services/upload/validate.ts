@@ -1,6 +1,7 @@
 // Checks an upload against its provider's row in the capability table before a byte is forwarded.
 
-import { GatewayError } from "../../core/errors";
+import { GatewayError, type SizeLimit, tooLarge } from "../../core/errors";
+
 import { LIMITS } from "../../core/limits";
 import { extensionOf, type FileInfo, type Kind, mediaTypeOf } from "../../core/media";
 import type { Capability, FieldName, Options } from "../../providers/kit/capability";
@@ -130,13 +131,6 @@ export function validateName(
   return { extension, mimeType, kind };
 }
 
-/** The most file bytes an upload may carry, and whose limit it is (the provider's or a signed URL's). */
-export interface SizeLimit {
-  readonly bytes: number;
-  /** Says whose limit, e.g. "Jimmy AI takes files up to 104857600 bytes". */
-  readonly detail: string;
-}
-
 /** The tighter of the provider's limit and a signed URL's max_bytes; undefined when neither applies. */
 export function sizeLimit(cap: Capability, policyMaxBytes?: number): SizeLimit | undefined {
   const own =
@@ -145,14 +139,6 @@ export function sizeLimit(cap: Capability, policyMaxBytes?: number): SizeLimit |
       : { bytes: cap.maxBytes, detail: `${cap.name} takes files up to ${cap.maxBytes} bytes` };
   if (policyMaxBytes === undefined || (own && own.bytes <= policyMaxBytes)) return own;
   return { bytes: policyMaxBytes, detail: `This upload URL takes files up to ${policyMaxBytes} bytes` };
-}
-
-/** 413 for a file over `limit`: of `size` bytes when known, or found longer while counting. */
-export function tooLarge(limit: SizeLimit, size?: number): GatewayError {
-  const which = size === undefined ? "this one carries more" : `this one is ${size}`;
-  return new GatewayError("file_too_large", `${limit.detail}; ${which}.`, {
-    extras: { max_bytes: limit.bytes },
-  });
 }
 
 /**
