@@ -33,19 +33,31 @@ const DEV_VARS = {
   ...Object.fromEntries(TUNABLES.filter((k) => process.env[k]).map((k) => [k, process.env[k]])),
 };
 
-/** The file registry's schema (migrations/) on the local D1 under .wrangler/state, which the gateway uses. */
-const migrated = new Promise((resolve, reject) => {
-  const child = spawn("wrangler", ["d1", "migrations", "apply", "DB", "--local", "-c", "wrangler.toml"], {
-    stdio: ["ignore", "inherit", "inherit"],
-    env: { ...process.env, CI: "1" },
+/** One `wrangler d1 migrations apply` on the local D1 under .wrangler/state; resolves with its exit code. */
+const applyMigrations = () =>
+  new Promise((resolve, reject) => {
+    const child = spawn("wrangler", ["d1", "migrations", "apply", "DB", "--local", "-c", "wrangler.toml"], {
+      stdio: ["ignore", "inherit", "inherit"],
+      env: { ...process.env, CI: "1" },
+    });
+    child.on("error", reject);
+    child.on("exit", (code) => resolve(code));
   });
-  child.on("error", reject);
-  child.on("exit", (code) =>
-    code === 0
-      ? resolve()
-      : reject(new Error(`could not apply the D1 migrations to the local database (${code})`)),
-  );
-});
+
+/**
+ * The file registry's schema (migrations/), applied before the gateway serves. Copies started together (the
+ * end-to-end tests start several on one state folder) can race on the same migration: the loser fails
+ * ("duplicate column", "already exists", a busy database) while the winner records it, so a failure is
+ * tried again a few times; a migration that is really broken still fails every time.
+ */
+const migrated = (async () => {
+  for (let attempt = 1; ; attempt++) {
+    const code = await applyMigrations();
+    if (code === 0) return;
+    if (attempt === 4) throw new Error(`could not apply the D1 migrations to the local database (${code})`);
+    await new Promise((r) => setTimeout(r, 500 * attempt + Math.random() * 500));
+  }
+})();
 
 // Each bundle in a folder named after its port, so copies running side by side (a test run beside yours)
 // never write over each other's.

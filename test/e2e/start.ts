@@ -22,11 +22,16 @@ export async function freePorts(n: number): Promise<number[]> {
   }
 }
 
-async function waitFor(url: string, ms: number, exited: () => string | null): Promise<void> {
+async function waitFor(
+  url: string,
+  ms: number,
+  exited: () => string | null,
+  output: () => string,
+): Promise<void> {
   const until = Date.now() + ms;
   for (;;) {
     const why = exited();
-    if (why) throw new Error(`npm start exited (${why}) before ${url} came up`);
+    if (why) throw new Error(`npm start exited (${why}) before ${url} came up:\n${output().slice(-3000)}`);
     try {
       if ((await fetch(url)).ok) return;
     } catch {}
@@ -78,8 +83,18 @@ export async function startGateway(env: Record<string, string> = {}) {
   const base = `http://127.0.0.1:${gateway}`;
   const sandboxUrl = `http://127.0.0.1:${sandbox}`;
   try {
-    await waitFor(`${base}/healthz`, 60_000, () => exit);
-    await waitFor(`${sandboxUrl}/__sandbox/received`, 30_000, () => exit);
+    await waitFor(
+      `${base}/healthz`,
+      60_000,
+      () => exit,
+      () => output,
+    );
+    await waitFor(
+      `${sandboxUrl}/__sandbox/received`,
+      30_000,
+      () => exit,
+      () => output,
+    );
   } catch (error) {
     stop();
     throw error;
