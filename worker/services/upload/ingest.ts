@@ -17,8 +17,7 @@ import type { Surface } from "./advice";
 import { oneDigest, verifyDigest } from "./digest";
 import { forward } from "./forward";
 import { meter, type Watch } from "./meter";
-import type { UploadPolicy } from "./policy";
-import { admits, applyPolicy, checkContentTypes } from "./policy";
+import { admits, applyPolicy, checkContentTypes, type UploadPolicy } from "./policy";
 import { sizeLimit, validateFile, validateOptions } from "./validate";
 
 export type UploadResult = components["schemas"]["UploadResult"];
@@ -30,7 +29,7 @@ export interface ReceiveRequest {
   readonly provider: ProviderId;
   readonly config: ProviderConfig;
   readonly policy?: UploadPolicy;
-  /** Progress and cancellation of the incoming body (a signed upload's claim); the idle timeout is added here. */
+  /** Progress and cancellation of the incoming body (a signed upload's claim; receive() reports arrivals). */
   readonly watch?: Watch;
   /**
    * The registry owner (gateway key fingerprint): the result is recorded under it, and dedupe looks there.
@@ -43,7 +42,7 @@ export interface ReceiveRequest {
  * Sniffs an incoming file (core/sniff.ts): a contradiction is content_mismatch and the body is cancelled; a
  * body that breaks or stalls before its first bytes is the client's problem, as it would be while forwarding.
  */
-export async function sniffUpload(
+async function sniffUpload(
   source: ReadableStream<Uint8Array>,
   file: { extension: string; mimeType: string },
 ): Promise<{ stream: ReadableStream<Uint8Array>; detected: string | null }> {
