@@ -3,6 +3,7 @@
 // Object, which owns its bytes. Authorized by a gateway key, or by a signed upload URL's token (its
 // constraints apply at creation; its expiry too, but not to the PATCHes of an upload already created).
 import type { IRequest } from "itty-router";
+import { chunkReader } from "../../core/bytes";
 import { type Env, maxRequestBytes, publicOrigin } from "../../core/config";
 import { bodyError, GatewayError, tooLarge, unwrap } from "../../core/errors";
 import { LIMITS } from "../../core/limits";
@@ -95,8 +96,10 @@ function checkBody(request: Request, env: Env): void {
 /**
  * Forwards a tus request to the upload's Durable Object. A PATCH body is piped through a stream of its
  * declared length (known, so the object still sees Content-Length), and the pipe is stopped once the object
- * has answered: it reads nothing after that, and what it left unread (a refused PATCH's whole body) is
- * cancelled, not read. Forwarding request.body itself left the runtime's own pump reading the client's
+ * has answered: the object reads nothing after that, and what it left unread (a refused PATCH's whole body)
+ * is left to the lingering close (http/linger.ts), which drops it within bounds so the refusal reaches a
+ * client still sending; cancelled, the body closed the connection under it and Node clients saw EPIPE
+ * instead of the 409. Forwarding request.body itself left the runtime's own pump reading the client's
  * stream after the answer had gone: "Uncaught TypeError: Can't read from request stream after response has
  * been sent" on every refused PATCH. HEAD and DELETE forward no body.
  */
@@ -116,12 +119,27 @@ async function toSession(
   const body = method === "PATCH" ? request.body : null;
   if (!body) return session.fetch(url.href, { method, headers });
   const through = new FixedLengthStream(intHeader(headers, "content-length") ?? 0);
-  const stop = new AbortController();
+  // The pipe by hand, not pipeTo: a pipe stopped while a write waits on an object that will read no more
+  // never lets go of the body, and the lingering close can only drain a body let go of. Each write is
+  // awaited before the next read (the reader's ring of buffers relies on it: core/bytes.ts, recycle).
+  const reader = chunkReader(body, { recycle: true });
+  const writer = through.writable.getWriter();
+  writer.closed.catch(() => {});
+  let stopped = false;
   let broken: unknown;
-  // Settles when the body has gone through, or when stopped below (the rejection is the stop itself).
-  const piped = body.pipeTo(through.writable, { signal: stop.signal }).catch((error) => {
-    if (!stop.signal.aborted) broken = error;
-  });
+  const piped = (async () => {
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        await writer.write(value);
+      }
+      await writer.close();
+    } catch (error) {
+      if (!stopped) broken = error;
+      await writer.abort(error).catch(() => {});
+    }
+  })();
   try {
     return await session.fetch(url.href, { method, headers, body: through.readable });
   } catch (error) {
@@ -131,7 +149,10 @@ async function toSession(
     await Promise.race([piped, scheduler.wait(50)]);
     throw bodyError(broken ?? error);
   } finally {
-    stop.abort();
+    stopped = true;
+    // A lingering body is let go of, not cancelled (core/bytes.ts chunkReader), before the answer is sent.
+    await reader.cancel().catch(() => {});
+    writer.abort(new Error("the upload's object has answered")).catch(() => {});
   }
 }
 
