@@ -14,7 +14,8 @@ export interface Due {
   readonly purge: boolean;
 }
 
-const stagedUntil = (tus: TusUpload) => (tus.stagedAt ?? 0) + LIMITS.stagedRetentionMs;
+/** When a staged file's retention ends (retries and the alarm agree on it). */
+export const stagedUntil = (tus: TusUpload) => (tus.stagedAt ?? 0) + LIMITS.stagedRetentionMs;
 const callbackOwed = (s: Stored) =>
   s.callback_url !== null && !s.callback.delivered && s.callback.next_at !== null;
 

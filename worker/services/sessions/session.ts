@@ -215,7 +215,7 @@ export class UploadSession extends DurableObject<Env> {
           "Only a resumable upload whose bytes have all arrived can be retried.",
         );
       }
-      if (Date.now() > (tus.stagedAt ?? 0) + LIMITS.stagedRetentionMs)
+      if (Date.now() > S.stagedUntil(tus))
         throw new GatewayError("upload_gone", "The staged file has expired.");
       const failed = R.undelivered(stored);
       if (failed.length === 0) return R.current(stored, Date.now());
@@ -236,7 +236,7 @@ export class UploadSession extends DurableObject<Env> {
     const stored = await this.load();
     const tus = stored?.tus;
     if (!stored || !tus?.staging.complete || tus.terminated) return false;
-    return Date.now() <= (tus.stagedAt ?? 0) + LIMITS.stagedRetentionMs && R.undelivered(stored).length > 0;
+    return Date.now() <= S.stagedUntil(tus) && R.undelivered(stored).length > 0;
   }
 
   /** Whatever is due: discard expired bytes, fail a lapsed claim, send a callback, delete a finished record. */

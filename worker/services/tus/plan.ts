@@ -84,11 +84,8 @@ export function plan(
   }
   const unused = Object.keys(options).find((k) => !(k in resolved));
   if (unused) {
-    const only =
-      providers.length === 1 && isProviderId(providers[0] ?? "")
-        ? capability(providers[0] as ProviderId)
-        : undefined;
-    if (only) throw noSuchField(only, unused);
+    // Every provider named was checked above: one alone names its own fields.
+    if (providers.length === 1) throw noSuchField(capability(providers[0] as ProviderId), unused);
     throw new GatewayError("invalid_field", `No provider named here takes "${unused}".`, {
       extras: { field: unused },
     });
