@@ -31,6 +31,12 @@ export interface Delivered {
   readonly reference: string;
   /** The provider's answer, unchanged. */
   readonly response: Record<string, unknown>;
+  /**
+   * When the provider will delete the file, from its own answer (ISO 8601, checked by the adapter; Replicate's
+   * `expires_at`).
+   * Absent: the capability's documented retention decides.
+   */
+  readonly expiresAt?: string;
 }
 
 /** Problem codes a provider answer can map to. */

@@ -75,7 +75,7 @@ export function fileOf(staged: StagedFile, sha256: string): UploadResult["file"]
 
 /**
  * The result for a provider that took the file (a direct upload's or a delivery's): one builder, so every
- * path answers the same shape; expires_at from the provider's documented retention.
+ * path answers the same shape; expires_at from the provider's answer, else its documented retention.
  */
 export function uploadedResult(
   ids: { readonly id: string; readonly uploadId: string },
@@ -84,6 +84,7 @@ export function uploadedResult(
   delivered: Delivered,
 ): UploadResult {
   const retention = capability(provider).retentionSeconds;
+  const documented = retention === null ? null : new Date(Date.now() + retention * 1000).toISOString();
   return {
     id: ids.id,
     upload_id: ids.uploadId,
@@ -93,7 +94,7 @@ export function uploadedResult(
     provider_file_id: delivered.providerFileId,
     url: delivered.url,
     reference: delivered.reference,
-    expires_at: retention === null ? null : new Date(Date.now() + retention * 1000).toISOString(),
+    expires_at: delivered.expiresAt ?? documented,
     provider_response: delivered.response,
   };
 }
