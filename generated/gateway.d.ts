@@ -948,10 +948,299 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The project's keys (never the keys themselves)
+         * @description Every key of the caller's project, revoked and expired ones too, by their visible prefix and name. Needs the keys:admin action.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The keys, newest first. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["KeyList"];
+                    };
+                };
+                401: components["responses"]["Problem"];
+                403: components["responses"]["Problem"];
+            };
+        };
+        put?: never;
+        /**
+         * Create a key in the caller's project (its secret shown only in this answer)
+         * @description Needs the keys:admin action. The new key belongs to the caller's project (it owns what the project owns) and can never exceed the caller's own scope: its providers and actions must be among the caller's (omitted, it takes the caller's), and where the caller has quotas, each of the new key's is at most the caller's (omitted, it takes the caller's). The key is stored only as a keyed hash.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["CreateKey"];
+                };
+            };
+            responses: {
+                /** @description The key, with its secret (`key`) this once. */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CreatedKey"];
+                    };
+                };
+                400: components["responses"]["Problem"];
+                401: components["responses"]["Problem"];
+                403: components["responses"]["Problem"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/keys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke a key of the caller's project
+         * @description The key is refused from its next request on (401 key_revoked); tickets it minted are refused too. Revoking a revoked key answers it again. Needs keys:admin; a bootstrap key (GATEWAY_API_KEYS) is not stored and cannot be revoked here.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The key, revoked_at set. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Key"];
+                    };
+                };
+                401: components["responses"]["Problem"];
+                403: components["responses"]["Problem"];
+                404: components["responses"]["Problem"];
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The project's usage per day and provider
+         * @description Counted where each upload's result is decided (direct, signed, tus, import), so `bytes` equals what the providers received. Needs usage:read. Days are UTC.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description First day (UTC), default 30 days before `to`. */
+                    from?: string;
+                    /** @description Last day (UTC), default today. */
+                    to?: string;
+                    provider?: components["schemas"]["ProviderId"];
+                    /** @description One key's usage (its id). */
+                    key?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description One row per day and provider with any activity, oldest first. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["UsageList"];
+                    };
+                };
+                400: components["responses"]["Problem"];
+                401: components["responses"]["Problem"];
+                403: components["responses"]["Problem"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Who created and revoked the project's keys, newest first
+         * @description Needs keys:admin. Keys appear by id and prefix only.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    cursor?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description One page of entries. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["AuditList"];
+                    };
+                };
+                400: components["responses"]["Problem"];
+                401: components["responses"]["Problem"];
+                403: components["responses"]["Problem"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * @description upload — direct, tus and import uploads and retries; tickets — signed upload URLs and their status; files:read / files:delete — the registry; usage:read — GET /v1/usage; keys:admin — keys and audit.
+         * @enum {string}
+         */
+        Action: "upload" | "tickets" | "files:read" | "files:delete" | "usage:read" | "keys:admin";
+        /** @description Enforced exactly across every location by one Durable Object per project: an upload reserves its declared length (or, with none, the most it may send) when it starts and settles with the bytes the provider received; an upload whose reservation does not fit is refused (429 quota_exceeded) before a byte is forwarded. Days are UTC. */
+        Quotas: {
+            bytes_per_day?: number;
+            uploads_per_minute?: number;
+            max_file_bytes?: number;
+            concurrent_uploads?: number;
+        };
+        CreateKey: {
+            /** @description Printable ASCII, for people (the console and `mediagate keys ls`). */
+            name: string;
+            providers?: components["schemas"]["ProviderId"][];
+            actions?: components["schemas"]["Action"][];
+            quotas?: components["schemas"]["Quotas"];
+            /**
+             * Format: date-time
+             * @description When the key stops working (refused with 401 key_expired); in the future.
+             */
+            expires_at?: string;
+        };
+        Key: {
+            id: string;
+            /** @description The key's first characters, to recognise it; never enough to use it. */
+            prefix: string;
+            name: string;
+            /** @description The providers it may use; null, every provider. */
+            providers: components["schemas"]["ProviderId"][] | null;
+            actions: components["schemas"]["Action"][];
+            quotas: components["schemas"]["Quotas"];
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            expires_at: string | null;
+            /** Format: date-time */
+            revoked_at: string | null;
+        };
+        CreatedKey: components["schemas"]["Key"] & {
+            /** @description The secret, shown only here. Send it as Authorization Bearer. */
+            key: string;
+        };
+        KeyList: {
+            data: components["schemas"]["Key"][];
+        };
+        Usage: {
+            /** Format: date */
+            date: string;
+            provider: components["schemas"]["ProviderId"];
+            /** @description Uploads the provider received (deduplicated ones are counted apart). */
+            uploads: number;
+            /** @description Bytes the provider received. */
+            bytes: number;
+            failures: number;
+            /** @description Uploads answered from the registry, with no byte forwarded. */
+            deduplicated: number;
+            bytes_saved: number;
+            /** @description Of `uploads`, those imported from a URL. */
+            imports: number;
+        };
+        UsageList: {
+            data: components["schemas"]["Usage"][];
+        };
+        AuditEntry: {
+            /** Format: date-time */
+            at: string;
+            /** @description The prefix of the admin key that acted. */
+            actor_prefix: string;
+            /** @enum {string} */
+            action: "key.created" | "key.revoked";
+            key_id: string;
+            key_prefix?: string;
+        };
+        AuditList: {
+            data: components["schemas"]["AuditEntry"][];
+            next_cursor: string | null;
+        };
         /** @description Validated as stated here (the numbers are core/limits.ts's, written in by `npm run generate`); what depends on the provider (its fields, extensions and size limit) is checked against its capability table. */
         CreateUpload: {
             provider: components["schemas"]["ProviderId"];
@@ -1178,7 +1467,7 @@ export interface components {
             detail?: string;
             instance?: string;
             /** @enum {string} */
-            code: "unauthorized" | "not_found" | "method_not_allowed" | "unknown_provider" | "no_file_uploaded" | "too_many_files" | "filename_missing" | "invalid_field" | "malformed_body" | "length_required" | "file_too_large" | "unsupported_file_type" | "provider_rate_limited" | "provider_auth_failed" | "provider_error" | "provider_timeout" | "provider_not_configured" | "range_not_satisfiable" | "checksum_mismatch" | "upload_offset_mismatch" | "upload_locked" | "upload_gone" | "upload_complete" | "upload_stalled" | "precondition_failed" | "unsupported_tus_version" | "wrong_content_type" | "invalid_token" | "token_expired" | "token_used" | "signing_not_configured" | "internal_error" | "content_mismatch" | "source_refused" | "source_failed" | "source_timeout" | "digest_mismatch";
+            code: "unauthorized" | "not_found" | "method_not_allowed" | "unknown_provider" | "no_file_uploaded" | "too_many_files" | "filename_missing" | "invalid_field" | "malformed_body" | "length_required" | "file_too_large" | "unsupported_file_type" | "provider_rate_limited" | "provider_auth_failed" | "provider_error" | "provider_timeout" | "provider_not_configured" | "range_not_satisfiable" | "checksum_mismatch" | "upload_offset_mismatch" | "upload_locked" | "upload_gone" | "upload_complete" | "upload_stalled" | "precondition_failed" | "unsupported_tus_version" | "wrong_content_type" | "invalid_token" | "token_expired" | "token_used" | "signing_not_configured" | "internal_error" | "content_mismatch" | "source_refused" | "source_failed" | "source_timeout" | "digest_mismatch" | "key_revoked" | "key_expired" | "scope_denied" | "quota_exceeded";
             provider?: components["schemas"]["ProviderId"];
             /** @description The provider's HTTP status. */
             provider_status?: number;
@@ -1202,6 +1491,13 @@ export interface components {
              * @enum {string}
              */
             rule?: "not_a_url" | "scheme" | "credentials" | "port" | "private_address" | "local_name" | "redirects";
+            /** @description scope_denied — what the key lacks: an action (upload, tickets, files:read, …), a provider, or (creating a key) the quota it may not exceed. */
+            missing?: string;
+            /**
+             * @description quota_exceeded — which quota; Retry-After says when to try again.
+             * @enum {string}
+             */
+            quota?: "bytes_per_day" | "uploads_per_minute" | "concurrent_uploads";
             /** @description source_failed — the source's HTTP status, when it answered one. */
             source_status?: number;
         };

@@ -4,18 +4,21 @@ import { type IRequest, Router } from "itty-router";
 import { lingers } from "./core/body";
 import type { Env } from "./core/config";
 import { GatewayError, problemResponse } from "./core/errors";
-import { withAuth } from "./http/auth";
+import { withAuth, withScope } from "./http/auth";
 import type { Args } from "./http/context";
 import { corsify, preflight, withPreflight } from "./http/cors";
 import { answer, lingerOn } from "./http/linger";
 import { serveContent } from "./http/routes/content";
 import { deleteRegistryFile, getRegistryFile, listRegistry } from "./http/routes/file-registry";
+import { createKeyRoute, listAuditRoute, listKeysRoute, revokeKeyRoute } from "./http/routes/keys";
 import { health, listProviders, openapi } from "./http/routes/meta";
 import { uploadFile, withProvider } from "./http/routes/provider-files";
 import { createUpload, getUpload, uploadWithToken } from "./http/routes/tickets";
 import { retryUpload, tusCreate, tusify, tusOptions, tusOverride, tusResource } from "./http/routes/tus";
+import { getUsage } from "./http/routes/usage";
 import { sweep } from "./services/staging/cleanup";
 
+export { ProjectQuota } from "./services/quota/project";
 export { UploadSession } from "./services/sessions/session";
 
 const notFound = (request: IRequest): never => {
@@ -66,19 +69,28 @@ router
   // Staged files, for whoever holds a signed URL (WaveSpeed over 300 MB).
   .get("/v1/files/:id/content", serveContent)
   .head("/v1/files/:id/content", serveContent)
-  // Everything else under /v1 needs a gateway key.
+  // Everything else under /v1 needs a gateway key, and each route an action of its scope (services/keys).
   .all("/v1/*", withAuth)
   .get("/v1/providers", listProviders)
-  .post("/v1/providers/:provider/files", withProvider, uploadFile)
+  .post("/v1/providers/:provider/files", withScope("upload"), withProvider, uploadFile)
   .all("/v1/providers/:provider/files", methodNotAllowed("POST"))
-  .get("/v1/files", listRegistry)
+  .get("/v1/files", withScope("files:read"), listRegistry)
   .all("/v1/files", methodNotAllowed("GET"))
-  .get("/v1/files/:id", getRegistryFile)
-  .delete("/v1/files/:id", deleteRegistryFile)
+  .get("/v1/files/:id", withScope("files:read"), getRegistryFile)
+  .delete("/v1/files/:id", withScope("files:delete"), deleteRegistryFile)
   .all("/v1/files/:id", methodNotAllowed("GET, DELETE"))
-  .post("/v1/uploads", createUpload)
-  .get("/v1/uploads/:id", getUpload)
-  .post("/v1/uploads/:id/retry", retryUpload)
+  .post("/v1/uploads", withScope("tickets"), createUpload)
+  .get("/v1/uploads/:id", withScope("tickets"), getUpload)
+  .post("/v1/uploads/:id/retry", withScope("upload"), retryUpload)
+  .get("/v1/keys", withScope("keys:admin"), listKeysRoute)
+  .post("/v1/keys", withScope("keys:admin"), createKeyRoute)
+  .all("/v1/keys", methodNotAllowed("GET, POST"))
+  .delete("/v1/keys/:id", withScope("keys:admin"), revokeKeyRoute)
+  .all("/v1/keys/:id", methodNotAllowed("DELETE"))
+  .get("/v1/usage", withScope("usage:read"), getUsage)
+  .all("/v1/usage", methodNotAllowed("GET"))
+  .get("/v1/audit", withScope("keys:admin"), listAuditRoute)
+  .all("/v1/audit", methodNotAllowed("GET"))
   .all("*", notFound);
 
 export default {

@@ -46,6 +46,8 @@ export interface Env extends ProviderVars {
    * names no class above it.
    */
   UPLOADS: DurableObjectNamespace;
+  /** One Durable Object per project: its quotas (services/quota/project.ts). */
+  QUOTAS: DurableObjectNamespace;
 }
 
 function positiveInt(value: string | undefined, fallback: number, name: string): number {

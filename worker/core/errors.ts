@@ -43,6 +43,10 @@ export const ERRORS = {
   source_failed: { status: 502, title: "The import source failed" },
   source_timeout: { status: 504, title: "The import source did not answer in time" },
   digest_mismatch: { status: 400, title: "The file does not match its declared digest" },
+  key_revoked: { status: 401, title: "The gateway API key was revoked" },
+  key_expired: { status: 401, title: "The gateway API key has expired" },
+  scope_denied: { status: 403, title: "The gateway API key's scope does not cover this" },
+  quota_exceeded: { status: 429, title: "A quota of this key or project is used up" },
 } as const satisfies Record<Problem["code"], { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -164,4 +164,35 @@ export const LIMITS = {
    * until the digest matches, so a mismatch never delivers a complete file.
    */
   digestHoldBytes: 1,
+  // --- Keys, scopes, quotas and usage ----------------------------------------------------------------------
+  /** A key's name: a label for people. */
+  keyNameLength: 64,
+  /** Key ids as a query parameter (GET /v1/usage?key=): ours are "key_" and 22 base64url characters. */
+  keyIdLength: 64,
+  /** Providers or actions a key lists: more than there are of either, so a valid list always fits. */
+  keyScopeItems: 32,
+  /** Live keys a project may hold (GET /v1/keys answers them in one page; each is one small D1 row). */
+  keysPerProject: 100,
+  /** bytes_per_day at most: 1 PB, so a day's sum of them stays an exact integer in a double (< 2^53). */
+  quotaMaxBytesPerDay: 1_000_000_000_000_000,
+  /** uploads_per_minute at most: the quota object keeps one start time per counted upload in the window. */
+  quotaMaxUploadsPerMinute: 10_000,
+  /** concurrent_uploads at most: the quota object keeps one reservation per upload in flight. */
+  quotaMaxConcurrent: 1_000,
+  /**
+   * Reservations a project's quota object holds at once, whatever its quotas: bounds its state (each is a
+   * few dozen bytes, the whole state written on every change).
+   */
+  quotaReservations: 2_000,
+  /**
+   * A reservation not settled within this is released (its invocation died): longer than any single
+   * request may take (a 5 GB body at a slow 2 MB/s is ~42 min), so a live upload is never released early.
+   */
+  quotaLeaseMs: 60 * 60 * SECOND,
+  /** Retry-After for concurrent_uploads: an upload in flight usually ends within seconds. */
+  quotaConcurrentRetrySeconds: 1,
+  /** GET /v1/usage: days in one answer (one row per day and provider). */
+  usageMaxDays: 366,
+  /** GET /v1/usage without `from`: this many days up to `to`. */
+  usageDefaultDays: 30,
 } as const;

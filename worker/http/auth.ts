@@ -1,7 +1,11 @@
-// withAuth: Bearer gateway keys from GATEWAY_API_KEYS, compared in constant time.
+// withAuth: who the Bearer key is. A bootstrap key (GATEWAY_API_KEYS, compared in constant time) acts for a
+// project of its own with every scope; a runtime key (services/keys/store.ts) is found by its keyed hash on
+// every request — no cache, so a revoked or expired key is refused on its very next request.
 import type { IRequest } from "itty-router";
 import { type Env, gatewayKeys } from "../core/config";
 import { GatewayError } from "../core/errors";
+import { type Action, bootstrapPrincipal, demand, type Principal } from "../services/keys/scope";
+import { checkLive, isRuntimeKey, keyByHash, keyHash, principalOf } from "../services/keys/store";
 import { ownerOf } from "../services/registry/files";
 import type { Vars } from "./context";
 
@@ -13,20 +17,42 @@ async function sameSecret(given: ArrayBuffer, expected: string): Promise<boolean
   return crypto.subtle.timingSafeEqual(given, theirs);
 }
 
-export async function withAuth(request: IRequest, env: Env, _ctx: unknown, vars: Vars): Promise<void> {
+const refused = () => new GatewayError("unauthorized", "The gateway API key is not valid.");
+
+async function principal(env: Env, token: string): Promise<Principal> {
   const keys = gatewayKeys(env);
-  if (keys.length === 0) {
+  const given = await crypto.subtle.digest("SHA-256", encoder.encode(token));
+  const results = await Promise.all(keys.map((k) => sameSecret(given, k)));
+  // Every key is compared (no early exit), so timing says nothing about which key matched.
+  if (results.includes(true)) return bootstrapPrincipal(await ownerOf(token));
+  // The lookup is by the secret's keyed hash: the database never sees a key, and an index finds it.
+  if (!isRuntimeKey(token) || !env.SIGNING_SECRET) throw refused();
+  const found = await keyByHash(env.DB, await keyHash(env.SIGNING_SECRET, token));
+  if (!found) throw refused();
+  checkLive(found.key);
+  return principalOf(found.key, found.project);
+}
+
+export async function withAuth(request: IRequest, env: Env, _ctx: unknown, vars: Vars): Promise<void> {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.get("authorization") ?? "");
+  if (!match?.[1]) throw new GatewayError("unauthorized", "Send Authorization: Bearer <gateway key>.");
+  if (gatewayKeys(env).length === 0 && !env.SIGNING_SECRET) {
     throw new GatewayError(
       "unauthorized",
       "This gateway has no API keys configured (GATEWAY_API_KEYS); every call is refused.",
     );
   }
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.get("authorization") ?? "");
-  if (!match?.[1]) throw new GatewayError("unauthorized", "Send Authorization: Bearer <gateway key>.");
-  const given = await crypto.subtle.digest("SHA-256", encoder.encode(match[1]));
-  const results = await Promise.all(keys.map((k) => sameSecret(given, k)));
-  // Every key is compared (no early exit), so timing says nothing about which key matched.
-  if (!results.includes(true)) throw new GatewayError("unauthorized", "The gateway API key is not valid.");
-  // The tenant: a fingerprint of the key (services/registry/files.ts), never the key.
-  vars.owner = await ownerOf(match[1]);
+  const who = await principal(env, match[1]);
+  vars.principal = who;
+  // The tenant: the project (a fingerprint, never a key).
+  vars.owner = who.project;
 }
+
+/** withScope: the key may take `action` (403 scope_denied naming it otherwise). */
+export const withScope =
+  (action: Action) =>
+  (_request: IRequest, _env: Env, _ctx: unknown, vars: Vars): void => {
+    const who = vars.principal;
+    if (!who) throw new Error("unreachable: withScope before withAuth");
+    demand(who, action);
+  };

@@ -3,9 +3,12 @@
 import type { Env } from "../core/config";
 import type { ProviderConfig } from "../providers/config";
 import type { ProviderId } from "../providers/kit/capability";
+import type { Principal } from "../services/keys/scope";
 
 export interface Vars {
-  /** The caller's owner (a gateway key's fingerprint), once withAuth has checked the key. */
+  /** Who the gateway key acts as (its project, scope and quotas), once withAuth has checked it. */
+  principal?: Principal;
+  /** The caller's owner: its principal's project, once withAuth has checked the key. */
   owner?: string;
   /** The provider the path names, once withProvider has checked it is known and configured. */
   provider?: { readonly id: ProviderId; readonly config: ProviderConfig };

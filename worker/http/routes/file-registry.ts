@@ -4,13 +4,14 @@ import type { IRequest } from "itty-router";
 import type { components } from "../../../generated/gateway";
 import type { Env } from "../../core/config";
 import { GatewayError } from "../../core/errors";
-import { LIMITS } from "../../core/limits";
 import { isProviderId } from "../../providers/table";
+import { demandProvider } from "../../services/keys/scope";
 import { type FileRecord, getFiles } from "../../services/registry/files";
 import { decodeCursor, type ListQuery, listFiles } from "../../services/registry/list";
 import { removeFile } from "../../services/registry/remove";
 import { uploadSession } from "../../services/sessions/session";
 import { need, type Vars } from "../context";
+import { pageLimit, readQuery } from "../query";
 
 type Kind = components["schemas"]["Kind"];
 type FileStatus = components["schemas"]["FileStatus"];
@@ -21,18 +22,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const bad = (detail: string) => new GatewayError("invalid_field", detail);
 
 function listQuery(url: URL): ListQuery {
-  const known = ["provider", "sha256", "upload_id", "kind", "status", "limit", "cursor"];
-  for (const name of new Set(url.searchParams.keys())) {
-    if (!known.includes(name)) throw bad(`Unknown parameter "${name}"; filters are ${known.join(", ")}.`);
-    if (url.searchParams.getAll(name).length > 1) throw bad(`"${name}" is given twice.`);
-  }
-  const q = Object.fromEntries(url.searchParams);
-  let limit: number = LIMITS.filesPageDefault;
-  if (q.limit !== undefined) {
-    limit = Number(q.limit);
-    if (!/^\d+$/.test(q.limit) || limit < 1 || limit > LIMITS.filesPageMax)
-      throw bad(`"limit" is an integer from 1 to ${LIMITS.filesPageMax}.`);
-  }
+  const q = readQuery(url, ["provider", "sha256", "upload_id", "kind", "status", "limit", "cursor"]);
+  const limit = pageLimit(q.limit);
   if (q.provider !== undefined && !isProviderId(q.provider)) throw bad(`No provider "${q.provider}".`);
   if (q.sha256 !== undefined && !/^[0-9a-fA-F]{64}$/.test(q.sha256)) throw bad('"sha256" is a hex SHA-256.');
   if (q.upload_id !== undefined && !UUID.test(q.upload_id))
@@ -57,7 +48,11 @@ export async function listRegistry(
   _ctx: unknown,
   vars: Vars,
 ): Promise<Response> {
-  const page = await listFiles(env.DB, need(vars, "owner"), listQuery(new URL(request.url)));
+  const who = need(vars, "principal");
+  const q = listQuery(new URL(request.url));
+  if (q.provider) demandProvider(who, q.provider);
+  const within = who.providers === null ? {} : { within: who.providers };
+  const page = await listFiles(env.DB, need(vars, "owner"), { ...q, ...within });
   return Response.json(page);
 }
 
@@ -69,6 +64,7 @@ async function oneRecord(request: IRequest, env: Env, vars: Vars): Promise<FileR
   const found = await getFiles(env.DB, need(vars, "owner"), id, provider);
   const [first] = found;
   if (!first) throw new GatewayError("not_found", `No file "${id}".`);
+  for (const record of found) demandProvider(need(vars, "principal"), record.provider);
   if (found.length > 1) {
     throw bad(`"${id}" went to ${found.map((r) => r.provider).join(", ")}: name one with ?provider=.`);
   }

@@ -6,16 +6,18 @@ import { essence } from "../../core/media";
 import { configured } from "../../providers/config";
 import { capability, isProviderId } from "../../providers/table";
 import { importFile } from "../../services/import/import";
+import { demandProvider } from "../../services/keys/scope";
 import { refuseOtherFields } from "../../services/upload/advice";
 import { httpStatusOf, receive } from "../../services/upload/receive";
 import { need, type Vars } from "../context";
 import { readJsonObject } from "../json";
 import { validateBody } from "../schema";
 
-/** withProvider: a known provider, for which the gateway holds a key. */
+/** withProvider: a known provider, within the key's scope, for which the gateway holds a key. */
 export function withProvider(request: IRequest, env: Env, _ctx: unknown, vars: Vars): void {
   const id = request.params.provider ?? "";
   if (!isProviderId(id)) throw new GatewayError("unknown_provider", `No provider "${id}".`);
+  demandProvider(need(vars, "principal"), id);
   vars.provider = { id, config: configured(env, id) };
 }
 
@@ -26,6 +28,7 @@ export async function uploadFile(request: IRequest, env: Env, _ctx: unknown, var
     provider: provider.id,
     config: provider.config,
     owner: need(vars, "owner"),
+    principal: need(vars, "principal"),
   };
   // application/json: an import from a URL (services/import); anything else is the file itself.
   const type = essence(request.headers.get("content-type"));

@@ -11,6 +11,8 @@ import { baseName } from "../../core/media";
 import { configured } from "../../providers/config";
 import { optionsIn } from "../../providers/kit/capability";
 import { capability, isProviderId, resumableLimit } from "../../providers/table";
+import { demandProvider, fileLimitOf } from "../../services/keys/scope";
+import { minterOf } from "../../services/keys/store";
 import { asResult, findLive } from "../../services/registry/files";
 import { checkCallbackUrl } from "../../services/sessions/callback";
 import { type UploadRecord, uploadSession } from "../../services/sessions/session";
@@ -18,7 +20,7 @@ import { type Claims, sign, verify } from "../../services/sessions/token";
 import { refuseOtherFields } from "../../services/upload/advice";
 import { checkContentTypes } from "../../services/upload/policy";
 import { httpStatusOf, receive } from "../../services/upload/receive";
-import { validateName, validateOptions } from "../../services/upload/validate";
+import { tighter, validateName, validateOptions } from "../../services/upload/validate";
 import { need, type Vars } from "../context";
 import { readJsonObject } from "../json";
 import { validateBody } from "../schema";
@@ -56,6 +58,8 @@ async function readCreate(request: IRequest, env: Env, vars: Vars) {
   if (typeof json.provider === "string" && isProviderId(json.provider))
     refuseOtherFields(capability(json.provider), json);
   const body = validateBody("CreateUpload", json);
+  const minter = need(vars, "principal");
+  demandProvider(minter, body.provider);
   const cap = capability(body.provider);
   const fixed = validateOptions(cap, optionsIn(body), "json", false);
   const types = body.content_type === undefined ? [] : [body.content_type].flat();
@@ -72,9 +76,10 @@ async function readCreate(request: IRequest, env: Env, vars: Vars) {
     }
   }
   // The provider's own limit: tus_url takes files that large; a single PUT is also bounded by MAX_REQUEST_BYTES.
-  const limit = resumableLimit(cap);
-  if (body.max_bytes !== undefined && body.max_bytes > limit)
-    throw bad(`"max_bytes" must be at most ${limit}, ${cap.name}'s limit.`);
+  // A ticket never exceeds its key's scope: nor the key's max_file_bytes.
+  const limit = tighter({ bytes: resumableLimit(cap), detail: `${cap.name}'s limit` }, fileLimitOf(minter));
+  if (body.max_bytes !== undefined && limit && body.max_bytes > limit.bytes)
+    throw bad(`"max_bytes" must be at most ${limit.bytes}: ${limit.detail}.`);
   const metadata = body.metadata ?? null;
   if (new TextEncoder().encode(JSON.stringify(metadata)).byteLength > LIMITS.metadataBytes)
     throw bad(`"metadata" is over ${LIMITS.metadataBytes} bytes as JSON.`);
@@ -84,11 +89,12 @@ async function readCreate(request: IRequest, env: Env, vars: Vars) {
     id: crypto.randomUUID(),
     provider: body.provider,
     exp: Math.floor(Date.now() / 1000) + (body.expires_in ?? LIMITS.defaultTicketSeconds),
-    max_bytes: body.max_bytes ?? limit,
+    max_bytes: body.max_bytes ?? limit?.bytes ?? resumableLimit(cap),
     content_types: contentTypes,
     fixed,
     ...(filename === undefined ? {} : { filename }),
-    owner: need(vars, "owner"),
+    owner: minter.project,
+    key: minter.keyId,
     ...(body.sha256 === undefined ? {} : { sha256: body.sha256.toLowerCase() }),
   };
   return { claims, metadata, callback: callbackUrl(body.callback_url, env) };
@@ -152,6 +158,8 @@ export async function uploadWithToken(request: IRequest, env: Env): Promise<Resp
   const token = new URL(request.url).searchParams.get("token");
   if (!token || !env.SIGNING_SECRET) throw new GatewayError("invalid_token", "This upload URL is not valid.");
   const claims = await verify(token, id, env.SIGNING_SECRET);
+  // Its key as it is now: revoked or expired, the URL is refused before anything is claimed.
+  const principal = await minterOf(env.DB, claims);
   const config = configured(env, claims.provider);
   const upload = uploadSession(env, id);
   const lease = crypto.randomUUID();
@@ -184,6 +192,7 @@ export async function uploadWithToken(request: IRequest, env: Env): Promise<Resp
       },
       watch: { onProgress, signal: lost.signal },
       owner: claims.owner,
+      principal,
     });
     unwrap(await upload.finish(lease, { result }));
     return Response.json(result, { status: httpStatusOf(result) });

@@ -9,6 +9,9 @@ import { bodyError, GatewayError, tooLarge, unwrap } from "../../core/errors";
 import { LIMITS } from "../../core/limits";
 import { essence } from "../../core/media";
 import type { ProviderId } from "../../providers/kit/capability";
+import { demandProvider, fileLimitOf } from "../../services/keys/scope";
+import { minterOf } from "../../services/keys/store";
+import { chargeQuota } from "../../services/quota/hold";
 import {
   CALLER_HEADER,
   type Caller,
@@ -30,7 +33,7 @@ import {
   tusHeaders,
 } from "../../services/tus/protocol";
 import { hexDigest, oneDigest } from "../../services/upload/digest";
-import { withAuth } from "../auth";
+import { withAuth, withScope } from "../auth";
 import { need, type Vars } from "../context";
 
 /** tus answers, errors included, carry Tus-Resumable (the router's last step for every answer). */
@@ -62,7 +65,11 @@ function requireTusVersion(request: Request): void {
   }
 }
 
-/** A token's claims (from ?token=), or undefined after a gateway key has been checked. */
+/**
+ * A token's claims (from ?token=), or undefined after a gateway key with the upload action has been
+ * checked. Either way vars.principal is who the upload counts against (a ticket's minting key, as it is
+ * now: revoked, its tickets are refused too).
+ */
 async function authorize(
   request: IRequest,
   env: Env,
@@ -72,11 +79,20 @@ async function authorize(
   const token = new URL(request.url).searchParams.get("token");
   if (token === null) {
     await withAuth(request, env, undefined, vars);
+    withScope("upload")(request, env, undefined, vars);
     return undefined;
   }
   if (!env.SIGNING_SECRET) throw new GatewayError("invalid_token", "This upload URL is not valid.");
   // After creation the upload's own expiry governs, so a long upload outlives its token.
-  return verify(token, id ?? claimedId(token), env.SIGNING_SECRET, id === undefined ? Date.now() : null);
+  const claims = await verify(
+    token,
+    id ?? claimedId(token),
+    env.SIGNING_SECRET,
+    id === undefined ? Date.now() : null,
+  );
+  const minter = await minterOf(env.DB, claims);
+  if (minter) vars.principal = minter;
+  return claims;
 }
 
 /** Checks a PATCH-like body's headers before it reaches the Durable Object. */
@@ -170,6 +186,13 @@ export async function tusCreate(request: IRequest, env: Env, _ctx: unknown, vars
   if (withUpload) checkBody(request, env);
   const metadata = parseMetadata(request.headers.get("upload-metadata"));
   const p = plan(metadata, length, claims, env);
+  const principal = vars.principal;
+  if (principal) for (const provider of p.providers) demandProvider(principal, provider);
+  const keyLimit = fileLimitOf(principal);
+  if (keyLimit && length > keyLimit.bytes) throw tooLarge(keyLimit, length);
+  // A resumable upload counts against its quotas when it is created, for its whole Upload-Length: it may
+  // take days, so it holds no concurrent slot; an abandoned one is not refunded (docs/keys.md).
+  await chargeQuota(env, principal, length);
   const sha256 = oneDigest(
     metadata.sha256 === undefined ? undefined : hexDigest(metadata.sha256, 'Upload-Metadata "sha256"'),
     claims?.sha256,
@@ -189,6 +212,7 @@ export async function tusCreate(request: IRequest, env: Env, _ctx: unknown, vars
         ? {}
         : { owner: claims.owner }
       : { owner: need(vars, "owner") }),
+    ...(principal ? { key: principal.keyId } : {}),
     ...(sha256 === undefined ? {} : { sha256 }),
   };
   const record: UploadRecord = {

@@ -14,11 +14,13 @@ import type { Options, ProviderId } from "../../providers/kit/capability";
 import { optionsIn } from "../../providers/kit/capability";
 import { capability, resumableLimit } from "../../providers/table";
 import { deliverOne } from "../delivery/deliver";
+import { fileLimitOf, type Principal } from "../keys/scope";
+import { underQuota } from "../quota/hold";
 import { recordQuietly } from "../registry/files";
 import { append, discard, newStaging, type StagingState } from "../staging/rechunk";
 import { type StagedFile, stagedKey } from "../staging/staged";
 import { ingest, type UploadResult } from "../upload/ingest";
-import { sizeLimit, validateName, validateOptions } from "../upload/validate";
+import { sizeLimit, tighter, validateName, validateOptions } from "../upload/validate";
 import { fetchSource, hold, type Source } from "./source";
 
 type ImportRequest = components["schemas"]["ImportRequest"];
@@ -29,12 +31,16 @@ export interface ImportTarget {
   readonly config: ProviderConfig;
   /** The file registry's owner (receive() records under it; the staged path below too). */
   readonly owner: string | undefined;
+  /** Whose quotas and usage the import counts against. */
+  readonly principal?: Principal;
 }
 
-/** Records a result the staged path produced (receive() records its own). */
+/** Records a result the staged path produced (ingest records its own), and counts it as an import. */
 async function registered(env: Env, target: ImportTarget, options: Options, result: UploadResult) {
   if (target.owner === undefined) return result;
-  await recordQuietly(env.DB, target.owner, result, options);
+  const account = target.principal;
+  const tally = { uploads: 1, bytes: result.file.size, imports: 1 };
+  await recordQuietly(env.DB, target.owner, result, options, account ? { account, tally } : undefined);
   return result;
 }
 
@@ -95,7 +101,7 @@ export async function importFile(
       throw new GatewayError("filename_missing", "Name the file: the source's URL and headers give no name.");
     const declared = essence(source.response.headers.get("content-type"));
     const type = validateName(cap, filename, declared, options);
-    const limit = importLimit(target.provider);
+    const limit = tighter(importLimit(target.provider), fileLimitOf(target.principal)) as SizeLimit;
     if (source.length === 0) throw new GatewayError("no_file_uploaded", "The source's body is empty.");
     if (source.length !== undefined && source.length > limit.bytes) throw tooLarge(limit, source.length);
     const result =
@@ -112,7 +118,10 @@ export async function importFile(
             env,
             target,
             options,
-            await staged(env, target, { source, filename, type, options, limit, idleMs, origin }),
+            // The most it may send is reserved against the key's quotas; ingest holds a known length itself.
+            await underQuota(env, target, limit.bytes, () =>
+              staged(env, target, { source, filename, type, options, limit, idleMs, origin }),
+            ),
           );
     return { ...result, source_url: sourceUrl };
   } catch (error) {
@@ -137,17 +146,21 @@ interface Known {
  */
 async function asUpload(target: ImportTarget, env: Env, origin: string, k: Known): Promise<UploadResult> {
   const length = k.source.length ?? 0;
-  return ingest(env, target, {
-    stream: hold(k.source.body, { length, limit: k.limit, idleMs: k.idleMs }),
-    filename: k.filename,
-    declaredType: k.type,
-    size: length,
-    slack: 0,
-    options: k.options,
-    dedupe: false,
-    surface: "json",
-    origin,
-  });
+  return ingest(
+    env,
+    { ...target, via: "import" },
+    {
+      stream: hold(k.source.body, { length, limit: k.limit, idleMs: k.idleMs }),
+      filename: k.filename,
+      declaredType: k.type,
+      size: length,
+      slack: 0,
+      options: k.options,
+      dedupe: false,
+      surface: "json",
+      origin,
+    },
+  );
 }
 
 /**

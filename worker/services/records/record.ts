@@ -35,6 +35,8 @@ export interface TusUpload {
   readonly terminated?: boolean;
   /** The registry owner: the fingerprint of the gateway key that created it or minted its ticket. */
   readonly owner?: string;
+  /** The key it counts against in usage (the creating key, or the ticket's minting key). */
+  readonly key?: string;
   /** The declared SHA-256 (hex: Upload-Metadata sha256 or the ticket's), verified before delivery. */
   readonly sha256?: string;
   /**

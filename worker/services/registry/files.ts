@@ -5,6 +5,7 @@ import type { components } from "../../../generated/gateway";
 import { toHex } from "../../core/crypto";
 import { LIMITS } from "../../core/limits";
 import type { Options, ProviderId } from "../../providers/kit/capability";
+import { type Account, type Tally, tallyStatement } from "../usage/usage";
 
 export type UploadResult = components["schemas"]["UploadResult"];
 export type FileRecord = components["schemas"]["FileRecord"];
@@ -53,16 +54,11 @@ function expiry(result: UploadResult, options: Options, createdAt: number): stri
   return null;
 }
 
-/** Records one result (idempotent per owner, id and provider: a repeated delivery keeps the first). */
-export async function recordResult(
-  db: D1Database,
-  owner: string,
-  result: UploadResult,
-  options: Options,
-): Promise<void> {
+/** The statement recording one result (idempotent per owner, id and provider: a repeated delivery keeps the first). */
+function recordStatement(db: D1Database, owner: string, result: UploadResult, options: Options) {
   const now = Date.now();
   const f = result.file;
-  await db
+  return db
     .prepare(
       `INSERT INTO files (id, upload_id, owner, provider, status, name, size, mime_type, kind, sha256,
          detected_type, provider_file_id, reference, url, purpose, user, account, created_at, expires_at)
@@ -89,23 +85,29 @@ export async function recordResult(
       options.account ?? null,
       new Date(now).toISOString(),
       expiry(result, options, now),
-    )
-    .run();
+    );
+}
+
+/** Records one result (tests seed the registry with it). */
+export async function recordResult(db: D1Database, owner: string, result: UploadResult, options: Options) {
+  await recordStatement(db, owner, result, options).run();
 }
 
 /**
- * Records a result the provider already holds: a registry failure is logged, never turned into a failed
- * upload (every path that records calls this).
+ * Records a result the provider already holds, and what it adds to the usage rollup, in one batch (one
+ * round trip, both or neither). A registry failure is logged, never turned into a failed upload (every
+ * path that records calls this).
  */
 export async function recordQuietly(
   db: D1Database,
   owner: string,
   result: UploadResult,
   options: Options,
+  usage?: { readonly account: Account; readonly tally: Tally },
 ): Promise<void> {
-  await recordResult(db, owner, result, options).catch((error) =>
-    console.error("registry: could not record", result.id, error),
-  );
+  const statements = [recordStatement(db, owner, result, options)];
+  if (usage) statements.push(tallyStatement(db, usage.account, result.provider, usage.tally));
+  await db.batch(statements).catch((error) => console.error("registry: could not record", result.id, error));
 }
 
 const fileStatusOf = (row: Row, now: number): FileStatus =>

@@ -8,6 +8,8 @@ type Kind = components["schemas"]["Kind"];
 
 export interface ListQuery {
   readonly provider?: ProviderId;
+  /** Only these providers' records (a key scoped to some providers sees only theirs). */
+  readonly within?: readonly ProviderId[];
   readonly sha256?: string;
   readonly uploadId?: string;
   readonly kind?: Kind;
@@ -44,6 +46,10 @@ export async function listFiles(
   if (q.provider) {
     where.push("provider = ?");
     args.push(q.provider);
+  }
+  if (q.within) {
+    where.push(`provider IN (${q.within.map(() => "?").join(", ")})`);
+    args.push(...q.within);
   }
   if (q.sha256) {
     where.push("sha256 = ?");

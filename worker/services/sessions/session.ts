@@ -8,7 +8,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../../core/config";
 import { GatewayError, isGatewayError, type Outcome, outcome, problemResponse } from "../../core/errors";
 import { LIMITS } from "../../core/limits";
-import type { Options, ProviderId } from "../../providers/kit/capability";
+import type { ProviderId } from "../../providers/kit/capability";
 import { capability } from "../../providers/table";
 import { type Delivery, deliver, StagedDigest } from "../delivery/deliver";
 import * as R from "../records/record";
@@ -18,6 +18,7 @@ import { discard } from "../staging/rechunk";
 import { refusal, type TusStore, tusRequest } from "../tus/handlers";
 import { TUS_VERSION } from "../tus/protocol";
 import { digestMismatch } from "../upload/digest";
+import { tallyQuietly } from "../usage/usage";
 import { deliverCallback } from "./callback";
 import { callerOf } from "./caller";
 
@@ -189,17 +190,25 @@ export class UploadSession extends DurableObject<Env> {
       fresh = out.deliveries;
       sha256 = out.sha256;
     }
-    if (tus.owner !== undefined) await this.register(tus.owner, tus.options, fresh);
+    if (tus.owner !== undefined) await this.register(tus.owner, tus, fresh);
     return R.current(await this.update((s, now) => R.delivered(s, now, fresh, sha256)), Date.now());
   }
 
-  /** Records each provider's result in the file registry, with the options that provider takes. */
-  private async register(owner: string, options: Options, fresh: readonly Delivery[]): Promise<void> {
+  /**
+   * Records each provider's result in the file registry, with the options that provider takes, and what it
+   * adds to the usage of the key the upload counts against (a failed delivery, as a failure).
+   */
+  private async register(owner: string, tus: R.TusUpload, fresh: readonly Delivery[]): Promise<void> {
+    const account = tus.key === undefined ? undefined : { project: owner, keyId: tus.key };
     for (const d of fresh) {
-      if (!d.result) continue;
+      if (!d.result) {
+        if (account) await tallyQuietly(this.env.DB, account, d.provider, { failures: 1 });
+        continue;
+      }
       const fields = capability(d.provider).fields.map((f) => f.name as string);
-      const own = Object.fromEntries(Object.entries(options).filter(([k]) => fields.includes(k)));
-      await recordQuietly(this.env.DB, owner, d.result, own);
+      const own = Object.fromEntries(Object.entries(tus.options).filter(([k]) => fields.includes(k)));
+      const tally = { uploads: 1, bytes: d.result.file.size };
+      await recordQuietly(this.env.DB, owner, d.result, own, account ? { account, tally } : undefined);
     }
   }
 

@@ -25,6 +25,11 @@ export interface Claims {
    * the registry have none: their uploads are not recorded.
    */
   readonly owner?: string;
+  /**
+   * The id of the key that minted it: its scope and quotas hold the ticket's upload, and its revocation
+   * ends the ticket. Tickets minted before keys had scopes have none.
+   */
+  readonly key?: string;
   /** The file's SHA-256 (hex), when the ticket binds one. */
   readonly sha256?: string;
 }

@@ -11,14 +11,17 @@ import { sniff } from "../../core/sniff";
 import type { ProviderConfig } from "../../providers/config";
 import type { Options, ProviderId } from "../../providers/kit/capability";
 import { capability, resumableLimit } from "../../providers/table";
+import { fileLimitOf, type Principal } from "../keys/scope";
+import { underQuota } from "../quota/hold";
 import { asResult, findLive, recordQuietly } from "../registry/files";
 import { stageDirect, takesUrl, uploadedResult } from "../staging/staged";
+import { type Tally, tallyQuietly } from "../usage/usage";
 import type { Surface } from "./advice";
 import { oneDigest, verifyDigest } from "./digest";
 import { forward } from "./forward";
 import { meter, type Watch } from "./meter";
 import { admits, applyPolicy, checkContentTypes, type UploadPolicy } from "./policy";
-import { sizeLimit, validateFile, validateOptions } from "./validate";
+import { sizeLimit, tighter, validateFile, validateOptions } from "./validate";
 
 export type UploadResult = components["schemas"]["UploadResult"];
 /** 200 when deduplicated (an earlier upload's result, no byte forwarded), 201 otherwise. */
@@ -36,6 +39,13 @@ export interface ReceiveRequest {
    * None (a ticket minted before the registry): neither.
    */
   readonly owner: string | undefined;
+  /**
+   * Whose quotas and usage the upload counts against: the key's (a ticket's, its minting key's). None
+   * (a ticket minted before keys had scopes): no quota, no usage row.
+   */
+  readonly principal?: Principal | undefined;
+  /** An import from a URL (counted apart in usage). */
+  readonly via?: "import";
 }
 
 /**
@@ -79,7 +89,7 @@ export async function ingest(env: Env, req: ReceiveRequest, input: IngestInput):
   const cap = capability(req.provider);
   const policy = req.policy;
   // Checked against the declared length before a byte is forwarded, and held on the bytes counted.
-  const limit = sizeLimit(cap, policy?.maxBytes);
+  const limit = tighter(sizeLimit(cap, policy?.maxBytes), fileLimitOf(req.principal));
   let checked: { options: Options; file: ReturnType<typeof validateFile> };
   let declared: string | undefined;
   try {
@@ -94,11 +104,16 @@ export async function ingest(env: Env, req: ReceiveRequest, input: IngestInput):
     throw error;
   }
   const owner = req.owner;
-  const record = async (result: UploadResult) => {
+  const account = req.principal;
+  const imports = req.via === "import" ? 1 : 0;
+  const record = async (result: UploadResult, tally: Tally) => {
     if (owner === undefined) return result;
-    await recordQuietly(env.DB, owner, result, checked.options);
+    const usage = account ? { account, tally } : undefined;
+    await recordQuietly(env.DB, owner, result, checked.options, usage);
     return result;
   };
+  const recordSent = (result: UploadResult) =>
+    record(result, { uploads: 1, bytes: result.file.size, imports });
   // The registry is looked up by a digest the caller may use: with a gateway key, the one it declares; with
   // a ticket, only the one the ticket binds (the app's backend chose it), never the app's own: a phone
   // must not learn what else its app holds by naming digests.
@@ -111,60 +126,71 @@ export async function ingest(env: Env, req: ReceiveRequest, input: IngestInput):
       // it (a browser would see a network error, not this answer), the answer waits while the rest of the
       // body is read and dropped, within the lingering close's bounds (http/linger.ts).
       await stopReading(input.stream);
-      if (!policy) return { ...asResult(live), deduplicated: true };
+      const saved = { deduplicated: 1, bytesSaved: live.file.size };
+      if (!policy) {
+        if (account) await tallyQuietly(env.DB, account, req.provider, saved);
+        return { ...asResult(live), deduplicated: true };
+      }
       // A ticket's upload is a record of its own (its id, as its status and callback report it), naming the
       // upload whose file it reuses (upload_id): deleting it leaves the provider's copy, and a staged copy,
       // to the other records (registry/remove.ts).
       const own = { ...asResult(live), id: req.id };
-      await record(own);
+      await record(own, saved);
       return { ...own, deduplicated: true };
     }
   }
-  // A declared digest holds the file's last bytes back until it matches (./digest.ts).
-  const verified = declared === undefined ? input.stream : verifyDigest(input.stream, declared);
-  const watch: Watch = { ...req.watch };
-  // The file's first bytes against what it was validated as, before a byte is forwarded or staged (and
-  // after every check the declared length allows, which must not wait for the body).
-  const sniffed = () => sniffUpload(verified, checked.file);
-  if (takesUrl(req.provider, checked.file.size - checked.file.slack)) {
-    // An R2 object needs its exact size: commit to the CRLF-terminated reading, as a raw upstream does.
-    const exact = checked.file.size - checked.file.slack;
-    // A staged file is held to what a resumable upload may be (within R2's single-put ceiling), before a
-    // byte is read: a declared length R2 cannot store must be the client's 413, not R2's error.
-    const staging = {
-      bytes: resumableLimit(cap),
-      detail: `${cap.name} takes files up to ${resumableLimit(cap)} bytes`,
-    };
-    const stagedLimit = limit && limit.bytes < staging.bytes ? limit : staging;
-    if (exact > stagedLimit.bytes) {
-      const error = tooLarge(stagedLimit, exact);
-      await verified.cancel(error).catch(() => {});
-      throw error;
+  const send = async (): Promise<UploadResult> => {
+    // A declared digest holds the file's last bytes back until it matches (./digest.ts).
+    const verified = declared === undefined ? input.stream : verifyDigest(input.stream, declared);
+    const watch: Watch = { ...req.watch };
+    // The file's first bytes against what it was validated as, before a byte is forwarded or staged (and
+    // after every check the declared length allows, which must not wait for the body).
+    const sniffed = () => sniffUpload(verified, checked.file);
+    if (takesUrl(req.provider, checked.file.size - checked.file.slack)) {
+      // An R2 object needs its exact size: commit to the CRLF-terminated reading, as a raw upstream does.
+      const exact = checked.file.size - checked.file.slack;
+      // A staged file is held to what a resumable upload may be (within R2's single-put ceiling), before a
+      // byte is read: a declared length R2 cannot store must be the client's 413, not R2's error.
+      const staging = {
+        bytes: resumableLimit(cap),
+        detail: `${cap.name} takes files up to ${resumableLimit(cap)} bytes`,
+      };
+      const stagedLimit = limit && limit.bytes < staging.bytes ? limit : staging;
+      if (exact > stagedLimit.bytes) {
+        const error = tooLarge(stagedLimit, exact);
+        await verified.cancel(error).catch(() => {});
+        throw error;
+      }
+      const { stream, detected } = await sniffed();
+      const metered = meter(stream, { min: exact, max: exact, limit: stagedLimit }, watch);
+      const file = { ...checked.file, size: exact };
+      const staged = { id: req.id, file, origin: input.origin, stagedAt: Date.now(), detected };
+      try {
+        return await stageDirect(env, staged, req.provider, metered.stream, metered.sha256);
+      } catch (error) {
+        const broken = metered.failure();
+        throw broken !== undefined ? bodyError(broken) : error;
+      }
     }
     const { stream, detected } = await sniffed();
-    const metered = meter(stream, { min: exact, max: exact, limit: stagedLimit }, watch);
-    const file = { ...checked.file, size: exact };
-    const staged = { id: req.id, file, origin: input.origin, stagedAt: Date.now(), detected };
-    try {
-      return await record(await stageDirect(env, staged, req.provider, metered.stream, metered.sha256));
-    } catch (error) {
-      const broken = metered.failure();
-      throw broken !== undefined ? bodyError(broken) : error;
-    }
-  }
-  const { stream, detected } = await sniffed();
-  const { delivered, sha256, size } = await forward({
-    provider: req.provider,
-    config: req.config,
-    file: checked.file,
-    options: checked.options,
-    stream,
-    ...(limit ? { limit } : {}),
-    timeoutMs: providerTimeoutMs(env),
-    watch,
-    fetch: (input, init) => fetch(input, init),
-  });
-  const f = checked.file;
-  const file = { name: f.name, size, mime_type: f.mimeType, kind: f.kind, sha256, detected_type: detected };
-  return record(uploadedResult({ id: req.id, uploadId: req.id }, req.provider, file, delivered));
+    const { delivered, sha256, size } = await forward({
+      provider: req.provider,
+      config: req.config,
+      file: checked.file,
+      options: checked.options,
+      stream,
+      ...(limit ? { limit } : {}),
+      timeoutMs: providerTimeoutMs(env),
+      watch,
+      fetch: (input, init) => fetch(input, init),
+    });
+    const f = checked.file;
+    const file = { name: f.name, size, mime_type: f.mimeType, kind: f.kind, sha256, detected_type: detected };
+    return uploadedResult({ id: req.id, uploadId: req.id }, req.provider, file, delivered);
+  };
+
+  // Quotas: the most this upload may send is reserved before a byte is forwarded or staged (a refusal
+  // stops reading, as a validation refusal does), and settled with what the provider received.
+  const stop = (error: unknown) => input.stream.cancel(error).catch(() => {});
+  return recordSent(await underQuota(env, req, checked.file.size, send, stop));
 }

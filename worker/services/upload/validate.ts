@@ -141,6 +141,12 @@ export function sizeLimit(cap: Capability, policyMaxBytes?: number): SizeLimit |
   return { bytes: policyMaxBytes, detail: `This upload URL takes files up to ${policyMaxBytes} bytes` };
 }
 
+/** The stricter of two size limits (either may be absent). */
+export function tighter(a: SizeLimit | undefined, b: SizeLimit | undefined): SizeLimit | undefined {
+  if (!a || !b) return a ?? b;
+  return b.bytes < a.bytes ? b : a;
+}
+
 /**
  * The whole file: name and type as above, size within `limit` as far as the declared length tells. A
  * multipart body's size is known only to within its epilogue (intake.ts Intake.slack), so the smallest size it allows

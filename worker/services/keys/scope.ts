@@ -1,0 +1,98 @@
+// Who a request acts as (a principal) and what it may do: its project, its providers and actions, its
+// quotas. A bootstrap key (GATEWAY_API_KEYS) may do everything in a project of its own; a key created at
+// runtime (./store.ts) only what it was given, and never more than the key that created it.
+import type { components } from "../../../generated/gateway";
+import { GatewayError, type SizeLimit } from "../../core/errors";
+import type { ProviderId } from "../../providers/kit/capability";
+
+export type Action = components["schemas"]["Action"];
+export type Quotas = components["schemas"]["Quotas"];
+
+/** Every action, in the spec's order (the compiler holds the list to the spec's enum). */
+export const ACTIONS = [
+  "upload",
+  "tickets",
+  "files:read",
+  "files:delete",
+  "usage:read",
+  "keys:admin",
+] as const satisfies readonly Action[];
+const _everyAction: [Exclude<Action, (typeof ACTIONS)[number]>] extends [never] ? true : never = true;
+
+export const QUOTA_NAMES = [
+  "bytes_per_day",
+  "uploads_per_minute",
+  "max_file_bytes",
+  "concurrent_uploads",
+] as const satisfies readonly (keyof Quotas)[];
+
+export interface Principal {
+  /** The owner of everything this key and its tickets create (files.owner, upload records). */
+  readonly project: string;
+  /** The key's id: "key_…" for a stored key, "boot_…" for a bootstrap key. */
+  readonly keyId: string;
+  /** What names the key in lists and the audit log: never enough of it to use it. */
+  readonly prefix: string;
+  /** Providers it may use; null: every provider. */
+  readonly providers: readonly ProviderId[] | null;
+  readonly actions: readonly Action[];
+  readonly quotas: Quotas;
+}
+
+/**
+ * A bootstrap key's principal (GATEWAY_API_KEYS): every scope, no quota, in the project that is its
+ * fingerprint. It is named by that fingerprint, never by its own characters.
+ */
+export function bootstrapPrincipal(project: string): Principal {
+  const name = `boot_${project.slice(0, 8)}`;
+  return { project, keyId: name, prefix: name, providers: null, actions: ACTIONS, quotas: {} };
+}
+
+const denied = (missing: string, detail: string) =>
+  new GatewayError("scope_denied", detail, { extras: { missing } });
+
+/** Throws 403 scope_denied unless the principal may take `action`. */
+export function demand(principal: Principal, action: Action): void {
+  if (!principal.actions.includes(action))
+    throw denied(action, `This key may not do "${action}"; create one with that action (POST /v1/keys).`);
+}
+
+export const reaches = (principal: Principal, provider: ProviderId): boolean =>
+  principal.providers === null || principal.providers.includes(provider);
+
+/** Throws 403 scope_denied unless the principal may use `provider`. */
+export function demandProvider(principal: Principal, provider: ProviderId): void {
+  if (!reaches(principal, provider))
+    throw denied(provider, `This key may not use the provider "${provider}".`);
+}
+
+/**
+ * The scope of a key `creator` makes: what it asks for, never beyond the creator's own (omitted lists and
+ * quotas take the creator's). Throws scope_denied naming the first thing asked for beyond it.
+ */
+export function narrower(
+  creator: Principal,
+  asked: { providers?: readonly ProviderId[]; actions?: readonly Action[]; quotas?: Quotas },
+): Pick<Principal, "providers" | "actions" | "quotas"> {
+  const providers = asked.providers ?? creator.providers;
+  for (const p of providers ?? []) demandProvider(creator, p);
+  if (providers === null && creator.providers !== null) throw new Error("unreachable: a narrower list");
+  const actions = asked.actions ?? creator.actions;
+  for (const a of actions) demand(creator, a);
+  const quotas: Quotas = { ...creator.quotas };
+  for (const name of QUOTA_NAMES) {
+    const want = asked.quotas?.[name];
+    if (want === undefined) continue;
+    const own = creator.quotas[name];
+    if (own !== undefined && want > own)
+      throw denied(name, `"quotas.${name}" may be at most ${own}, this key's own.`);
+    quotas[name] = want;
+  }
+  return { providers, actions, quotas };
+}
+
+/** The key's max_file_bytes as a size limit (413 file_too_large like every other), if it has one. */
+export function fileLimitOf(principal: Principal | undefined): SizeLimit | undefined {
+  const bytes = principal?.quotas.max_file_bytes;
+  return bytes === undefined ? undefined : { bytes, detail: `This key takes files up to ${bytes} bytes` };
+}

@@ -1,0 +1,97 @@
+// Holding an upload to its quotas: reserve before a byte is forwarded, settle with what the provider got.
+// A principal with no quotas (a bootstrap key, a key created without any) costs nothing: no call is made.
+import type { Env } from "../../core/config";
+import { GatewayError } from "../../core/errors";
+import type { ProviderId } from "../../providers/kit/capability";
+import type { Principal } from "../keys/scope";
+import { tallyQuietly } from "../usage/usage";
+import type { QuotaName, Scope } from "./ledger";
+import { projectQuota } from "./project";
+
+export interface QuotaHold {
+  /** Ends the reservation: `bytes` the provider received (0: it received nothing that counts). */
+  settle(bytes: number): Promise<void>;
+}
+
+const FREE: QuotaHold = { settle: async () => {} };
+
+const WHAT: Record<QuotaName, string> = {
+  bytes_per_day: "bytes per day",
+  uploads_per_minute: "uploads per minute",
+  concurrent_uploads: "concurrent uploads",
+};
+
+/** Whether any quota the ledger keeps applies (max_file_bytes is a size limit, checked with the others). */
+export const hasLedgerQuotas = (principal: Pick<Principal, "quotas">) =>
+  principal.quotas.bytes_per_day !== undefined ||
+  principal.quotas.uploads_per_minute !== undefined ||
+  principal.quotas.concurrent_uploads !== undefined;
+
+/**
+ * Reserves `bytes` for one upload of `principal`'s, or throws 429 quota_exceeded (Retry-After and the
+ * RateLimit fields set) — before anything reaches a provider.
+ */
+export async function holdQuota(
+  env: Env,
+  principal: Principal | undefined,
+  bytes: number,
+): Promise<QuotaHold> {
+  if (!principal || !hasLedgerQuotas(principal)) return FREE;
+  const stub = projectQuota(env, principal.project);
+  const scopes: Scope[] = [{ id: principal.keyId, quotas: principal.quotas }];
+  const answer = await stub.reserve(scopes, bytes);
+  if (!answer.ok) {
+    const quota = answer.quota;
+    throw new GatewayError(
+      "quota_exceeded",
+      `This key's quota of ${WHAT[quota]} is used up; try again in ${answer.retryAfter} s.`,
+      { extras: { quota }, headers: { "retry-after": String(answer.retryAfter), ...answer.headers } },
+    );
+  }
+  let settled = false;
+  return {
+    settle: async (received) => {
+      if (settled) return;
+      settled = true;
+      // A lost settle only leaves the reservation to lapse (LIMITS.quotaLeaseMs): logged, never the upload's failure.
+      await stub
+        .settle(answer.id, received)
+        .catch((error) => console.error("quota: could not settle", error));
+    },
+  };
+}
+
+/** Counts `bytes` against the quotas at once (a resumable upload, when it is created), or throws 429. */
+export async function chargeQuota(env: Env, principal: Principal | undefined, bytes: number): Promise<void> {
+  await (await holdQuota(env, principal, bytes)).settle(bytes);
+}
+
+/**
+ * Runs one upload under its quotas: `most` bytes reserved first (a refusal calls `refused`, which stops
+ * reading the body, and throws), the reservation settled with the size of the result, or with nothing and
+ * a failure counted if `send` fails.
+ */
+export async function underQuota<T extends { readonly file: { readonly size: number } }>(
+  env: Env,
+  who: { readonly principal?: Principal | undefined; readonly provider: ProviderId },
+  most: number,
+  send: () => Promise<T>,
+  refused: (error: unknown) => Promise<void> = async () => {},
+): Promise<T> {
+  let quota: QuotaHold;
+  try {
+    quota = await holdQuota(env, who.principal, most);
+  } catch (error) {
+    await refused(error);
+    throw error;
+  }
+  try {
+    const result = await send();
+    await quota.settle(result.file.size);
+    return result;
+  } catch (error) {
+    await quota.settle(0);
+    if (who.principal) await tallyQuietly(env.DB, who.principal, who.provider, { failures: 1 });
+    throw error;
+  }
+}
