@@ -38,6 +38,8 @@ interface World {
   tus: { id: string; location: string };
   /** A signed content URL for another id than the one it is used on. */
   contentUrl: string;
+  /** A key of A's project, made with POST /v1/keys (only its id and prefix are shown after that). */
+  key: { id: string; prefix: string; key: string };
 }
 
 const as = (key: string | null, path: string, init: RequestInit = {}) =>
@@ -77,7 +79,14 @@ function setUp(): Promise<World> {
       new Date(Date.now() + 60_000),
       SIGNING_SECRET,
     );
-    return { mark, file, fileSha: await sha256(bytes), ticket, other, tus, contentUrl };
+    const key = await json<World["key"]>(
+      await as(KEY, "/v1/keys", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ name: `${mark}-key` }),
+      }),
+    );
+    return { mark, file, fileSha: await sha256(bytes), ticket, other, tus, contentUrl, key };
   })();
   return world;
 }
@@ -90,6 +99,8 @@ async function unchanged(w: World): Promise<void> {
   });
   expect((await status(w.ticket.id)).status).toBe("pending");
   expect(await status(w.tus.id)).toMatchObject({ status: "receiving", offset: 1000, length: LENGTH });
+  // A's runtime key still works and still sees A's file.
+  expect((await as(w.key.key, `/v1/files/${w.file.id}`)).status).toBe(200);
 }
 
 type Check = (w: World) => Promise<void>;
@@ -201,6 +212,51 @@ const TABLE: Record<string, Entry> = {
         await statusOf(await as(KEY_B, `/v1/uploads/${id}/retry`, { method: "POST" }), [404], ["not_found"]);
     },
     ticket: ticketRefused("POST", (w) => `/v1/uploads/${w.tus.id}/retry`),
+  },
+  "GET /v1/keys": {
+    keyB: async (w) => {
+      const list = await as(KEY_B, "/v1/keys");
+      const text = await statusOf(list, [200]);
+      expect(text).not.toContain(w.key.id);
+      expect(text).not.toContain(w.key.prefix);
+    },
+    ticket: ticketRefused("GET", () => "/v1/keys"),
+  },
+  "POST /v1/keys": {
+    // B's new key belongs to B's project: it sees none of A's and A's list does not show it.
+    keyB: async (w) => {
+      const made = await as(KEY_B, "/v1/keys", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ name: `${w.mark}-b` }),
+      });
+      const b = JSON.parse(await statusOf(made, [201])) as World["key"];
+      await statusOf(await as(b.key, `/v1/files/${w.file.id}`), [404], ["not_found"]);
+      expect(await statusOf(await as(KEY, "/v1/keys"), [200])).not.toContain(b.id);
+    },
+    ticket: ticketRefused("POST", () => "/v1/keys", {
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ name: "by-ticket" }),
+    }),
+  },
+  "DELETE /v1/keys/{id}": {
+    keyB: async (w) => {
+      await statusOf(await as(KEY_B, `/v1/keys/${w.key.id}`, { method: "DELETE" }), [404], ["not_found"]);
+    },
+    ticket: ticketRefused("DELETE", (w) => `/v1/keys/${w.key.id}`),
+  },
+  "GET /v1/usage": {
+    keyB: async (w) => {
+      const usage = JSON.parse(await statusOf(await as(KEY_B, `/v1/usage?key=${w.key.id}`), [200]));
+      expect(usage).toEqual({ data: [] });
+    },
+    ticket: ticketRefused("GET", () => "/v1/usage"),
+  },
+  "GET /v1/audit": {
+    keyB: async (w) => {
+      expect(await statusOf(await as(KEY_B, "/v1/audit?limit=100"), [200])).not.toContain(w.key.id);
+    },
+    ticket: ticketRefused("GET", () => "/v1/audit"),
   },
   "PUT /v1/uploads/{id}/file": {
     // The token is the credential: a key is none, and another upload's token is refused.
