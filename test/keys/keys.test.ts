@@ -3,8 +3,9 @@
 // (tickets included), the secret is never stored or shown again, and bootstrap keys keep their registries.
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { components } from "../generated/gateway";
-import { ownerOf, recordResult } from "../worker/services/registry/files";
+import type { components } from "../../generated/gateway";
+import type { Env } from "../../worker/core/config";
+import { ownerOf, recordResult } from "../../worker/services/registry/files";
 import {
   call,
   KEY,
@@ -16,44 +17,15 @@ import {
   rawRequest,
   receivedWith,
   resultOf,
-} from "./helpers";
+} from "../helpers";
+import { as, makeKey, upload } from "./helpers";
+
+const gw = env as unknown as Env;
 
 type CreatedKey = components["schemas"]["CreatedKey"];
 type Key = components["schemas"]["Key"];
 type FileList = components["schemas"]["FileList"];
 type AuditList = components["schemas"]["AuditList"];
-
-export const as = (key: string | null, path: string, init: RequestInit = {}) =>
-  call(
-    new Request(new URL(path, "http://gw"), {
-      ...init,
-      headers: {
-        ...(key ? { authorization: `Bearer ${key}` } : {}),
-        ...(init.body ? { "content-type": "application/json" } : {}),
-        ...(init.headers as Record<string, string>),
-      },
-    }),
-  );
-
-/** POST /v1/keys by `by`, asserting 201. */
-export async function makeKey(body: Record<string, unknown>, by = KEY): Promise<CreatedKey> {
-  const res = await as(by, "/v1/keys", { method: "POST", body: JSON.stringify(body) });
-  const json = await res.json();
-  expect(res.status, JSON.stringify(json)).toBe(201);
-  return json as CreatedKey;
-}
-
-/** A small useapi upload (raw) with `key`, named by `mark`. */
-export const upload = (key: string, mark: string, bytes = randomBytes(2000), provider = "useapi") =>
-  call(
-    rawRequest(provider, {
-      key,
-      filename: `${mark}.png`,
-      type: "image/png",
-      bytes,
-      query: provider === "useapi" ? { account: mark } : {},
-    }),
-  );
 
 describe("keys at runtime", () => {
   it("a created key is shown once, stored only as a hash, and its uploads belong to the project", async () => {
@@ -67,7 +39,7 @@ describe("keys at runtime", () => {
     const text = await list.text();
     expect(text).toContain(made.id);
     expect(text).not.toContain(made.key);
-    const rows = await env.DB.prepare("SELECT * FROM keys WHERE id = ?").bind(made.id).all();
+    const rows = await gw.DB.prepare("SELECT * FROM keys WHERE id = ?").bind(made.id).all();
     expect(JSON.stringify(rows.results)).not.toContain(made.key.slice(made.prefix.length));
     // Its upload is the project's: the bootstrap key that made it lists it, the other bootstrap key does not.
     const result = await resultOf(await upload(made.key, mark));
@@ -82,7 +54,7 @@ describe("keys at runtime", () => {
     const id = crypto.randomUUID();
     // A row as the gateway wrote it before keys: owned by the bootstrap key's fingerprint.
     await recordResult(
-      env.DB,
+      gw.DB,
       await ownerOf(KEY),
       {
         id,
@@ -94,6 +66,7 @@ describe("keys at runtime", () => {
           size: 10,
           mime_type: "image/png",
           kind: "image",
+          detected_type: null,
           sha256: "0".repeat(64),
         },
         provider_file_id: null,
