@@ -16,6 +16,8 @@ export const inspectorOf = (port) => port + 442;
 /** The gateway's vars: every provider pointed at `base` (the sink, or a throttled path of it). */
 export const gatewayVars = (base) => ({
   GATEWAY_API_KEYS: KEY,
+  // Runtime keys (POST /v1/keys) are stored as an HMAC under it: the latency section measures their lookup.
+  SIGNING_SECRET: "bench-signing-secret",
   MAX_REQUEST_BYTES: String(2 * 1024 * 1024 * 1024),
   // Imports fetch from the sink's /origin on loopback.
   ALLOW_PRIVATE_NETWORK: "true",

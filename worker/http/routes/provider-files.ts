@@ -21,7 +21,12 @@ export function withProvider(request: IRequest, env: Env, _ctx: unknown, vars: V
   vars.provider = { id, config: configured(env, id) };
 }
 
-export async function uploadFile(request: IRequest, env: Env, _ctx: unknown, vars: Vars): Promise<Response> {
+export async function uploadFile(
+  request: IRequest,
+  env: Env,
+  ctx: ExecutionContext,
+  vars: Vars,
+): Promise<Response> {
   const provider = need(vars, "provider");
   const target = {
     id: crypto.randomUUID(),
@@ -29,6 +34,7 @@ export async function uploadFile(request: IRequest, env: Env, _ctx: unknown, var
     config: provider.config,
     owner: need(vars, "owner"),
     principal: need(vars, "principal"),
+    defer: (work: Promise<unknown>) => ctx.waitUntil(work),
   };
   // application/json: an import from a URL (services/import); anything else is the file itself.
   const type = essence(request.headers.get("content-type"));

@@ -153,7 +153,7 @@ export async function getUpload(request: IRequest, env: Env, _ctx: unknown, vars
 }
 
 /** The app's upload to a signed URL: verified, claimed (single use), received under the token's policy. */
-export async function uploadWithToken(request: IRequest, env: Env): Promise<Response> {
+export async function uploadWithToken(request: IRequest, env: Env, ctx: ExecutionContext): Promise<Response> {
   const id = request.params.id ?? "";
   const token = new URL(request.url).searchParams.get("token");
   if (!token || !env.SIGNING_SECRET) throw new GatewayError("invalid_token", "This upload URL is not valid.");
@@ -193,6 +193,7 @@ export async function uploadWithToken(request: IRequest, env: Env): Promise<Resp
       watch: { onProgress, signal: lost.signal },
       owner: claims.owner,
       principal,
+      defer: (work) => ctx.waitUntil(work),
     });
     unwrap(await upload.finish(lease, { result }));
     return Response.json(result, { status: httpStatusOf(result) });

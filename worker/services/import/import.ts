@@ -33,6 +33,8 @@ export interface ImportTarget {
   readonly owner: string | undefined;
   /** Whose quotas and usage the import counts against. */
   readonly principal?: Principal;
+  /** Work that may finish after the answer (ExecutionContext.waitUntil): a quota's settlement. */
+  readonly defer?: (work: Promise<unknown>) => void;
 }
 
 /** Records a result the staged path produced (ingest records its own), and counts it as an import. */

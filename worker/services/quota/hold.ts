@@ -73,7 +73,15 @@ export async function chargeQuota(env: Env, principal: Principal | undefined, by
  */
 export async function underQuota<T extends { readonly file: { readonly size: number } }>(
   env: Env,
-  who: { readonly principal?: Principal | undefined; readonly provider: ProviderId },
+  who: {
+    readonly principal?: Principal | undefined;
+    readonly provider: ProviderId;
+    /**
+     * Where a settlement may finish after the answer (ExecutionContext.waitUntil): it only frees what the
+     * reservation held, so until it lands the ledger counts the upload at its most — never less.
+     */
+    readonly defer?: ((work: Promise<unknown>) => void) | undefined;
+  },
   most: number,
   send: () => Promise<T>,
   refused: (error: unknown) => Promise<void> = async () => {},
@@ -85,12 +93,17 @@ export async function underQuota<T extends { readonly file: { readonly size: num
     await refused(error);
     throw error;
   }
+  const settle = async (bytes: number) => {
+    const settling = quota.settle(bytes);
+    if (who.defer) who.defer(settling);
+    else await settling;
+  };
   try {
     const result = await send();
-    await quota.settle(result.file.size);
+    await settle(result.file.size);
     return result;
   } catch (error) {
-    await quota.settle(0);
+    await settle(0);
     if (who.principal) await tallyQuietly(env.DB, who.principal, who.provider, { failures: 1 });
     throw error;
   }

@@ -46,6 +46,8 @@ export interface ReceiveRequest {
   readonly principal?: Principal | undefined;
   /** An import from a URL (counted apart in usage). */
   readonly via?: "import";
+  /** Work that may finish after the answer (ExecutionContext.waitUntil): a quota's settlement. */
+  readonly defer?: (work: Promise<unknown>) => void;
 }
 
 /**
