@@ -1158,10 +1158,89 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/project": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's project and its quotas
+         * @description Needs keys:admin.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The project. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Project"];
+                    };
+                };
+                401: components["responses"]["Problem"];
+                403: components["responses"]["Problem"];
+            };
+        };
+        /**
+         * Set the project's quotas, which bind every key and ticket of the project together
+         * @description Each upload is held both to its key's quotas and to the project's (uploads of every key and ticket count against the project's). Needs keys:admin on a key with no provider list and no quotas of its own (a bootstrap key, or one made like it): a key bound by quotas does not lift the project's. Replaces the quotas; `{}` removes them.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["SetProject"];
+                };
+            };
+            responses: {
+                /** @description The project, as set. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Project"];
+                    };
+                };
+                400: components["responses"]["Problem"];
+                401: components["responses"]["Problem"];
+                403: components["responses"]["Problem"];
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        Project: {
+            quotas: components["schemas"]["Quotas"];
+            /** Format: date-time */
+            updated_at: string | null;
+        };
+        SetProject: {
+            quotas: components["schemas"]["Quotas"];
+        };
         /**
          * @description upload — direct, tus and import uploads and retries; tickets — signed upload URLs and their status; files:read / files:delete — the registry; usage:read — GET /v1/usage; keys:admin — keys and audit.
          * @enum {string}

@@ -86,6 +86,13 @@ function setUp(): Promise<World> {
         body: JSON.stringify({ name: `${mark}-key` }),
       }),
     );
+    // A's project has a quota (high enough to bind nothing here) that B must neither see nor change.
+    const project = await as(KEY, "/v1/project", {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ quotas: { concurrent_uploads: 987 } }),
+    });
+    expect(project.status).toBe(200);
     return { mark, file, fileSha: await sha256(bytes), ticket, other, tus, contentUrl, key };
   })();
   return world;
@@ -99,8 +106,9 @@ async function unchanged(w: World): Promise<void> {
   });
   expect((await status(w.ticket.id)).status).toBe("pending");
   expect(await status(w.tus.id)).toMatchObject({ status: "receiving", offset: 1000, length: LENGTH });
-  // A's runtime key still works and still sees A's file.
+  // A's runtime key still works and still sees A's file; A's project keeps its quotas.
   expect((await as(w.key.key, `/v1/files/${w.file.id}`)).status).toBe(200);
+  expect(await json(await as(KEY, "/v1/project"))).toMatchObject({ quotas: { concurrent_uploads: 987 } });
 }
 
 type Check = (w: World) => Promise<void>;
@@ -257,6 +265,35 @@ const TABLE: Record<string, Entry> = {
       expect(await statusOf(await as(KEY_B, "/v1/audit?limit=100"), [200])).not.toContain(w.key.id);
     },
     ticket: ticketRefused("GET", () => "/v1/audit"),
+  },
+  "GET /v1/project": {
+    // B sees B's project: none of A's quotas.
+    keyB: async () => {
+      const project = JSON.parse(await statusOf(await as(KEY_B, "/v1/project"), [200]));
+      expect(project.quotas).not.toHaveProperty("concurrent_uploads", 987);
+    },
+    ticket: ticketRefused("GET", () => "/v1/project"),
+  },
+  "PUT /v1/project": {
+    // B's quotas are B's project's: A's are as they were.
+    keyB: async () => {
+      const put = await as(KEY_B, "/v1/project", {
+        method: "PUT",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ quotas: { max_file_bytes: 1 } }),
+      });
+      await statusOf(put, [200]);
+      const cleared = await as(KEY_B, "/v1/project", {
+        method: "PUT",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ quotas: {} }),
+      });
+      await statusOf(cleared, [200]);
+    },
+    ticket: ticketRefused("PUT", () => "/v1/project", {
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ quotas: {} }),
+    }),
   },
   "PUT /v1/uploads/{id}/file": {
     // The token is the credential: a key is none, and another upload's token is refused.

@@ -10,7 +10,14 @@ import { corsify, preflight, withPreflight } from "./http/cors";
 import { answer, lingerOn } from "./http/linger";
 import { serveContent } from "./http/routes/content";
 import { deleteRegistryFile, getRegistryFile, listRegistry } from "./http/routes/file-registry";
-import { createKeyRoute, listAuditRoute, listKeysRoute, revokeKeyRoute } from "./http/routes/keys";
+import {
+  createKeyRoute,
+  getProjectRoute,
+  listAuditRoute,
+  listKeysRoute,
+  revokeKeyRoute,
+  setProjectRoute,
+} from "./http/routes/keys";
 import { health, listProviders, openapi } from "./http/routes/meta";
 import { uploadFile, withProvider } from "./http/routes/provider-files";
 import { createUpload, getUpload, uploadWithToken } from "./http/routes/tickets";
@@ -91,6 +98,9 @@ router
   .all("/v1/usage", methodNotAllowed("GET"))
   .get("/v1/audit", withScope("keys:admin"), listAuditRoute)
   .all("/v1/audit", methodNotAllowed("GET"))
+  .get("/v1/project", withScope("keys:admin"), getProjectRoute)
+  .put("/v1/project", withScope("keys:admin"), setProjectRoute)
+  .all("/v1/project", methodNotAllowed("GET, PUT"))
   .all("*", notFound);
 
 export default {

@@ -5,7 +5,12 @@ import { call, KEY, randomBytes, rawRequest } from "../helpers";
 
 type CreatedKey = components["schemas"]["CreatedKey"];
 
-export const as = (key: string | null, path: string, init: RequestInit = {}) =>
+export const as = (
+  key: string | null,
+  path: string,
+  init: RequestInit = {},
+  overrides: Parameters<typeof call>[1] = {},
+) =>
   call(
     new Request(new URL(path, "http://gw"), {
       ...init,
@@ -15,11 +20,16 @@ export const as = (key: string | null, path: string, init: RequestInit = {}) =>
         ...(init.headers as Record<string, string>),
       },
     }),
+    overrides,
   );
 
 /** POST /v1/keys by `by`, asserting 201. */
-export async function makeKey(body: Record<string, unknown>, by = KEY): Promise<CreatedKey> {
-  const res = await as(by, "/v1/keys", { method: "POST", body: JSON.stringify(body) });
+export async function makeKey(
+  body: Record<string, unknown>,
+  by = KEY,
+  overrides: Parameters<typeof call>[1] = {},
+): Promise<CreatedKey> {
+  const res = await as(by, "/v1/keys", { method: "POST", body: JSON.stringify(body) }, overrides);
   const json = await res.json();
   expect(res.status, JSON.stringify(json)).toBe(201);
   return json as CreatedKey;

@@ -4,6 +4,7 @@
 import type { IRequest } from "itty-router";
 import { type Env, gatewayKeys } from "../core/config";
 import { GatewayError } from "../core/errors";
+import { projectOf } from "../services/keys/project";
 import { type Action, bootstrapPrincipal, demand, type Principal } from "../services/keys/scope";
 import { checkLive, isRuntimeKey, keyByHash, keyHash, principalOf } from "../services/keys/store";
 import { ownerOf } from "../services/registry/files";
@@ -24,13 +25,16 @@ async function principal(env: Env, token: string): Promise<Principal> {
   const given = await crypto.subtle.digest("SHA-256", encoder.encode(token));
   const results = await Promise.all(keys.map((k) => sameSecret(given, k)));
   // Every key is compared (no early exit), so timing says nothing about which key matched.
-  if (results.includes(true)) return bootstrapPrincipal(await ownerOf(token));
+  if (results.includes(true)) {
+    const project = await ownerOf(token);
+    return bootstrapPrincipal(project, (await projectOf(env.DB, project)).quotas);
+  }
   // The lookup is by the secret's keyed hash: the database never sees a key, and an index finds it.
   if (!isRuntimeKey(token) || !env.SIGNING_SECRET) throw refused();
   const found = await keyByHash(env.DB, await keyHash(env.SIGNING_SECRET, token));
   if (!found) throw refused();
   checkLive(found.key);
-  return principalOf(found.key, found.project);
+  return principalOf(found.key, found.project, found.projectQuotas);
 }
 
 export async function withAuth(request: IRequest, env: Env, _ctx: unknown, vars: Vars): Promise<void> {

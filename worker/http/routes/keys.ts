@@ -1,12 +1,13 @@
 // Runtime keys (services/keys): POST /v1/keys, GET /v1/keys, DELETE /v1/keys/{id} — keys:admin, within the
-// caller's project; and GET /v1/audit, the log of those changes.
+// caller's project; GET /v1/audit, the log of those changes; GET and PUT /v1/project, the project's quotas.
 import type { IRequest } from "itty-router";
 import type { Env } from "../../core/config";
 import { GatewayError } from "../../core/errors";
 import { LIMITS } from "../../core/limits";
 import type { ProviderId } from "../../providers/kit/capability";
 import { listAudit } from "../../services/keys/audit";
-import { narrower } from "../../services/keys/scope";
+import { projectOf, setProject } from "../../services/keys/project";
+import { demandProjectAdmin, narrower } from "../../services/keys/scope";
 import { createKey, listKeys, revokeKey, signingSecret } from "../../services/keys/store";
 import { need, type Vars } from "../context";
 import { readJsonObject } from "../json";
@@ -52,4 +53,15 @@ export async function listAuditRoute(request: IRequest, env: Env, _ctx: unknown,
   const q = readQuery(new URL(request.url), ["limit", "cursor"]);
   const page = { limit: pageLimit(q.limit), cursor: q.cursor };
   return Response.json(await listAudit(env.DB, need(vars, "principal").project, page));
+}
+
+export async function getProjectRoute(_request: IRequest, env: Env, _ctx: unknown, vars: Vars) {
+  return Response.json(await projectOf(env.DB, need(vars, "principal").project));
+}
+
+export async function setProjectRoute(request: IRequest, env: Env, _ctx: unknown, vars: Vars) {
+  const who = need(vars, "principal");
+  demandProjectAdmin(who);
+  const body = validateBody("SetProject", await readJsonObject(request));
+  return Response.json(await setProject(env.DB, who.project, body.quotas));
 }

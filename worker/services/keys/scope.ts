@@ -36,16 +36,19 @@ export interface Principal {
   /** Providers it may use; null: every provider. */
   readonly providers: readonly ProviderId[] | null;
   readonly actions: readonly Action[];
+  /** The key's own quotas. */
   readonly quotas: Quotas;
+  /** The project's (PUT /v1/project), which every key and ticket of the project counts against together. */
+  readonly projectQuotas: Quotas;
 }
 
 /**
  * A bootstrap key's principal (GATEWAY_API_KEYS): every scope, no quota, in the project that is its
  * fingerprint. It is named by that fingerprint, never by its own characters.
  */
-export function bootstrapPrincipal(project: string): Principal {
+export function bootstrapPrincipal(project: string, projectQuotas: Quotas): Principal {
   const name = `boot_${project.slice(0, 8)}`;
-  return { project, keyId: name, prefix: name, providers: null, actions: ACTIONS, quotas: {} };
+  return { project, keyId: name, prefix: name, providers: null, actions: ACTIONS, quotas: {}, projectQuotas };
 }
 
 const denied = (missing: string, detail: string) =>
@@ -73,7 +76,7 @@ export function demandProvider(principal: Principal, provider: ProviderId): void
 export function narrower(
   creator: Principal,
   asked: { providers?: readonly ProviderId[]; actions?: readonly Action[]; quotas?: Quotas },
-): Pick<Principal, "providers" | "actions" | "quotas"> {
+): { providers: Principal["providers"]; actions: Principal["actions"]; quotas: Quotas } {
   const providers = asked.providers ?? creator.providers;
   for (const p of providers ?? []) demandProvider(creator, p);
   if (providers === null && creator.providers !== null) throw new Error("unreachable: a narrower list");
@@ -91,8 +94,25 @@ export function narrower(
   return { providers, actions, quotas };
 }
 
-/** The key's max_file_bytes as a size limit (413 file_too_large like every other), if it has one. */
+/**
+ * The key's or the project's max_file_bytes (the smaller) as a size limit — 413 file_too_large like every
+ * other — if either has one.
+ */
 export function fileLimitOf(principal: Principal | undefined): SizeLimit | undefined {
-  const bytes = principal?.quotas.max_file_bytes;
-  return bytes === undefined ? undefined : { bytes, detail: `This key takes files up to ${bytes} bytes` };
+  const own = principal?.quotas.max_file_bytes;
+  const project = principal?.projectQuotas.max_file_bytes;
+  if (own === undefined && project === undefined) return undefined;
+  if (project === undefined || (own !== undefined && own <= project))
+    return { bytes: own as number, detail: `This key takes files up to ${own} bytes` };
+  return { bytes: project, detail: `This project takes files up to ${project} bytes` };
+}
+
+/** Whether `who` may set the project's quotas: an admin bound by no provider list and no quota. */
+export function demandProjectAdmin(who: Principal): void {
+  demand(who, "keys:admin");
+  if (who.providers !== null || Object.keys(who.quotas).length > 0)
+    throw denied(
+      "keys:admin",
+      "Only a key with no provider list and no quotas of its own (a bootstrap key) sets the project's quotas.",
+    );
 }

@@ -7,6 +7,7 @@ import { b64url, hmac, toHex } from "../../core/crypto";
 import { GatewayError } from "../../core/errors";
 import { LIMITS } from "../../core/limits";
 import type { ProviderId } from "../../providers/kit/capability";
+import { projectOf } from "./project";
 import { type Action, bootstrapPrincipal, type Principal, type Quotas } from "./scope";
 
 export type Key = components["schemas"]["Key"];
@@ -57,7 +58,7 @@ export function toKey(row: KeyRow): Key {
   } as Key;
 }
 
-export function principalOf(key: Key, project: string): Principal {
+export function principalOf(key: Key, project: string, projectQuotas: Quotas): Principal {
   return {
     project,
     keyId: key.id,
@@ -65,13 +66,29 @@ export function principalOf(key: Key, project: string): Principal {
     providers: (key.providers as ProviderId[] | null) ?? null,
     actions: key.actions as Action[],
     quotas: key.quotas as Quotas,
+    projectQuotas,
   };
 }
 
-/** A stored key and its project, or null. Revoked and expired keys are returned: the caller tells them apart. */
-export async function keyByHash(db: D1Database, hash: string): Promise<{ key: Key; project: string } | null> {
-  const row = await db.prepare(`SELECT ${COLUMNS} FROM keys WHERE hash = ?`).bind(hash).first<KeyRow>();
-  return row ? { key: toKey(row), project: row.project } : null;
+/**
+ * A stored key with its project and the project's quotas (one query), or null. Revoked and expired keys
+ * are returned: the caller tells them apart.
+ */
+export async function keyByHash(
+  db: D1Database,
+  hash: string,
+): Promise<{ key: Key; project: string; projectQuotas: Quotas } | null> {
+  const row = await db
+    .prepare(
+      `SELECT ${COLUMNS.split(", ")
+        .map((c) => `k.${c}`)
+        .join(", ")}, p.quotas AS project_quotas
+       FROM keys k LEFT JOIN projects p ON p.project = k.project WHERE k.hash = ?`,
+    )
+    .bind(hash)
+    .first<KeyRow & { project_quotas: string | null }>();
+  if (!row) return null;
+  return { key: toKey(row), project: row.project, projectQuotas: JSON.parse(row.project_quotas ?? "{}") };
 }
 
 export async function keyById(db: D1Database, project: string, id: string): Promise<Key | null> {
@@ -108,11 +125,14 @@ export async function minterOf(
   claims: { readonly owner?: string | undefined; readonly key?: string | undefined },
 ): Promise<Principal | undefined> {
   if (claims.owner === undefined || claims.key === undefined) return undefined;
-  if (!claims.key.startsWith("key_")) return bootstrapPrincipal(claims.owner);
-  const key = await keyById(db, claims.owner, claims.key);
+  const [key, project] = await Promise.all([
+    claims.key.startsWith("key_") ? keyById(db, claims.owner, claims.key) : null,
+    projectOf(db, claims.owner),
+  ]);
+  if (!claims.key.startsWith("key_")) return bootstrapPrincipal(claims.owner, project.quotas);
   if (!key) throw new GatewayError("key_revoked", "The key that made this upload URL no longer exists.");
   checkLive(key);
-  return principalOf(key, claims.owner);
+  return principalOf(key, claims.owner, project.quotas);
 }
 
 export interface NewKey {

@@ -3,7 +3,7 @@
 import type { Env } from "../../core/config";
 import { GatewayError } from "../../core/errors";
 import type { ProviderId } from "../../providers/kit/capability";
-import type { Principal } from "../keys/scope";
+import type { Principal, Quotas } from "../keys/scope";
 import { tallyQuietly } from "../usage/usage";
 import type { QuotaName, Scope } from "./ledger";
 import { projectQuota } from "./project";
@@ -21,11 +21,9 @@ const WHAT: Record<QuotaName, string> = {
   concurrent_uploads: "concurrent uploads",
 };
 
-/** Whether any quota the ledger keeps applies (max_file_bytes is a size limit, checked with the others). */
-export const hasLedgerQuotas = (principal: Pick<Principal, "quotas">) =>
-  principal.quotas.bytes_per_day !== undefined ||
-  principal.quotas.uploads_per_minute !== undefined ||
-  principal.quotas.concurrent_uploads !== undefined;
+/** Whether any quota the ledger keeps is set (max_file_bytes is a size limit, checked with the others). */
+const inLedger = (q: Quotas) =>
+  q.bytes_per_day !== undefined || q.uploads_per_minute !== undefined || q.concurrent_uploads !== undefined;
 
 /**
  * Reserves `bytes` for one upload of `principal`'s, or throws 429 quota_exceeded (Retry-After and the
@@ -36,15 +34,19 @@ export async function holdQuota(
   principal: Principal | undefined,
   bytes: number,
 ): Promise<QuotaHold> {
-  if (!principal || !hasLedgerQuotas(principal)) return FREE;
+  if (!principal) return FREE;
+  const scopes: Scope[] = [
+    { id: principal.keyId, quotas: principal.quotas },
+    { id: "project", quotas: principal.projectQuotas },
+  ].filter((scope) => inLedger(scope.quotas));
+  if (scopes.length === 0) return FREE;
   const stub = projectQuota(env, principal.project);
-  const scopes: Scope[] = [{ id: principal.keyId, quotas: principal.quotas }];
   const answer = await stub.reserve(scopes, bytes);
   if (!answer.ok) {
     const quota = answer.quota;
     throw new GatewayError(
       "quota_exceeded",
-      `This key's quota of ${WHAT[quota]} is used up; try again in ${answer.retryAfter} s.`,
+      `${answer.scope === "project" ? "This project's" : "This key's"} quota of ${WHAT[quota]} is used up; try again in ${answer.retryAfter} s.`,
       { extras: { quota }, headers: { "retry-after": String(answer.retryAfter), ...answer.headers } },
     );
   }

@@ -34,6 +34,8 @@ export type Reserved =
   | { readonly ok: true; readonly id: string; readonly headers: Record<string, string> }
   | {
       readonly ok: false;
+      /** Whose quota: the scope's id (a key id, or "project"). */
+      readonly scope: string;
       readonly quota: QuotaName;
       readonly retryAfter: number;
       readonly headers: Record<string, string>;
@@ -75,28 +77,36 @@ const holdsOf = (state: LedgerState, scope: string) =>
  * The IETF httpapi RateLimit fields (draft-ietf-httpapi-ratelimit-headers: RateLimit-Policy names each
  * quota with q (quota), w (window, s) and qu (unit); RateLimit gives r (remaining) and t (seconds to reset)).
  */
-function fields(state: LedgerState, scope: Scope, now: number): Record<string, string> {
+function fields(state: LedgerState, scopes: readonly Scope[], now: number): Record<string, string> {
   const policies: string[] = [];
   const limits: string[] = [];
+  for (const scope of scopes) describe(state, scope, now, policies, limits);
+  return policies.length ? { "ratelimit-policy": policies.join(", "), ratelimit: limits.join(", ") } : {};
+}
+
+/** One scope's policies and their state; a project's are named "project_…" beside a key's. */
+function describe(state: LedgerState, scope: Scope, now: number, policies: string[], limits: string[]): void {
+  const name = (quota: string) => (scope.id === "project" ? `"project_${quota}"` : `"${quota}"`);
   const q = scope.quotas;
   if (q.bytes_per_day !== undefined) {
     const taken = (state.used[scope.id] ?? 0) + holdsOf(state, scope.id).reduce((n, h) => n + h.bytes, 0);
-    policies.push(`"bytes_per_day";q=${q.bytes_per_day};w=86400;qu="content-bytes"`);
-    limits.push(`"bytes_per_day";r=${Math.max(0, q.bytes_per_day - taken)};t=${toMidnight(now)}`);
+    policies.push(`${name("bytes_per_day")};q=${q.bytes_per_day};w=86400;qu="content-bytes"`);
+    limits.push(`${name("bytes_per_day")};r=${Math.max(0, q.bytes_per_day - taken)};t=${toMidnight(now)}`);
   }
   if (q.uploads_per_minute !== undefined) {
     const times = state.starts[scope.id] ?? [];
     const reset = times[0] === undefined ? 0 : Math.ceil((times[0] + MINUTE - now) / 1000);
-    policies.push(`"uploads_per_minute";q=${q.uploads_per_minute};w=60`);
-    limits.push(`"uploads_per_minute";r=${Math.max(0, q.uploads_per_minute - times.length)};t=${reset}`);
-  }
-  if (q.concurrent_uploads !== undefined) {
-    policies.push(`"concurrent_uploads";q=${q.concurrent_uploads};qu="concurrent-requests"`);
+    policies.push(`${name("uploads_per_minute")};q=${q.uploads_per_minute};w=60`);
     limits.push(
-      `"concurrent_uploads";r=${Math.max(0, q.concurrent_uploads - holdsOf(state, scope.id).length)}`,
+      `${name("uploads_per_minute")};r=${Math.max(0, q.uploads_per_minute - times.length)};t=${reset}`,
     );
   }
-  return policies.length ? { "ratelimit-policy": policies.join(", "), ratelimit: limits.join(", ") } : {};
+  if (q.concurrent_uploads !== undefined) {
+    policies.push(`${name("concurrent_uploads")};q=${q.concurrent_uploads};qu="concurrent-requests"`);
+    limits.push(
+      `${name("concurrent_uploads")};r=${Math.max(0, q.concurrent_uploads - holdsOf(state, scope.id).length)}`,
+    );
+  }
 }
 
 /** The first quota of `scope` that an upload of `bytes` would break, with when to try again. */
@@ -127,17 +137,18 @@ function breaks(state: LedgerState, scope: Scope, bytes: number, now: number) {
 /** Reserves `bytes` for one upload in every scope, or names the quota it would break (nothing changes then). */
 export function reserve(state: LedgerState, scopes: readonly Scope[], bytes: number, now: number): Reserved {
   tidy(state, now);
-  const headers = (s: LedgerState) => Object.assign({}, ...scopes.map((scope) => fields(s, scope, now)));
+  const headers = (s: LedgerState) => fields(s, scopes, now);
   if (Object.keys(state.holds).length >= LIMITS.quotaReservations)
     return {
       ok: false,
+      scope: "project",
       quota: "concurrent_uploads",
       retryAfter: LIMITS.quotaConcurrentRetrySeconds,
       headers: headers(state),
     };
   for (const scope of scopes) {
     const broken = breaks(state, scope, bytes, now);
-    if (broken) return { ok: false, ...broken, headers: fields(state, scope, now) };
+    if (broken) return { ok: false, scope: scope.id, ...broken, headers: headers(state) };
   }
   const id = crypto.randomUUID();
   state.holds[id] = { scopes: scopes.map((s) => s.id), bytes, until: now + LIMITS.quotaLeaseMs };
