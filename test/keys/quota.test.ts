@@ -1,8 +1,12 @@
 // Quotas, exactly: one Durable Object per project reserves before a byte is forwarded and settles with what
 // the provider received; over a quota is 429 quota_exceeded with Retry-After and the RateLimit fields, and
 // nothing reaches a provider. Every path counts: direct, ticket, tus.
+import { env, evictDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { call, marker, mintTicket, problemOf, randomBytes, receivedWith, resultOf } from "../helpers";
+import type { Env } from "../../worker/core/config";
+import { projectQuota } from "../../worker/services/quota/project";
+import { ownerOf } from "../../worker/services/registry/files";
+import { call, KEY, marker, mintTicket, problemOf, randomBytes, receivedWith, resultOf } from "../helpers";
 import { TUS } from "../tus/helpers";
 import { makeKey, upload } from "./helpers";
 
@@ -110,5 +114,18 @@ describe("quotas", () => {
     const failed = await upload(key, `${mark}-sandbox-server-error`, randomBytes(2000));
     expect(failed.status).toBe(502);
     await resultOf(await upload(key, `${mark}-ok`, randomBytes(2000)));
+  });
+});
+
+describe("the project's quota object", () => {
+  it("rebuilt from storage after eviction: the day's bytes and the reservations in flight survive", async () => {
+    const mark = marker("evq");
+    const made = await makeKey({ name: "evicted", quotas: { bytes_per_day: 5000 } });
+    await resultOf(await upload(made.key, `${mark}-1`, randomBytes(3000)));
+    const stub = projectQuota(env as unknown as Env, await ownerOf(KEY));
+    await evictDurableObject(stub);
+    // 3000 settled before the eviction: 2001 more would exceed the day.
+    await problemOf(await upload(made.key, `${mark}-2`, randomBytes(2001)), 429, "quota_exceeded");
+    await resultOf(await upload(made.key, `${mark}-3`, randomBytes(2000)));
   });
 });
