@@ -1,6 +1,6 @@
 // Usage is counted where each upload's result is decided, so it equals what the providers received: the
 // test compares GET /v1/usage with the sandbox's own record of the same uploads.
-import { describe, expect, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import type { components } from "../../generated/gateway";
 import { today } from "../../worker/services/usage/usage";
 import {
@@ -100,5 +100,30 @@ describe("usage", () => {
     ]) {
       await problemOf(await as(made.key, `/v1/usage?${q}`), 400, "invalid_field");
     }
+  });
+});
+
+describe("imports", () => {
+  it("count as uploads and as imports, with and without a Content-Length, and against the key's quotas", async () => {
+    const mark = marker("impu");
+    const made = await makeKey({
+      name: "importer",
+      quotas: { bytes_per_day: 250_000, max_file_bytes: 100_000 },
+    });
+    const imp = (name: string, query: string) =>
+      as(made.key, "/v1/providers/jimmy/files", {
+        method: "POST",
+        body: JSON.stringify({ url: `${inject("originUrl")}/media/${name}.png?size=100000${query}` }),
+      });
+    await resultOf(await imp(`${mark}-1`, ""));
+    await resultOf(await imp(`${mark}-2`, "&nolength=1"));
+    // The quota's rule without a declared length: the most it may send (here the key's max_file_bytes) is
+    // reserved, and the 50,000 bytes left today cannot hold it: refused before a byte reaches the provider.
+    await problemOf(await imp(`${mark}-3`, "&nolength=1"), 429, "quota_exceeded");
+    expect((await receivedWith(`${mark}-3`)).length).toBe(0);
+    const usage = (await (await as(made.key, `/v1/usage?key=${made.id}`)).json()) as UsageList;
+    expect(usage.data).toEqual([
+      expect.objectContaining({ provider: "jimmy", uploads: 2, imports: 2, bytes: 200_000 }),
+    ]);
   });
 });
