@@ -1121,7 +1121,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Who created and revoked the project's keys, newest first
+         * Who created and revoked the project's keys and set its quotas, newest first
          * @description Needs keys:admin. Keys appear by id and prefix only.
          */
         get: {
@@ -1312,9 +1312,12 @@ export interface components {
             /** @description The prefix of the admin key that acted. */
             actor_prefix: string;
             /** @enum {string} */
-            action: "key.created" | "key.revoked";
-            key_id: string;
-            key_prefix?: string;
+            action: "key.created" | "key.revoked" | "project.quotas_set";
+            /** @description The key created or revoked; null for a project change. */
+            key_id: string | null;
+            key_prefix?: string | null;
+            /** @description project.quotas_set — the quotas set. */
+            quotas?: components["schemas"]["Quotas"];
         };
         AuditList: {
             data: components["schemas"]["AuditEntry"][];

@@ -4,3 +4,5 @@ CREATE TABLE projects (
   quotas TEXT NOT NULL,
   updated_at TEXT NOT NULL
 );
+-- The audit log records project changes too: with no key, and the quotas set.
+ALTER TABLE audit ADD COLUMN quotas TEXT;

@@ -53,12 +53,13 @@ describe("unauthorized (401)", () => {
     expect(res.status).toBe(200);
   });
 
-  it("refuses every /v1 call when no keys are configured", async () => {
+  it("refuses every /v1 call when no keys are configured (no bootstrap key, no SIGNING_SECRET for runtime keys)", async () => {
     for (const keys of [undefined, "", " , "]) {
       const res = await call(
         new Request("http://gw/v1/providers", { headers: { authorization: "Bearer " } }),
         {
           GATEWAY_API_KEYS: keys,
+          SIGNING_SECRET: undefined,
         },
       );
       const problem = await problemOf(res, 401, "unauthorized");
@@ -314,7 +315,7 @@ describe("the catalogue", () => {
     for (const [code, { status, title }] of Object.entries(ERRORS)) {
       expect(title.length, code).toBeGreaterThan(5);
       expect([
-        400, 401, 404, 405, 408, 409, 410, 411, 412, 413, 415, 416, 423, 429, 460, 500, 502, 503, 504,
+        400, 401, 403, 404, 405, 408, 409, 410, 411, 412, 413, 415, 416, 423, 429, 460, 500, 502, 503, 504,
       ]).toContain(status);
     }
   });

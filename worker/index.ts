@@ -87,7 +87,8 @@ router
   .delete("/v1/files/:id", withScope("files:delete"), deleteRegistryFile)
   .all("/v1/files/:id", methodNotAllowed("GET, DELETE"))
   .post("/v1/uploads", withScope("tickets"), createUpload)
-  .get("/v1/uploads/:id", withScope("tickets"), getUpload)
+  // A ticket's or a resumable upload's status: whoever may make either may follow it.
+  .get("/v1/uploads/:id", withScope("tickets", "upload"), getUpload)
   .post("/v1/uploads/:id/retry", withScope("upload"), retryUpload)
   .get("/v1/keys", withScope("keys:admin"), listKeysRoute)
   .post("/v1/keys", withScope("keys:admin"), createKeyRoute)

@@ -84,6 +84,12 @@ describe("keys at runtime", () => {
     expect((await as(made.key, `/v1/files/${id}`)).status).toBe(200);
   });
 
+  it("runtime keys keep working when the deployment has no bootstrap key left", async () => {
+    const made = await makeKey({ name: "survivor", actions: ["files:read"] });
+    expect((await as(made.key, "/v1/files", {}, { GATEWAY_API_KEYS: "" })).status).toBe(200);
+    await problemOf(await as(KEY, "/v1/files", {}, { GATEWAY_API_KEYS: "" }), 401, "unauthorized");
+  });
+
   it("an unknown key, or one shaped like a runtime key, is 401 unauthorized", async () => {
     await problemOf(await as(`mg_${"A".repeat(32)}`, "/v1/files"), 401, "unauthorized");
     await problemOf(await as("nope", "/v1/files"), 401, "unauthorized");
@@ -157,6 +163,25 @@ describe("scopes", () => {
     await problemOf(await as(jimmyOnly.key, `/v1/files/${viaUseapi.id}`), 403, "scope_denied");
     await problemOf(await as(jimmyOnly.key, "/v1/files?provider=useapi"), 403, "scope_denied");
     expect(await receivedWith(`${mark}`)).toHaveLength(1);
+  });
+
+  it("an upload-only key follows its resumable upload's status; a files-only key does not", async () => {
+    const uploader = await makeKey({ name: "uploader", actions: ["upload"] });
+    const tus = await as(uploader.key, "/v1/tus", {
+      method: "POST",
+      headers: {
+        "tus-resumable": "1.0.0",
+        "upload-length": "100",
+        "upload-metadata": `provider ${btoa("jimmy")},filename ${btoa("a.png")}`,
+      },
+    });
+    expect(tus.status).toBe(201);
+    const id = (tus.headers.get("location") ?? "").split("/").pop()?.split("?")[0];
+    expect((await as(uploader.key, `/v1/uploads/${id}`)).status).toBe(200);
+    const reader = await makeKey({ name: "reader", actions: ["files:read"] });
+    expect((await problemOf(await as(reader.key, `/v1/uploads/${id}`), 403, "scope_denied")).missing).toBe(
+      "tickets",
+    );
   });
 
   it("a key never makes a key beyond its own scope; omitted lists take the maker's", async () => {

@@ -6,6 +6,7 @@ import { marker, problemOf, randomBytes, resultOf } from "../helpers";
 import { as, makeKey, upload } from "./helpers";
 
 type Project = components["schemas"]["Project"];
+type AuditList = components["schemas"]["AuditList"];
 
 const KEY_Q = `project-key-${crypto.randomUUID()}`;
 const Q = { GATEWAY_API_KEYS: KEY_Q };
@@ -31,6 +32,15 @@ describe("project quotas", () => {
     const big = await problemOf(await upload(b.key, `${mark}-big`, randomBytes(5001)), 413, "file_too_large");
     expect(big.detail).toContain("This project takes files up to 5000 bytes");
     await setQuotas({});
+    // Each change is in the audit log, by whom and what.
+    const audit = (await (await as(KEY_Q, "/v1/audit", {}, Q)).json()) as AuditList;
+    const changes = audit.data.filter((e) => e.action === "project.quotas_set");
+    expect(changes.map((e) => e.quotas)).toEqual([
+      {},
+      { max_file_bytes: 5000 },
+      { uploads_per_minute: 2, max_file_bytes: 5000 },
+    ]);
+    expect(changes.every((e) => e.key_id === null && e.actor_prefix.startsWith("boot_"))).toBe(true);
   });
 
   it("only an unrestricted admin sets them; a key bound by quotas cannot lift its project's", async () => {

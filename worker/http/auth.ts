@@ -38,25 +38,27 @@ async function principal(env: Env, token: string): Promise<Principal> {
 }
 
 export async function withAuth(request: IRequest, env: Env, _ctx: unknown, vars: Vars): Promise<void> {
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.get("authorization") ?? "");
-  if (!match?.[1]) throw new GatewayError("unauthorized", "Send Authorization: Bearer <gateway key>.");
+  // Without bootstrap keys, only runtime keys can work, and they need SIGNING_SECRET (their keyed hash).
   if (gatewayKeys(env).length === 0 && !env.SIGNING_SECRET) {
     throw new GatewayError(
       "unauthorized",
       "This gateway has no API keys configured (GATEWAY_API_KEYS); every call is refused.",
     );
   }
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.get("authorization") ?? "");
+  if (!match?.[1]) throw new GatewayError("unauthorized", "Send Authorization: Bearer <gateway key>.");
   const who = await principal(env, match[1]);
   vars.principal = who;
   // The tenant: the project (a fingerprint, never a key).
   vars.owner = who.project;
 }
 
-/** withScope: the key may take `action` (403 scope_denied naming it otherwise). */
+/** withScope: the key may take `action`, or one of the others named (403 scope_denied naming the first). */
 export const withScope =
-  (action: Action) =>
+  (action: Action, ...or: Action[]) =>
   (_request: IRequest, _env: Env, _ctx: unknown, vars: Vars): void => {
     const who = vars.principal;
     if (!who) throw new Error("unreachable: withScope before withAuth");
+    if (or.some((other) => who.actions.includes(other))) return;
     demand(who, action);
   };

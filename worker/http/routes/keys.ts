@@ -63,5 +63,5 @@ export async function setProjectRoute(request: IRequest, env: Env, _ctx: unknown
   const who = need(vars, "principal");
   demandProjectAdmin(who);
   const body = validateBody("SetProject", await readJsonObject(request));
-  return Response.json(await setProject(env.DB, who.project, body.quotas));
+  return Response.json(await setProject(env.DB, who.project, who, body.quotas));
 }
