@@ -79,7 +79,6 @@ export function narrower(
 ): { providers: Principal["providers"]; actions: Principal["actions"]; quotas: Quotas } {
   const providers = asked.providers ?? creator.providers;
   for (const p of providers ?? []) demandProvider(creator, p);
-  if (providers === null && creator.providers !== null) throw new Error("unreachable: a narrower list");
   const actions = asked.actions ?? creator.actions;
   for (const a of actions) demand(creator, a);
   const quotas: Quotas = { ...creator.quotas };
