@@ -14,7 +14,10 @@ describe("quotas", () => {
   it("bytes_per_day: reservations never let the day exceed it; the last byte that fits is taken", async () => {
     const mark = marker("bpd");
     const key = (await makeKey({ name: "bytes", quotas: { bytes_per_day: 5000 } })).key;
-    await resultOf(await upload(key, `${mark}-1`, randomBytes(2000)));
+    // Every answer says what is left (the RateLimit field, counting this upload's reservation).
+    const first = await upload(key, `${mark}-1`, randomBytes(2000));
+    expect(first.headers.get("ratelimit")).toMatch(/^"bytes_per_day";r=3000;t=\d+$/);
+    await resultOf(first);
     await resultOf(await upload(key, `${mark}-2`, randomBytes(2000)));
     const over = await upload(key, `${mark}-3`, randomBytes(2000));
     expect(Number(over.headers.get("retry-after"))).toBeGreaterThan(0);

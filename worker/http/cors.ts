@@ -9,7 +9,7 @@ const BROWSER_PATHS = [/^\/v1\/uploads\/[^/]+\/file$/, /^\/v1\/tus(\/[^/]+)?$/];
 
 const ALLOW_HEADERS = `content-type, content-length, content-disposition, repr-digest, ${TUS_ALLOWED}`;
 /** What a browser client may read from responses. */
-const EXPOSE_HEADERS = `retry-after, content-type, ${TUS_EXPOSED}`;
+const EXPOSE_HEADERS = `retry-after, ratelimit, ratelimit-policy, content-type, ${TUS_EXPOSED}`;
 
 export const isBrowserPath = (pathname: string) => BROWSER_PATHS.some((re) => re.test(pathname));
 

@@ -35,16 +35,17 @@ export async function uploadFile(
     owner: need(vars, "owner"),
     principal: need(vars, "principal"),
     defer: (work: Promise<unknown>) => ctx.waitUntil(work),
+    answer: new Headers(),
   };
   // application/json: an import from a URL (services/import); anything else is the file itself.
   const type = essence(request.headers.get("content-type"));
   if (type !== "application/json") {
     const result = await receive(request, env, target);
-    return Response.json(result, { status: httpStatusOf(result) });
+    return Response.json(result, { status: httpStatusOf(result), headers: target.answer });
   }
   const json = await readJsonObject(request);
   // The provider's own fields before the schema, whose enums are another provider's (MiniMax's purposes).
   refuseOtherFields(capability(provider.id), json);
   const result = await importFile(request, env, target, validateBody("ImportRequest", json));
-  return Response.json(result, { status: httpStatusOf(result) });
+  return Response.json(result, { status: httpStatusOf(result), headers: target.answer });
 }

@@ -169,6 +169,7 @@ export async function uploadWithToken(request: IRequest, env: Env, ctx: Executio
   // The claim is renewed as bytes arrive; if it was lost meanwhile (it lapsed and the URL was used
   // again), this upload is cut rather than delivered twice.
   const lost = new AbortController();
+  const answer = new Headers();
   let renewedAt = Date.now();
   const onProgress = () => {
     if (Date.now() - renewedAt < LIMITS.heartbeatEveryMs) return;
@@ -194,9 +195,10 @@ export async function uploadWithToken(request: IRequest, env: Env, ctx: Executio
       owner: claims.owner,
       principal,
       defer: (work) => ctx.waitUntil(work),
+      answer,
     });
     unwrap(await upload.finish(lease, { result }));
-    return Response.json(result, { status: httpStatusOf(result) });
+    return Response.json(result, { status: httpStatusOf(result), headers: answer });
   } catch (error) {
     await upload.finish(lease, { error: asGatewayError(error).toProblem(new URL(request.url).pathname) });
     throw error;

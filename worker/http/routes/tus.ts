@@ -192,7 +192,7 @@ export async function tusCreate(request: IRequest, env: Env, _ctx: unknown, vars
   if (keyLimit && length > keyLimit.bytes) throw tooLarge(keyLimit, length);
   // A resumable upload counts against its quotas when it is created, for its whole Upload-Length: it may
   // take days, so it holds no concurrent slot; an abandoned one is not refunded (docs/keys.md).
-  await chargeQuota(env, principal, length);
+  const rateLimit = await chargeQuota(env, principal, length);
   const sha256 = oneDigest(
     metadata.sha256 === undefined ? undefined : hexDigest(metadata.sha256, 'Upload-Metadata "sha256"'),
     claims?.sha256,
@@ -235,6 +235,7 @@ export async function tusCreate(request: IRequest, env: Env, _ctx: unknown, vars
   const headers = tusHeaders({
     location: location.href,
     "upload-expires": new Date(tus.expiresAt).toUTCString(),
+    ...rateLimit,
   });
   if (!withUpload) return new Response(null, { status: 201, headers });
   // creation-with-upload: the body is the first PATCH.

@@ -35,6 +35,8 @@ export interface ImportTarget {
   readonly principal?: Principal;
   /** Work that may finish after the answer (ExecutionContext.waitUntil): a quota's settlement. */
   readonly defer?: (work: Promise<unknown>) => void;
+  /** The answer's headers, which the import may add to (the quotas' RateLimit fields). */
+  readonly answer?: Headers;
 }
 
 /** Records a result the staged path produced (ingest records its own), and counts it as an import. */

@@ -11,9 +11,11 @@ import { projectQuota } from "./project";
 export interface QuotaHold {
   /** Ends the reservation: `bytes` the provider received (0: it received nothing that counts). */
   settle(bytes: number): Promise<void>;
+  /** The RateLimit-Policy and RateLimit fields as of the reservation, for the answer (none without quotas). */
+  readonly headers: Record<string, string>;
 }
 
-const FREE: QuotaHold = { settle: async () => {} };
+const FREE: QuotaHold = { settle: async () => {}, headers: {} };
 
 const WHAT: Record<QuotaName, string> = {
   bytes_per_day: "bytes per day",
@@ -52,6 +54,7 @@ export async function holdQuota(
   }
   let settled = false;
   return {
+    headers: answer.headers,
     settle: async (received) => {
       if (settled) return;
       settled = true;
@@ -63,9 +66,18 @@ export async function holdQuota(
   };
 }
 
-/** Counts `bytes` against the quotas at once (a resumable upload, when it is created), or throws 429. */
-export async function chargeQuota(env: Env, principal: Principal | undefined, bytes: number): Promise<void> {
-  await (await holdQuota(env, principal, bytes)).settle(bytes);
+/**
+ * Counts `bytes` against the quotas at once (a resumable upload, when it is created), or throws 429;
+ * answers the RateLimit fields.
+ */
+export async function chargeQuota(
+  env: Env,
+  principal: Principal | undefined,
+  bytes: number,
+): Promise<Record<string, string>> {
+  const hold = await holdQuota(env, principal, bytes);
+  await hold.settle(bytes);
+  return hold.headers;
 }
 
 /**
@@ -83,6 +95,8 @@ export async function underQuota<T extends { readonly file: { readonly size: num
      * reservation held, so until it lands the ledger counts the upload at its most — never less.
      */
     readonly defer?: ((work: Promise<unknown>) => void) | undefined;
+    /** The answer's headers: the RateLimit fields are added to them, so a client sees what is left. */
+    readonly answer?: Headers | undefined;
   },
   most: number,
   send: () => Promise<T>,
@@ -91,6 +105,7 @@ export async function underQuota<T extends { readonly file: { readonly size: num
   let quota: QuotaHold;
   try {
     quota = await holdQuota(env, who.principal, most);
+    for (const [name, value] of Object.entries(quota.headers)) who.answer?.set(name, value);
   } catch (error) {
     await refused(error);
     throw error;

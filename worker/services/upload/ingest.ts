@@ -48,6 +48,8 @@ export interface ReceiveRequest {
   readonly via?: "import";
   /** Work that may finish after the answer (ExecutionContext.waitUntil): a quota's settlement. */
   readonly defer?: (work: Promise<unknown>) => void;
+  /** The answer's headers, which the pipeline may add to (the quotas' RateLimit fields). */
+  readonly answer?: Headers;
 }
 
 /**
