@@ -66,6 +66,8 @@ copyFileSync(`${root}generated/gateway.d.ts`, `${dist}types/generated/gateway.d.
 const pub = `${root}public/`;
 rmSync(pub, { recursive: true, force: true });
 cpSync(`${root}console/static`, pub, { recursive: true });
+// The public contract, served as a static asset at GET /openapi.json (never through the Worker's bundle).
+copyFileSync(`${root}generated/gateway.openapi.json`, `${pub}openapi.json`);
 await build({
   ...common,
   entryPoints: [`${root}console/app.ts`],

@@ -18,7 +18,7 @@ import {
   revokeKeyRoute,
   setProjectRoute,
 } from "./http/routes/keys";
-import { health, listProviders, openapi } from "./http/routes/meta";
+import { health, listProviders } from "./http/routes/meta";
 import { uploadFile, withProvider } from "./http/routes/provider-files";
 import { createUpload, getUpload, uploadWithToken } from "./http/routes/tickets";
 import { retryUpload, tusCreate, tusify, tusOptions, tusOverride, tusResource } from "./http/routes/tus";
@@ -59,7 +59,6 @@ export const router = Router<IRequest, Args>({
 
 router
   .get("/healthz", health)
-  .get("/openapi.json", openapi)
   // Signed upload URLs: the token is the credential (no gateway key), and browsers call them.
   .options("/v1/uploads/:id/file", preflight)
   .put("/v1/uploads/:id/file", uploadWithToken)

@@ -4,7 +4,7 @@
 // Runs in Node: real processes, real sockets, a real client.
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -122,6 +122,16 @@ describe("the README's first upload, and the sandbox's imports", () => {
         file: { name: "sample.mp4", sha256: sha, detected_type: "video/mp4" },
       });
     }
+  });
+
+  it("serves the public contract, specs/gateway.yaml as JSON, at GET /openapi.json (a static asset)", async () => {
+    const res = await fetch(`${base}/openapi.json`);
+    expect(res.status).toBe(200);
+    const served = await res.json();
+    expect(served).toEqual(JSON.parse(readFileSync("generated/gateway.openapi.json", "utf8")));
+    expect(Object.keys(served.paths)).toEqual(
+      expect.arrayContaining(["/v1/providers/{provider}/files", "/v1/keys"]),
+    );
   });
 
   it("answers a wrong key and a bad type with problem+json", async () => {

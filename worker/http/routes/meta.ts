@@ -1,7 +1,6 @@
-// GET /healthz, GET /openapi.json, GET /v1/providers.
+// GET /healthz, GET /v1/providers. (GET /openapi.json is a static asset: public/openapi.json.)
 import type { IRequest } from "itty-router";
 import type { components } from "../../../generated/gateway";
-import spec from "../../../generated/gateway.openapi.json";
 import { type Env, maxRequestBytes } from "../../core/config";
 import { MEDIA } from "../../core/media";
 import { detectableAs } from "../../core/sniff";
@@ -11,8 +10,6 @@ import { capability, PROVIDER_IDS } from "../../providers/table";
 type Provider = components["schemas"]["Provider"];
 
 export const health = () => Response.json({ status: "ok" });
-
-export const openapi = () => Response.json(spec);
 
 /** The capability table as the API reports it: limits capped by what one request may carry. */
 export function listProviders(_request: IRequest, env: Env): Response {
