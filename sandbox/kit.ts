@@ -56,8 +56,15 @@ export interface SandboxProvider {
   readonly id: ProviderId;
   /** The API key it accepts: the provider folder's dev wiring (provider.ts `dev.sandboxKey`). */
   readonly key: string;
-  /** The sandbox paths its upload API answers at (POST only). */
+  /** The sandbox paths its upload API answers at (with `uploadMethod`). */
   readonly paths: readonly string[];
+  /** The method its upload takes (default POST; fal's signed URL takes a PUT). */
+  readonly uploadMethod?: "POST" | "PUT";
+  /**
+   * Whether a request (an upload or one of its `calls`) is authorized. Default: `Authorization: Bearer <key>`.
+   * fal: `Authorization: Key <key>`, and its signed upload URL's token.
+   */
+  authorized?(request: Request, url: URL): boolean;
   /** How the file arrives: the `file` part of a multipart body, or the raw body. */
   readonly body: "multipart" | "raw";
   /**
