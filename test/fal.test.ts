@@ -40,6 +40,8 @@ describe("fal: initiate, then PUT", () => {
     expect(result).toMatchObject({ provider: "fal", status: "uploaded", provider_file_id: null });
     expect(result.file.sha256).toBe(digest);
     expect(result.reference).toBe(result.url);
+    // fal's answer without its signed upload_url, which could still write the file.
+    expect(result.provider_response).toEqual({ file_url: result.url });
     expect(result.url).toMatch(new RegExp(`/fal/files/[0-9a-f]{16}/${mark}\\.png$`));
 
     const [initiate, ...moreInitiates] = await initiates(mark);

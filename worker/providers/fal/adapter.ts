@@ -53,8 +53,7 @@ export const fal: ProviderAdapter = {
     const { upload_url, file_url } = started.data;
     const put = await putSigned(ctx, upload_url);
     if (put.error) return { error: put.error };
-    return {
-      data: { providerFileId: null, url: file_url, reference: file_url, response: { ...started.data } },
-    };
+    // The answer without its upload_url: a signed URL that can still write the file, not for callers.
+    return { data: { providerFileId: null, url: file_url, reference: file_url, response: { file_url } } };
   },
 };
