@@ -9,6 +9,7 @@ import {
   emulatorUrl,
   KEY,
   marker,
+  mintTicket,
   multipartRequest,
   problemOf,
   rawRequest,
@@ -92,6 +93,28 @@ describe("replicate: metadata", () => {
     const other = await send('{"a":2}');
     expect(other.http).toBe(201);
     expect(other.id).not.toBe(first.id);
+  });
+});
+
+describe("replicate: signed upload URLs", () => {
+  it("a ticket's own metadata is the caller's, not the option; the app sends the option with the file", async () => {
+    const mark = marker("rticket");
+    const ticket = await mintTicket({ provider: "replicate", metadata: { order: 42 } });
+    expect(ticket.id).toBeTypeOf("string");
+    // Another provider's ticket with metadata is not refused for lacking the option either.
+    expect((await mintTicket({ provider: "jimmy", metadata: { order: 43 } })).id).toBeTypeOf("string");
+    const url = new URL(ticket.upload_url);
+    url.searchParams.set("filename", `${mark}.png`);
+    url.searchParams.set("metadata", '{"from": "app"}');
+    const sent = await call(
+      new Request(url, {
+        method: "PUT",
+        headers: { "content-type": "image/png", "content-length": "2000" },
+        body: crypto.getRandomValues(new Uint8Array(2000)),
+      }),
+    );
+    expect(sent.status, await sent.clone().text()).toBe(201);
+    expect((await receivedWith(mark))[0]?.fields.metadata).toBe('{"from":"app"}');
   });
 });
 
