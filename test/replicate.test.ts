@@ -66,6 +66,20 @@ describe("replicate: metadata", () => {
     },
   );
 
+  it("an import takes it as JSON text too", async () => {
+    const importing = (metadata: unknown) =>
+      call(
+        new Request("http://gw/v1/providers/replicate/files", {
+          method: "POST",
+          headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" },
+          body: JSON.stringify({ url: `${emulatorUrl()}/__sandbox/media/sample.png`, metadata }),
+        }),
+      );
+    const result = await resultOf(await importing('{"source": "import"}'));
+    expect(result.provider_response).toMatchObject({ metadata: { source: "import" } });
+    await problemOf(await importing("[]"), 400, "invalid_field");
+  });
+
   it("a provider without the field refuses it", async () => {
     const problem = await problemOf(
       await call(await multipartRequest("jimmy", { fields: { metadata: "{}" } })),
