@@ -15,6 +15,8 @@ export const json = (body: unknown, status = 200, headers: Record<string, string
 
 /** The file the sandbox read, to its end. */
 export interface Upload {
+  /** The file part's name (multipart, where the reader reports it); null for a raw body. */
+  field?: string | null;
   filename: string | null;
   /** The file part's own Content-Type (multipart) or the body's (raw). */
   type: string | null;

@@ -71,6 +71,7 @@ async function readUpload(
   let stream: ReadableStream<Uint8Array> | null = request.body;
   let fields: Record<string, string> = {};
   let filename: string | null = null;
+  let field: string | null = null;
   let type = record.contentType;
   if (provider.body === "multipart") {
     const contentType = record.contentType ?? "";
@@ -81,6 +82,7 @@ async function readUpload(
     record.fields = fields;
     if (!head.file) return null;
     filename = head.file.filename;
+    field = head.file.field ?? null;
     type = head.file.type;
     record.filename = filename;
     stream = head.file.stream;
@@ -98,7 +100,7 @@ async function readUpload(
       throw new SandboxReset("sandbox: dropping the connection mid-upload");
     }
   }
-  return { filename, type, fields, bytes: record.bytes, sha256: hash.digest("hex") };
+  return { field, filename, type, fields, bytes: record.bytes, sha256: hash.digest("hex") };
 }
 
 async function drain(body: ReadableStream<Uint8Array> | null): Promise<void> {

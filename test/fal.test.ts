@@ -191,3 +191,35 @@ describe("fal: initiate, then PUT", () => {
     expect(await initiates(mark)).toEqual([]);
   });
 });
+
+describe("the sandbox's fal, as fal's client uses it", () => {
+  const initiate = (body: unknown, auth = "Key sandbox-fal-key") =>
+    fetch(`${emulatorUrl()}/fal/storage/upload/initiate?storage_type=fal-cdn-v3`, {
+      method: "POST",
+      headers: { authorization: auth, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+
+  it("initiate takes `Key`, not Bearer, and both fields; the signed URL takes its own type and no key", async () => {
+    expect(
+      (await initiate({ content_type: "image/png", file_name: "a.png" }, "Bearer sandbox-fal-key")).status,
+    ).toBe(401);
+    const missing = await initiate({ content_type: "image/png" });
+    expect(missing.status).toBe(422);
+    expect(await missing.json()).toEqual({
+      detail: [{ loc: ["body", "file_name"], msg: "Field required", type: "missing" }],
+    });
+    const { upload_url } = (await (
+      await initiate({ content_type: "image/png", file_name: "a.png" })
+    ).json()) as {
+      upload_url: string;
+    };
+    const put = (headers: Record<string, string>) =>
+      fetch(upload_url, { method: "PUT", headers, body: new Uint8Array(10) });
+    expect((await put({ "content-type": "image/jpeg" })).status).toBe(401);
+    expect((await put({ "content-type": "image/png", authorization: "Key sandbox-fal-key" })).status).toBe(
+      401,
+    );
+    expect((await put({ "content-type": "image/png" })).status).toBe(200);
+  });
+});

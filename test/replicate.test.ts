@@ -158,3 +158,29 @@ describe("replicate: the file's life at Replicate", () => {
     expect(mine).toEqual([expect.objectContaining({ method: "DELETE", status: 204 })]);
   });
 });
+
+describe("the sandbox's Replicate, as its document describes it", () => {
+  const post = (form: FormData, key = "sandbox-replicate-key") =>
+    fetch(`${emulatorUrl()}/replicate/v1/files`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${key}` },
+      body: form,
+    });
+  const form = (part: string, fields: Record<string, string> = {}) => {
+    const f = new FormData();
+    for (const [k, v] of Object.entries(fields)) f.append(k, v);
+    f.append(part, new File([new Uint8Array(10)], "a.png", { type: "image/png" }));
+    return f;
+  };
+
+  it("takes the file as `content` only, metadata as a JSON object, Bearer auth; answers problem+json", async () => {
+    expect((await post(form("content"))).status).toBe(201);
+    const wrongPart = await post(form("file"));
+    expect(wrongPart.status).toBe(400);
+    expect(wrongPart.headers.get("content-type")).toBe("application/problem+json");
+    expect(await wrongPart.json()).toMatchObject({ detail: "content is required", status: 400 });
+    expect((await post(form("content", { metadata: "[1]" }))).status).toBe(400);
+    expect((await post(form("content", { filename: "é".repeat(128) }))).status).toBe(400);
+    expect((await post(form("content"), "wrong")).status).toBe(401);
+  });
+});

@@ -46,6 +46,7 @@ export default {
     rateLimited: () => problem(429, "Request was throttled.", { "retry-after": "7" }),
   },
   accept(upload, url) {
+    if (upload.field !== "content") return problem(400, "content is required");
     const filename = upload.fields.filename ?? upload.filename ?? "";
     if (!filename) return problem(400, "filename is required");
     if (new TextEncoder().encode(filename).byteLength > 255)
