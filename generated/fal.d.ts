@@ -18,6 +18,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/storage/upload/initiate-multipart": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Initiate a multipart upload to the fal CDN (files over 90 MiB, in fal's client)
+         * @description The same body and answer as initiate; upload_url is then the base of the part and complete calls (see the header).
+         */
+        post: operations["initiateMultipartUpload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -64,6 +84,41 @@ export interface operations {
         };
         responses: {
             /** @description Where to PUT the bytes, and the URL of the file once they are there. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InitiateUploadResult"];
+                };
+            };
+            /** @description A failure (shape unconfirmed; see the header). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    initiateMultipartUpload: {
+        parameters: {
+            query?: {
+                storage_type?: "fal-cdn-v3";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InitiateUpload"];
+            };
+        };
+        responses: {
+            /** @description The multipart upload's base URL, and the URL of the file once it is complete. */
             200: {
                 headers: {
                     [name: string]: unknown;

@@ -50,8 +50,10 @@ export interface SandboxCall {
   readonly method: string;
   /** Matched against the sandbox path; groups are handed to `handle`. */
   readonly path: RegExp;
+  /** The body is bytes (fal's parts): `handle` gets them as `bytes`, and `body` is "". */
+  readonly binary?: boolean;
   /** The answer to an authorized call; `body` is the request body as text. */
-  handle(body: string, match: RegExpExecArray, url: URL): Response;
+  handle(body: string, match: RegExpExecArray, url: URL, bytes?: Uint8Array): Response;
 }
 
 export interface SandboxProvider {

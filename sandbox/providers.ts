@@ -148,9 +148,10 @@ async function otherCall(request: Request, url: URL): Promise<Response | null> {
     for (const c of provider.calls ?? []) {
       const match = c.path.exec(url.pathname);
       if (!match || c.method !== request.method) continue;
-      const body = await request.text();
+      const bytes = c.binary ? new Uint8Array(await request.arrayBuffer()) : undefined;
+      const body = bytes ? "" : await request.text();
       const response = authorized(provider, request, url)
-        ? c.handle(body, match, url)
+        ? c.handle(body, match, url, bytes)
         : (provider.dialect.unauthorized?.() ?? provider.dialect.error(401, "Unauthorized"));
       const path = url.pathname + url.search;
       calls.push({

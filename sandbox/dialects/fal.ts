@@ -4,7 +4,8 @@
 // (its token binds the key, name and type), which takes the bytes in a PUT with that Content-Type and no
 // Authorization, as a signed storage URL does. Errors { detail } (FastAPI's; its 422 lists fields).
 // Scenarios at the initiate step: a file_name containing sandbox-initiate-<error|rate-limit|not-json|bad-url>,
-// and sandbox-not-json; every other scenario plays at the PUT. Transcribed from fal's client, not from ./provider.ts (see kit.ts).
+// and sandbox-not-json; sandbox-part-error fails a multipart upload's second part; every other scenario plays
+// at the PUT. Multipart (initiate-multipart, parts, complete) as fal's client drives it. Transcribed from fal's client, not from ./provider.ts (see kit.ts).
 
 import { createHash } from "node:crypto";
 import provider from "../../worker/providers/fal/provider";
@@ -23,7 +24,55 @@ function token(name: string, type: string): string {
   return hash.digest("hex");
 }
 
-function initiate(body: string, url: URL): Response {
+/** Multipart uploads in progress, by id: the whole file's hash, fed part by part in order. */
+const uploads = new Map<
+  string,
+  { hash: ReturnType<typeof createHash>; next: number; bytes: number; etags: string[] }
+>();
+/** Completed multipart uploads, by id: what GET /fal/__cdn/objects/{id} answers (sandbox-only). */
+const objects = new Map<string, { size: number; sha256: string; parts: number }>();
+
+const PARTS = /^\/fal\/__cdn\/multipart\/([0-9a-f]{16})\/(\d+|complete)$/;
+
+/** A part's PUT (`{upload_url path}/{n}`), in order from 1, answering { partNumber, etag }. */
+function part(match: RegExpExecArray, bytes: Uint8Array, url: URL): Response {
+  const upload = uploads.get(match[1] ?? "");
+  const n = Number(match[2]);
+  if (!upload) return error(404, "No such upload");
+  // sandbox-part-error: the second part fails (the upload is then never completed).
+  if (n === 2 && (url.searchParams.get("file") ?? "").includes("sandbox-part-error"))
+    return error(500, "part failed");
+  if (n !== upload.next) return error(400, `Expected part ${upload.next}, got ${n}`);
+  upload.hash.update(bytes);
+  upload.bytes += bytes.length;
+  upload.next++;
+  const etag = `"${n}-${bytes.length}"`;
+  upload.etags.push(etag);
+  return json({ partNumber: n, etag });
+}
+
+/** POST `{upload_url path}/complete` { parts: [{ partNumber, etag }] }: every part, in order, as answered. */
+function complete(match: RegExpExecArray, body: string): Response {
+  const id = match[1] ?? "";
+  const upload = uploads.get(id);
+  if (!upload) return error(404, "No such upload");
+  let parts: unknown;
+  try {
+    parts = (JSON.parse(body) as { parts?: unknown }).parts;
+  } catch {
+    return error(422, [{ loc: ["body"], msg: "JSON decode error", type: "json_invalid" }]);
+  }
+  const listed = (Array.isArray(parts) ? parts : []) as { partNumber?: unknown; etag?: unknown }[];
+  const matches =
+    listed.length === upload.etags.length &&
+    listed.every((p, i) => p?.partNumber === i + 1 && p?.etag === upload.etags[i]);
+  if (!matches || listed.length === 0) return error(400, "The parts do not match the upload");
+  uploads.delete(id);
+  objects.set(id, { size: upload.bytes, sha256: upload.hash.digest("hex"), parts: listed.length });
+  return json({});
+}
+
+function initiate(body: string, url: URL, multipart = false): Response {
   const storage = url.searchParams.get("storage_type");
   if (storage !== null && storage !== "fal-cdn-v3")
     return error(422, [
@@ -50,9 +99,10 @@ function initiate(body: string, url: URL): Response {
   if (scenario === "rate-limit") return error(429, "Too many requests", { "retry-after": "7" });
   if (scenario === "not-json")
     return new Response("<html>502</html>", { headers: { "content-type": "text/html" } });
-  const put = new URL(PUT_PATH, url.origin);
-  put.search = new URLSearchParams({ file: name, type, token: token(name, type) }).toString();
   const id = crypto.randomUUID().replaceAll("-", "").slice(0, 16);
+  const put = new URL(multipart ? `/fal/__cdn/multipart/${id}` : PUT_PATH, url.origin);
+  put.search = new URLSearchParams({ file: name, type, token: token(name, type) }).toString();
+  if (multipart) uploads.set(id, { hash: createHash("sha256"), next: 1, bytes: 0, etags: [] });
   return json({
     // bad-url: a URL no gateway may send to (plain http to a public host).
     upload_url: scenario === "bad-url" ? `http://example.com${PUT_PATH}${put.search}` : put.href,
@@ -68,6 +118,10 @@ export default {
   body: "raw",
   authorized(request, url) {
     const auth = request.headers.get("authorization");
+    const signed = (name: string, type: string) => url.searchParams.get("token") === token(name, type);
+    const query = (key: string) => url.searchParams.get(key) ?? "";
+    // Parts and complete: the signed URL's token, and no other credentials.
+    if (PARTS.test(url.pathname)) return auth === null && signed(query("file"), query("type"));
     if (url.pathname !== PUT_PATH) return auth === `Key ${provider.dev.sandboxKey}`;
     // The signed URL: its token, the type it was signed for, and no other credentials.
     const name = url.searchParams.get("file") ?? "";
@@ -90,6 +144,27 @@ export default {
       method: "POST",
       path: /^\/fal\/storage\/upload\/initiate$/,
       handle: (body, _match, url) => initiate(body, url),
+    },
+    {
+      method: "POST",
+      path: /^\/fal\/storage\/upload\/initiate-multipart$/,
+      handle: (body, _match, url) => initiate(body, url, true),
+    },
+    {
+      method: "PUT",
+      path: PARTS,
+      binary: true,
+      handle: (_body, match, url, bytes) => part(match, bytes ?? new Uint8Array(0), url),
+    },
+    { method: "POST", path: PARTS, handle: (body, match) => complete(match, body) },
+    {
+      // Sandbox-only: what a completed multipart upload stored (its size and SHA-256), for tests.
+      method: "GET",
+      path: /^\/fal\/__cdn\/objects\/([0-9a-f]{16})$/,
+      handle: (_body, match) => {
+        const object = objects.get(match[1] ?? "");
+        return object ? json(object) : error(404, "No such object");
+      },
     },
   ],
 } satisfies SandboxProvider;

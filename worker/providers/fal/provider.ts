@@ -1,5 +1,5 @@
 // fal.ai's facts: https://docs.fal.ai/documentation/model-apis/fal-cdn (specs/fal.yaml, from fal's own client).
-import { type Capability, MB } from "../kit/capability.ts";
+import type { Capability } from "../kit/capability.ts";
 
 export default {
   id: "fal",
@@ -8,10 +8,9 @@ export default {
   spec: "fal.yaml",
   // The host fal's client uses since fal-js #198 (rest.alpha.fal.ai before).
   defaultBaseUrl: "https://rest.fal.ai",
-  // fal documents no limit. Its client sends files up to 90 MiB in one signed PUT and larger ones through
-  // initiate-multipart (10 MiB parts, then complete); the gateway uses the single PUT only, so it takes what
-  // is known to go through one: 90 MiB (the multipart path is not implemented; specs/fal.yaml).
-  maxBytes: 90 * MB,
+  // fal documents no limit. As its client, the gateway sends files up to 90 MiB in one signed PUT and larger
+  // ones through initiate-multipart in 10 MiB parts (./parts.ts); MAX_REQUEST_BYTES and tus's limit apply.
+  maxBytes: null,
   // The CDN stores any file; models check their inputs.
   accepted: null,
   fields: [],
