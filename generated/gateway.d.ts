@@ -139,6 +139,8 @@ export interface paths {
                     user?: string;
                     /** @description useapi only; defaults to USEAPI_ACCOUNT. */
                     account?: string;
+                    /** @description Replicate only: a JSON object, as JSON text (at most x-max-json-bytes), kept by Replicate with the file. */
+                    metadata?: string;
                     /** @description The file's SHA-256 (hex), for a multipart upload (a raw upload declares it with Repr-Digest). Verified on the fly: a mismatch is 400 digest_mismatch and the provider never gets the whole file. */
                     sha256?: components["schemas"]["Sha256"];
                     /** @description false: upload even when the caller's registry holds a live record with the same provider, SHA-256 and options. */
@@ -159,6 +161,8 @@ export interface paths {
                         purpose?: components["schemas"]["Purpose"];
                         user?: string;
                         account?: string;
+                        /** @description Replicate only, a JSON object as JSON text. */
+                        metadata?: string;
                         sha256?: components["schemas"]["Sha256"];
                         /** Format: binary */
                         file: {
@@ -1357,6 +1361,8 @@ export interface components {
             purpose?: components["schemas"]["Purpose"];
             user?: string;
             account?: string;
+            /** @description Replicate only, a JSON object as JSON text. */
+            metadata?: string;
         };
         /** @description A media type (image/png) or a wildcard for its family (image/*). */
         MediaRange: string;
@@ -1411,7 +1417,7 @@ export interface components {
             error?: components["schemas"]["Problem"];
         };
         /** @enum {string} */
-        ProviderId: "jimmy" | "dify" | "minimax" | "useapi" | "wavespeed";
+        ProviderId: "jimmy" | "dify" | "minimax" | "useapi" | "wavespeed" | "fal" | "replicate";
         /** @enum {string} */
         Purpose: "voice_clone" | "prompt_audio" | "t2a_async_input" | "video_understanding";
         /** @enum {string} */
@@ -1446,6 +1452,7 @@ export interface components {
                 purpose?: string;
                 user?: string;
                 account?: string;
+                metadata?: string;
             };
             /** Format: date-time */
             created_at: string;
@@ -1531,7 +1538,7 @@ export interface components {
         };
         Field: {
             /** @enum {string} */
-            name: "purpose" | "user" | "account";
+            name: "purpose" | "user" | "account" | "metadata";
             required: boolean;
             description: string;
             /** @description Allowed values and the extensions each accepts. */
@@ -1540,6 +1547,11 @@ export interface components {
                 extensions: string[];
             }[];
             default?: string;
+            /**
+             * @description json-object: the value is a JSON object, sent as JSON text (Replicate's metadata).
+             * @enum {string}
+             */
+            format?: "json-object";
         };
         Problem: {
             /** @description urn:mediagate:problem:<code> */

@@ -15,6 +15,8 @@ export const json = (body: unknown, status = 200, headers: Record<string, string
 
 /** The file the sandbox read, to its end. */
 export interface Upload {
+  /** The file part's name (multipart, where the reader reports it); null for a raw body. */
+  field?: string | null;
   filename: string | null;
   /** The file part's own Content-Type (multipart) or the body's (raw). */
   type: string | null;
@@ -48,16 +50,25 @@ export interface SandboxCall {
   readonly method: string;
   /** Matched against the sandbox path; groups are handed to `handle`. */
   readonly path: RegExp;
+  /** The body is bytes (fal's parts): `handle` gets them as `bytes`, and `body` is "". */
+  readonly binary?: boolean;
   /** The answer to an authorized call; `body` is the request body as text. */
-  handle(body: string, match: RegExpExecArray, url: URL): Response;
+  handle(body: string, match: RegExpExecArray, url: URL, bytes?: Uint8Array): Response;
 }
 
 export interface SandboxProvider {
   readonly id: ProviderId;
   /** The API key it accepts: the provider folder's dev wiring (provider.ts `dev.sandboxKey`). */
   readonly key: string;
-  /** The sandbox paths its upload API answers at (POST only). */
+  /** The sandbox paths its upload API answers at (with `uploadMethod`). */
   readonly paths: readonly string[];
+  /** The method its upload takes (default POST; fal's signed URL takes a PUT). */
+  readonly uploadMethod?: "POST" | "PUT";
+  /**
+   * Whether a request (an upload or one of its `calls`) is authorized. Default: `Authorization: Bearer <key>`.
+   * fal: `Authorization: Key <key>`, and its signed upload URL's token.
+   */
+  authorized?(request: Request, url: URL): boolean;
   /** How the file arrives: the `file` part of a multipart body, or the raw body. */
   readonly body: "multipart" | "raw";
   /**

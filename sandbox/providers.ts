@@ -1,4 +1,4 @@
-// The provider sandbox: the five upload APIs as their documents (each provider.ts's `docs`, ../specs) describe
+// The provider sandbox: the upload APIs as their documents (each provider.ts's `docs`, ../specs) describe
 // them — auth, fields, formats, limits, error dialects and response shapes — so the gateway can be run
 // and tested without provider accounts. This file is the shared handler; each provider's route, dialect,
 // accept logic and format tables are in ./dialects/<id>.ts (dev only, outside the deployed tree), transcribed from the vendor's
@@ -14,8 +14,10 @@
 import { createHash } from "node:crypto";
 import type { ProviderId } from "../worker/providers/kit/capability";
 import dify from "./dialects/dify";
+import fal from "./dialects/fal";
 import jimmy from "./dialects/jimmy";
 import minimax from "./dialects/minimax";
+import replicate from "./dialects/replicate";
 import useapi from "./dialects/useapi";
 import wavespeed from "./dialects/wavespeed";
 import { json, type SandboxProvider, type Upload } from "./kit";
@@ -25,7 +27,7 @@ import { type MultipartReader, readMultipart } from "./multipart";
 export type { MultipartReader } from "./multipart";
 
 /** Every provider's sandbox. The compiler holds it to the registry: a provider without one fails `tsc`. */
-const SANDBOXES = { jimmy, dify, minimax, useapi, wavespeed } as const satisfies Record<
+const SANDBOXES = { jimmy, dify, minimax, useapi, wavespeed, fal, replicate } as const satisfies Record<
   ProviderId,
   SandboxProvider
 >;
@@ -69,6 +71,7 @@ async function readUpload(
   let stream: ReadableStream<Uint8Array> | null = request.body;
   let fields: Record<string, string> = {};
   let filename: string | null = null;
+  let field: string | null = null;
   let type = record.contentType;
   if (provider.body === "multipart") {
     const contentType = record.contentType ?? "";
@@ -79,6 +82,7 @@ async function readUpload(
     record.fields = fields;
     if (!head.file) return null;
     filename = head.file.filename;
+    field = head.file.field ?? null;
     type = head.file.type;
     record.filename = filename;
     stream = head.file.stream;
@@ -96,7 +100,7 @@ async function readUpload(
       throw new SandboxReset("sandbox: dropping the connection mid-upload");
     }
   }
-  return { filename, type, fields, bytes: record.bytes, sha256: hash.digest("hex") };
+  return { field, filename, type, fields, bytes: record.bytes, sha256: hash.digest("hex") };
 }
 
 async function drain(body: ReadableStream<Uint8Array> | null): Promise<void> {
@@ -108,6 +112,10 @@ async function drain(body: ReadableStream<Uint8Array> | null): Promise<void> {
 function bearer(request: Request): string | null {
   return /^Bearer\s+(\S+)$/.exec(request.headers.get("authorization") ?? "")?.[1] ?? null;
 }
+
+/** Whether `provider` takes this request's credentials (its own rule, else its bearer key). */
+const authorized = (provider: SandboxProvider, request: Request, url: URL) =>
+  provider.authorized ? provider.authorized(request, url) : bearer(request) === provider.key;
 
 function route(pathname: string): SandboxProvider | null {
   return Object.values(SANDBOXES).find((p) => p.paths.includes(pathname)) ?? null;
@@ -140,11 +148,11 @@ async function otherCall(request: Request, url: URL): Promise<Response | null> {
     for (const c of provider.calls ?? []) {
       const match = c.path.exec(url.pathname);
       if (!match || c.method !== request.method) continue;
-      const body = await request.text();
-      const response =
-        bearer(request) === provider.key
-          ? c.handle(body, match, url)
-          : (provider.dialect.unauthorized?.() ?? provider.dialect.error(401, "Unauthorized"));
+      const bytes = c.binary ? new Uint8Array(await request.arrayBuffer()) : undefined;
+      const body = bytes ? "" : await request.text();
+      const response = authorized(provider, request, url)
+        ? c.handle(body, match, url, bytes)
+        : (provider.dialect.unauthorized?.() ?? provider.dialect.error(401, "Unauthorized"));
       const path = url.pathname + url.search;
       calls.push({
         provider: provider.id,
@@ -172,7 +180,7 @@ export async function handleSandbox(request: Request, options: SandboxOptions = 
   if (other) return other;
   const provider = route(url.pathname);
   if (!provider) return json({ error: `sandbox: no API at ${url.pathname}` }, 404);
-  if (request.method !== "POST") return json({ error: "method not allowed" }, 405);
+  if (request.method !== (provider.uploadMethod ?? "POST")) return json({ error: "method not allowed" }, 405);
   const length = request.headers.get("content-length");
   const record: Received = {
     provider: provider.id,
@@ -196,7 +204,7 @@ export async function handleSandbox(request: Request, options: SandboxOptions = 
     return response;
   };
   const { dialect } = provider;
-  if (bearer(request) !== provider.key) {
+  if (!authorized(provider, request, url)) {
     // Drain, then refuse, as typical servers do: the client sees the answer, not a reset.
     await drain(request.body);
     return finish(dialect.unauthorized?.() ?? dialect.error(401, "Unauthorized"));

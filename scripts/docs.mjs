@@ -9,7 +9,13 @@ import { ERRORS } from "../worker/core/errors.ts";
 import { CAPABILITIES, PROVIDER_IDS } from "./providers.mjs";
 
 const size = (n) =>
-  n === null ? "— (MAX_REQUEST_BYTES)" : n % 1_000_000_000 === 0 ? `${n / 1e9} GB` : `${n / 1024 / 1024} MiB`;
+  n === null
+    ? "— (MAX_REQUEST_BYTES)"
+    : n % 1_000_000_000 === 0
+      ? `${n / 1e9} GB`
+      : n % (1024 * 1024) === 0
+        ? `${n / 1024 / 1024} MiB`
+        : `${n.toLocaleString("en")} bytes`;
 
 function providers() {
   const rows = PROVIDER_IDS.map((id) => {

@@ -22,6 +22,15 @@ describe("@mediagate/client in workerd", () => {
     expect(seen.at(-1)).toMatchObject({ loaded: bytes.length, total: bytes.length, fraction: 1 });
   });
 
+  it("passes Replicate's metadata option on, as the console's generic field does", async () => {
+    const out = await mg.upload(randomBytes(2000), {
+      provider: "replicate",
+      filename: "m.png",
+      metadata: '{"from": "sdk"}',
+    });
+    expect(out.result?.provider_response).toMatchObject({ metadata: { from: "sdk" } });
+  });
+
   it("reads the providers and turns a problem into a typed MediagateError", async () => {
     expect((await mg.providers()).map((p) => p.id)).toContain("minimax");
     const error = await mg

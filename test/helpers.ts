@@ -174,7 +174,10 @@ export async function receivedWith(mark: string, atLeast = 0): Promise<Received[
   for (;;) {
     const response = await fetch(`${emulatorUrl()}/__sandbox/received`);
     const all = (await response.json()) as Received[];
-    const mine = all.filter((r) => r.filename?.includes(mark) || r.query.account?.includes(mark));
+    // useapi's account and fal's signed-URL `file` name a request that carries no filename of its own.
+    const mine = all.filter(
+      (r) => r.filename?.includes(mark) || r.query.account?.includes(mark) || r.query.file?.includes(mark),
+    );
     if (mine.length >= atLeast || Date.now() > until) return mine;
     await new Promise((r) => setTimeout(r, 50));
   }

@@ -12,8 +12,8 @@ import { inert, inertJson } from "./terminal";
 
 const USAGE = `Usage: mediagate <command> [options]
 
-  upload <file...> --provider P [--purpose X] [--user U] [--account A] [--json] [--resumable]
-  import <url> --provider P [--filename NAME] [--purpose X] [--user U] [--account A] [--json]
+  upload <file...> --provider P [--purpose X] [--user U] [--account A] [--metadata JSON] [--json] [--resumable]
+  import <url> --provider P [--filename NAME] [--purpose X] [--user U] [--account A] [--metadata JSON] [--json]
   files [ls [--provider P] [--limit N] [--cursor C] | get ID | rm ID] [--json]
   providers [--json]
 
@@ -53,6 +53,7 @@ async function main(argv: string[]): Promise<number> {
         purpose: { type: "string" },
         user: { type: "string" },
         account: { type: "string" },
+        metadata: { type: "string" },
         filename: { type: "string" },
         limit: { type: "string" },
         cursor: { type: "string" },
@@ -83,6 +84,7 @@ async function main(argv: string[]): Promise<number> {
     ...(values.purpose ? { purpose: values.purpose as Purpose } : {}),
     ...(values.user ? { user: values.user } : {}),
     ...(values.account ? { account: values.account } : {}),
+    ...(values.metadata ? { metadata: values.metadata } : {}),
   };
   const provider = () => {
     if (!values.provider) throw new UsageError(`${command} needs --provider.`);

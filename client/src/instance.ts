@@ -29,6 +29,8 @@ export interface ImportOptions {
   purpose?: Purpose;
   user?: string;
   account?: string;
+  /** Replicate: a JSON object, as JSON text. */
+  metadata?: string;
   signal?: AbortSignal;
 }
 

@@ -83,6 +83,8 @@ export interface UploadOptions extends TransferOptions {
   purpose?: Purpose;
   user?: string;
   account?: string;
+  /** Replicate: a JSON object, as JSON text. */
+  metadata?: string;
 }
 
 export interface Uploaded {

@@ -15,6 +15,11 @@ export const LIMITS = {
   defaultMaxRequestBytes: 100 * MiB,
   /** PROVIDER_TIMEOUT_MS default: how long a provider may take to answer once it has every byte. */
   defaultProviderTimeoutMs: 120 * SECOND,
+  /**
+   * A provider's step before the file's bytes (fal's initiate): answered within this, or the upload fails
+   * before a byte is sent. PROVIDER_TIMEOUT_MS counts from the last byte, which such a step never reaches.
+   */
+  providerStepTimeoutMs: 30 * SECOND,
   /** JSON request bodies (POST /v1/uploads): a ticket request is a few hundred bytes. */
   jsonBodyBytes: 16 * KiB,
   /** Multipart text fields and part headers read before the file's data, at most. */
@@ -25,6 +30,11 @@ export const LIMITS = {
   multipartTrailingHeadBytes: 16 * KiB,
   /** Option values (purpose, user, account): short identifiers. */
   fieldValueLength: 256,
+  /**
+   * A JSON option (Replicate's metadata), as UTF-8 JSON text: as much as a ticket's own metadata. It travels
+   * in a query string, a form field or tus metadata, and is stored with the file's record.
+   */
+  optionJsonBytes: 4 * KiB,
   /** Filenames: the common filesystem limit (ext4, APFS, NTFS: 255). */
   filenameLength: 255,
   /**

@@ -1,6 +1,6 @@
 // A provider's key, base URL and env-given defaults, read by the names the provider table derives from its id.
 import type { Env } from "../core/config";
-import { envVar } from "../core/config";
+import { allowPrivateNetwork, envVar } from "../core/config";
 import { GatewayError } from "../core/errors";
 import { envNames, type FieldName, type ProviderId } from "./kit/capability";
 import type { ProviderConfig } from "./kit/types";
@@ -24,7 +24,8 @@ export function providerConfig(env: Env, id: ProviderId): ProviderConfig | undef
   const apiKey = envVar(env, names.apiKey)?.trim();
   if (!apiKey) return undefined;
   const baseUrl = envVar(env, names.baseUrl)?.trim() || capability(id).defaultBaseUrl;
-  return { apiKey, baseUrl, defaults: envDefaults(env, id) };
+  const config = { apiKey, baseUrl, defaults: envDefaults(env, id) };
+  return allowPrivateNetwork(env) ? { ...config, allowPrivateNetwork: true } : config;
 }
 
 /** The provider's config, or 503 when the gateway holds no key for it. */

@@ -4,17 +4,24 @@
 // with explicit .ts imports, so Node scripts import this file as it is. Adapters: ./adapters.ts.
 import { LIMITS } from "../core/limits.ts";
 import dify from "./dify/provider.ts";
+import fal from "./fal/provider.ts";
 import jimmy from "./jimmy/provider.ts";
 import type { Capability, ProviderId } from "./kit/capability.ts";
 import minimax from "./minimax/provider.ts";
+import replicate from "./replicate/provider.ts";
 import useapi from "./useapi/provider.ts";
 import wavespeed from "./wavespeed/provider.ts";
 
 /** Adding a provider: its spec, its folder, and one line here (docs/contributing.md, "Adding a provider"). */
-export const CAPABILITIES = { jimmy, dify, minimax, useapi, wavespeed } as const satisfies Record<
-  ProviderId,
-  Capability
->;
+export const CAPABILITIES = {
+  jimmy,
+  dify,
+  minimax,
+  useapi,
+  wavespeed,
+  fal,
+  replicate,
+} as const satisfies Record<ProviderId, Capability>;
 
 export const PROVIDER_IDS = Object.keys(CAPABILITIES) as ProviderId[];
 

@@ -41,6 +41,7 @@ export function listProviders(_request: IRequest, env: Env): Response {
             ? { values: f.values.map((v) => ({ value: v.value, extensions: [...v.extensions] })) }
             : {}),
           ...(fallback ? { default: fallback } : {}),
+          ...(f.format ? { format: f.format } : {}),
         };
       }),
       body: c.body,

@@ -55,8 +55,12 @@ function callbackUrl(value: string | undefined, env: Env): string | null {
 async function readCreate(request: IRequest, env: Env, vars: Vars) {
   const json = await readJsonObject(request);
   // The provider's own fields before the schema, whose enums are another provider's (MiniMax's purposes).
-  if (typeof json.provider === "string" && isProviderId(json.provider))
-    refuseOtherFields(capability(json.provider), json);
+  // Its `metadata` is the ticket's own (echoed in the status and callbacks), not Replicate's option of that
+  // name, which a ticket does not fix: the upload sends it.
+  if (typeof json.provider === "string" && isProviderId(json.provider)) {
+    const { metadata: _own, ...options } = json;
+    refuseOtherFields(capability(json.provider), options);
+  }
   const body = validateBody("CreateUpload", json);
   const minter = need(vars, "principal");
   demandProvider(minter, body.provider);

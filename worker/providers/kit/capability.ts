@@ -12,7 +12,7 @@ export type FieldName = components["schemas"]["Field"]["name"];
 export type Options = Partial<Record<FieldName, string>>;
 
 /** Every option name (the spec's Field enum), in one place: the compiler holds it to FieldName. */
-export const FIELD_NAMES = ["purpose", "user", "account"] as const satisfies readonly FieldName[];
+export const FIELD_NAMES = ["purpose", "user", "account", "metadata"] as const satisfies readonly FieldName[];
 const _everyName: [Exclude<FieldName, (typeof FIELD_NAMES)[number]>] extends [never] ? true : never = true;
 
 /** The options among a record's members (a JSON body, tus metadata): string values of the option names. */
@@ -35,6 +35,11 @@ export interface FieldSpec {
   readonly default?: string;
   /** An env var whose value is the default when set (useapi's USEAPI_ACCOUNT). */
   readonly defaultVar?: string;
+  /**
+   * json-object: the value is a JSON object, as JSON text up to LIMITS.optionJsonBytes, sent compacted
+   * (Replicate's metadata). Otherwise a short identifier (LIMITS.fieldValueLength).
+   */
+  readonly format?: "json-object";
 }
 
 export interface Capability {

@@ -10,6 +10,11 @@ export interface ProviderConfig {
   readonly baseUrl: string;
   /** Option defaults the deployment sets (a field's `defaultVar`, e.g. USEAPI_ACCOUNT). */
   readonly defaults: Partial<Record<FieldName, string>>;
+  /**
+   * ALLOW_PRIVATE_NETWORK (development): a URL the provider answers with and the gateway then sends to (fal's
+   * signed upload_url) may point at a local host, as callbacks and imports may (core/url-guard.ts).
+   */
+  readonly allowPrivateNetwork?: boolean;
 }
 
 export interface AdapterContext {

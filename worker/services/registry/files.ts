@@ -40,6 +40,8 @@ export interface Row {
   purpose: string | null;
   user: string | null;
   account: string | null;
+  /** Replicate's metadata option, compacted JSON text. */
+  metadata: string | null;
   created_at: string;
   expires_at: string | null;
   deleted_at: string | null;
@@ -61,8 +63,8 @@ function recordStatement(db: D1Database, owner: string, result: UploadResult, op
   return db
     .prepare(
       `INSERT INTO files (id, upload_id, owner, provider, status, name, size, mime_type, kind, sha256,
-         detected_type, provider_file_id, reference, url, purpose, user, account, created_at, expires_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         detected_type, provider_file_id, reference, url, purpose, user, account, metadata, created_at, expires_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (owner, id, provider) DO NOTHING`,
     )
     .bind(
@@ -83,6 +85,7 @@ function recordStatement(db: D1Database, owner: string, result: UploadResult, op
       options.purpose ?? null,
       options.user ?? null,
       options.account ?? null,
+      options.metadata ?? null,
       new Date(now).toISOString(),
       expiry(result, options, now),
     );
@@ -120,6 +123,7 @@ export function toRecord(row: Row, now = Date.now()): FileRecord {
   if (row.purpose !== null) options.purpose = row.purpose;
   if (row.user !== null) options.user = row.user;
   if (row.account !== null) options.account = row.account;
+  if (row.metadata !== null) options.metadata = row.metadata;
   return {
     id: row.id,
     upload_id: row.upload_id ?? row.id,
@@ -176,7 +180,7 @@ export async function findLive(
     .prepare(
       `SELECT * FROM files WHERE owner = ? AND provider = ? AND sha256 = ? AND status IN ('uploaded', 'staged')
          AND (expires_at IS NULL OR expires_at > ?)
-         AND purpose IS ? AND user IS ? AND account IS ?
+         AND purpose IS ? AND user IS ? AND account IS ? AND metadata IS ?
        ORDER BY seq DESC LIMIT 1`,
     )
     .bind(
@@ -187,6 +191,7 @@ export async function findLive(
       options.purpose ?? null,
       options.user ?? null,
       options.account ?? null,
+      options.metadata ?? null,
     )
     .first<Row>();
   return row ? toRecord(row) : null;

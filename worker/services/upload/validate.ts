@@ -43,6 +43,10 @@ export function validateOptions(cap: Capability, given: Options, surface: Surfac
   for (const [name, value] of Object.entries(given) as [FieldName, string][]) {
     const spec = cap.fields.find((f) => f.name === name);
     if (!spec) throw noSuchField(cap, name);
+    if (spec.format === "json-object") {
+      out[name] = jsonObjectOption(name, value);
+      continue;
+    }
     if (value.length === 0 || value.length > MAX_FIELD_LENGTH || hasControl(value)) {
       throw new GatewayError(
         "invalid_field",
@@ -67,6 +71,33 @@ export function validateOptions(cap: Capability, given: Options, surface: Surfac
     if (spec.default !== undefined) out[spec.name] = spec.default;
   }
   return out;
+}
+
+/**
+ * A json-object option (Replicate's metadata): a JSON object of at most LIMITS.optionJsonBytes as UTF-8,
+ * compacted, so what goes on carries no line breaks (JSON's own whitespace is dropped; JSON.stringify escapes
+ * the other C0 controls in strings, and DEL or C1 controls still left are refused as in any option).
+ */
+function jsonObjectOption(name: string, value: string): string {
+  const max = LIMITS.optionJsonBytes;
+  const invalid = (why: string) =>
+    new GatewayError("invalid_field", `"${name}" must be a JSON object of at most ${max} bytes: ${why}.`, {
+      extras: { field: name },
+    });
+  if (new TextEncoder().encode(value).byteLength > max) throw invalid("it is longer");
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    throw invalid("it is not JSON");
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+    throw invalid(
+      `it is ${Array.isArray(parsed) ? "an array" : parsed === null ? "null" : `a ${typeof parsed}`}`,
+    );
+  const compact = JSON.stringify(parsed);
+  if (hasControl(compact)) throw invalid("it contains control characters");
+  return compact;
 }
 
 export type FileType = Pick<ValidatedFile, "extension" | "mimeType" | "kind">;
