@@ -1,9 +1,10 @@
-// What the CLI prints for lists: the registry's files as aligned columns, and each provider with what it
-// takes (accepted extensions, its fields as the CLI's flags, required ones marked). Every string that came
-// from the server goes through inert() (./terminal.ts) before it is measured or printed.
+// What the CLI prints for lists: the registry's files, the project's keys and its usage as aligned columns,
+// and each provider with what it takes (accepted extensions, its fields as the CLI's flags, required ones
+// marked). Every string that came from the server goes through inert() (./terminal.ts) before it is measured
+// or printed.
 import { humanSize } from "./format";
 import { inert } from "./terminal";
-import type { FileRecord, Provider } from "./types";
+import type { FileRecord, Key, Provider, Quotas, Usage } from "./types";
 
 /** Rows of cells, each column padded to its widest cell (the last column is not padded). */
 export function columns(rows: string[][]): string[] {
@@ -53,4 +54,71 @@ export function providerLines(list: Provider[]): string[] {
     });
     return [head[i] ?? "", `    accepts: ${accepts}`, ...fields];
   });
+}
+
+/** A time as people scan a list: "2026-12-02 07:30" (UTC), or "—". */
+const minute = (iso: string | null) => (iso ? `${iso.slice(0, 10)} ${iso.slice(11, 16)}` : "—");
+
+/** live, revoked or expired (at `now`). */
+export const keyState = (k: Pick<Key, "revoked_at" | "expires_at">, now = Date.now()) =>
+  k.revoked_at ? "revoked" : k.expires_at && Date.parse(k.expires_at) <= now ? "expired" : "live";
+
+/** A key's quotas in a few words: "2/min, 1.0 MiB/day, files ≤ 10.0 MiB, 3 at once", or "none". */
+export function quotaText(q: Quotas): string {
+  const parts = [
+    ...(q.uploads_per_minute === undefined ? [] : [`${q.uploads_per_minute}/min`]),
+    ...(q.bytes_per_day === undefined ? [] : [`${humanSize(q.bytes_per_day)}/day`]),
+    ...(q.max_file_bytes === undefined ? [] : [`files ≤ ${humanSize(q.max_file_bytes)}`]),
+    ...(q.concurrent_uploads === undefined ? [] : [`${q.concurrent_uploads} at once`]),
+  ];
+  return parts.length ? parts.join(", ") : "none";
+}
+
+/** `keys ls`: a header, then one aligned row per key (newest first, as the gateway lists them). */
+export function keyRows(keys: Key[], now = Date.now()): string[] {
+  return columns([
+    ["ID", "PREFIX", "STATE", "CREATED", "EXPIRES", "PROVIDERS", "ACTIONS", "QUOTAS", "NAME"],
+    ...keys.map((k) =>
+      [
+        k.id,
+        k.prefix,
+        keyState(k, now),
+        minute(k.created_at),
+        minute(k.expires_at),
+        k.providers?.join(",") ?? "all",
+        k.actions.join(","),
+        quotaText(k.quotas ?? {}),
+        k.name,
+      ].map(inert),
+    ),
+  ]);
+}
+
+/** `usage`: one aligned row per day and provider, then the total. */
+export function usageRows(rows: Usage[]): string[] {
+  const sum = (f: (r: Usage) => number) => rows.reduce((n, r) => n + f(r), 0);
+  const line = (date: string, provider: string, r: Omit<Usage, "date" | "provider">) => [
+    inert(date),
+    inert(provider),
+    String(r.uploads),
+    humanSize(r.bytes),
+    String(r.bytes),
+    String(r.failures),
+    String(r.deduplicated),
+    humanSize(r.bytes_saved),
+    String(r.imports),
+  ];
+  const total = {
+    uploads: sum((r) => r.uploads),
+    bytes: sum((r) => r.bytes),
+    failures: sum((r) => r.failures),
+    deduplicated: sum((r) => r.deduplicated),
+    bytes_saved: sum((r) => r.bytes_saved),
+    imports: sum((r) => r.imports),
+  };
+  return columns([
+    ["DATE", "PROVIDER", "UPLOADS", "SIZE", "BYTES", "FAILURES", "DEDUPED", "SAVED", "IMPORTS"],
+    ...rows.map((r) => line(r.date, r.provider, r)),
+    line("total", "", total),
+  ]);
 }
