@@ -2,7 +2,8 @@
 // A new key's secret goes to stdout alone (so `mediagate keys create app > app.key` keeps just the key); what
 // to know about it goes to stderr. Whatever came from the server is printed through inert()/inertJson().
 import { count, one, time, UsageError, type Values } from "./cli-args";
-import { keyRows, quotaText, usageRows } from "./listing";
+import { quotaText } from "./format";
+import { keyRows, usageRows } from "./listing";
 import type { Action, Mediagate, ProviderId, Quotas } from "./node";
 import { inert, inertJson } from "./terminal";
 

@@ -2,9 +2,9 @@
 // and each provider with what it takes (accepted extensions, its fields as the CLI's flags, required ones
 // marked). Every string that came from the server goes through inert() (./terminal.ts) before it is measured
 // or printed.
-import { humanSize } from "./format";
+import { humanSize, keyState, quotaText } from "./format";
 import { inert } from "./terminal";
-import type { FileRecord, Key, Provider, Quotas, Usage } from "./types";
+import type { FileRecord, Key, Provider, Usage } from "./types";
 
 /** Rows of cells, each column padded to its widest cell (the last column is not padded). */
 export function columns(rows: string[][]): string[] {
@@ -58,21 +58,6 @@ export function providerLines(list: Provider[]): string[] {
 
 /** A time as people scan a list: "2026-12-02 07:30" (UTC), or "—". */
 const minute = (iso: string | null) => (iso ? `${iso.slice(0, 10)} ${iso.slice(11, 16)}` : "—");
-
-/** live, revoked or expired (at `now`). */
-export const keyState = (k: Pick<Key, "revoked_at" | "expires_at">, now = Date.now()) =>
-  k.revoked_at ? "revoked" : k.expires_at && Date.parse(k.expires_at) <= now ? "expired" : "live";
-
-/** A key's quotas in a few words: "2/min, 1.0 MiB/day, files ≤ 10.0 MiB, 3 at once", or "none". */
-export function quotaText(q: Quotas): string {
-  const parts = [
-    ...(q.uploads_per_minute === undefined ? [] : [`${q.uploads_per_minute}/min`]),
-    ...(q.bytes_per_day === undefined ? [] : [`${humanSize(q.bytes_per_day)}/day`]),
-    ...(q.max_file_bytes === undefined ? [] : [`files ≤ ${humanSize(q.max_file_bytes)}`]),
-    ...(q.concurrent_uploads === undefined ? [] : [`${q.concurrent_uploads} at once`]),
-  ];
-  return parts.length ? parts.join(", ") : "none";
-}
 
 /** `keys ls`: a header, then one aligned row per key (newest first, as the gateway lists them). */
 export function keyRows(keys: Key[], now = Date.now()): string[] {
