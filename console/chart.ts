@@ -46,8 +46,9 @@ function summary(days: readonly string[], rows: readonly Usage[], series: readon
     .map((p) => [p, rows.filter((r) => r.provider === p).reduce((n, r) => n + r.bytes, 0)] as const)
     .filter(([, bytes]) => bytes > 0)
     .map(([p, bytes]) => `${p} ${humanSize(bytes)}`);
+  // Without the word "provider": the upload form's Provider field goes by it, and one name should lead to one control.
   const span = `${days[0]} to ${days[days.length - 1]}`;
-  return `Bytes per day by provider, ${span}: ${per.length ? per.join(", ") : "none"}.`;
+  return `Usage chart, ${span}, bytes received: ${per.length ? per.join(", ") : "none"}.`;
 }
 
 /**
