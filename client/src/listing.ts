@@ -82,17 +82,19 @@ export function keyRows(keys: Key[], now = Date.now()): string[] {
 /** `usage`: one aligned row per day and provider, then the total. */
 export function usageRows(rows: Usage[]): string[] {
   const sum = (f: (r: Usage) => number) => rows.reduce((n, r) => n + f(r), 0);
-  const line = (date: string, provider: string, r: Omit<Usage, "date" | "provider">) => [
-    inert(date),
-    inert(provider),
-    String(r.uploads),
-    humanSize(r.bytes),
-    String(r.bytes),
-    String(r.failures),
-    String(r.deduplicated),
-    humanSize(r.bytes_saved),
-    String(r.imports),
-  ];
+  // Every cell inert: a server is not trusted to send numbers where the spec says numbers.
+  const line = (date: string, provider: string, r: Omit<Usage, "date" | "provider">) =>
+    [
+      date,
+      provider,
+      r.uploads,
+      humanSize(r.bytes),
+      r.bytes,
+      r.failures,
+      r.deduplicated,
+      humanSize(r.bytes_saved),
+      r.imports,
+    ].map(inert);
   const total = {
     uploads: sum((r) => r.uploads),
     bytes: sum((r) => r.bytes),
