@@ -119,6 +119,16 @@ describe.skipIf(!haveChromium)("keys, quotas and usage: CLI, SDK and console", (
     });
     expect((refusal as MediagateError).retryAfter).toBeGreaterThan(0);
     expect((refusal as MediagateError).retryAfter).toBeLessThanOrEqual(60);
+    // On the wire, as docs/keys.md shows it: Retry-After and the RateLimit fields.
+    const raw = await fetch(`${base}/v1/providers/jimmy/files?filename=five.png`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${key}`, "content-type": "image/png" },
+      body: png("five.png", 1000).bytes,
+    });
+    expect(raw.status).toBe(429);
+    expect(Number(raw.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(raw.headers.get("ratelimit-policy")).toBe('"uploads_per_minute";q=2;w=60');
+    expect(raw.headers.get("ratelimit")).toMatch(/^"uploads_per_minute";r=0;t=\d+$/);
     // Outside its scope: another provider is a 403 naming it.
     const scoped = await app
       .upload(files[0]?.bytes ?? new Uint8Array(), { provider: "wavespeed", filename: "one.png" })
