@@ -119,6 +119,12 @@ describe.skipIf(!haveChromium)("keys, quotas and usage: CLI, SDK and console", (
     });
     expect((refusal as MediagateError).retryAfter).toBeGreaterThan(0);
     expect((refusal as MediagateError).retryAfter).toBeLessThanOrEqual(60);
+    // A resumable upload is counted when it is created: refused the same way, through tus.
+    const viaTus = await app
+      .upload(png("six.png", 1000).bytes, { provider: "jimmy", filename: "six.png", transport: "tus" })
+      .catch((e: unknown) => e);
+    expect(viaTus).toMatchObject({ code: "quota_exceeded", status: 429 });
+    expect((viaTus as MediagateError).retryAfter).toBeGreaterThan(0);
     // On the wire, as docs/keys.md shows it: Retry-After and the RateLimit fields.
     const raw = await fetch(`${base}/v1/providers/jimmy/files?filename=five.png`, {
       method: "POST",
