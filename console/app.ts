@@ -1,16 +1,23 @@
 // The console at GET /: the SDK in a page (bundled into public/app.js by client/build.mjs). The key lives in
 // this tab's sessionStorage only, until "Change key" forgets it; a ticket works instead of a key (uploads
-// only). One upload: transfer.ts; the registry: files.ts.
+// only). One upload: transfer.ts; the registry: files.ts; the project's keys: keys.ts; its usage: usage.ts.
 import { createMediagate, type Mediagate, type Provider, type UploadTicket } from "../client/src/index";
 import { $, describe, el } from "./dom";
 import { fileRegistry } from "./files";
+import { keysPage } from "./keys";
 import { startUpload } from "./transfer";
+import { usageView } from "./usage";
 
 const KEY = "mediagate.key";
 let mg: Mediagate | undefined;
 let ticket: UploadTicket | undefined;
 let providers: Provider[] = [];
 const registry = fileRegistry(() => mg);
+const usage = usageView(() => mg);
+const keys = keysPage(
+  () => mg,
+  (list) => usage.setKeys(list),
+);
 
 /** Signed in (a key or a ticket): the connect form gives way, and "Change key" can take it back. */
 function signedIn(who: string) {
@@ -25,10 +32,14 @@ async function connect(key: string) {
   mg = client;
   sessionStorage.setItem(KEY, key);
   signedIn("Connected with a gateway key");
-  for (const id of ["upload", "import", "registry"]) $(id).hidden = false;
+  for (const id of ["upload", "import", "registry", "keys", "usage"]) $(id).hidden = false;
   renderProviders();
   registry.setup(providers);
+  keys.setup(providers);
+  usage.setup(providers);
   void registry.refresh();
+  void keys.refresh();
+  void usage.refresh();
   $<HTMLSelectElement>("provider").focus();
 }
 
@@ -93,7 +104,10 @@ function upload(file: File) {
     ticket,
     provider: $<HTMLSelectElement>("provider").value as Provider["id"],
     fields: fieldValues(),
-    uploaded: () => void registry.refresh(),
+    uploaded: () => {
+      void registry.refresh();
+      void usage.refresh();
+    },
   });
   $("transfers").prepend(item);
 }

@@ -3,7 +3,8 @@
 // upload is kept and the same command resumes it).
 // Whatever came from the server (results, file lists, provider names, problems) is printed through inert() or
 // inertJson() (./terminal.ts): a hostile gateway or provider cannot drive the user's terminal.
-import { parseArgs } from "node:util";
+import { keysCommand, usageCommand } from "./cli-admin";
+import { one, parse, UsageError } from "./cli-args";
 import { humanSize } from "./format";
 import { fileRows, providerLines } from "./listing";
 import { createMediagate, MediagateError, type ProviderId, type Purpose } from "./node";
@@ -16,6 +17,10 @@ const USAGE = `Usage: mediagate <command> [options]
   import <url> --provider P [--filename NAME] [--purpose X] [--user U] [--account A] [--metadata JSON] [--json]
   files [ls [--provider P] [--limit N] [--cursor C] | get ID | rm ID] [--json]
   providers [--json]
+  keys create NAME [--provider P ...] [--action A ...] [--bytes-per-day N] [--uploads-per-minute N]
+              [--max-file-bytes N] [--concurrent N] [--expires TIME] [--json]
+  keys ls [--json] | keys revoke ID [--json]
+  usage [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--provider P] [--key-id ID] [--json]
 
 Options:
   --url URL       the gateway (or MEDIAGATE_URL; default http://localhost:8787)
@@ -25,10 +30,12 @@ Options:
   --json          print JSON results
   -h, --help      this text
 
+keys create: --provider and --action once per value (actions: upload, tickets, files:read, files:delete,
+usage:read, keys:admin; omitted, the calling key's own); quotas are whole numbers; --expires is an ISO 8601
+time. The new key is printed once, alone on stdout (what to know about it goes to stderr).
+
 Re-running an interrupted upload of the same file resumes it.
 Exit: 0 ok, 1 problem, 2 usage or unreadable input file, 130 interrupted.`;
-
-class UsageError extends Error {}
 
 function printProblem(error: MediagateError) {
   const p = error.problem;
@@ -41,34 +48,7 @@ function printProblem(error: MediagateError) {
 }
 
 async function main(argv: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  const parse = (args: string[]) =>
-    parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        url: { type: "string" },
-        key: { type: "string" },
-        provider: { type: "string", short: "p" },
-        purpose: { type: "string" },
-        user: { type: "string" },
-        account: { type: "string" },
-        metadata: { type: "string" },
-        filename: { type: "string" },
-        limit: { type: "string" },
-        cursor: { type: "string" },
-        "chunk-size": { type: "string" },
-        resumable: { type: "boolean" },
-        json: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-  try {
-    parsed = parse(argv);
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parse(argv);
   const [command, ...rest] = positionals;
   if (values.help || !command) {
     process.stdout.write(`${USAGE}\n`);
@@ -87,8 +67,9 @@ async function main(argv: string[]): Promise<number> {
     ...(values.metadata ? { metadata: values.metadata } : {}),
   };
   const provider = () => {
-    if (!values.provider) throw new UsageError(`${command} needs --provider.`);
-    return values.provider as ProviderId;
+    const p = one("provider", values.provider);
+    if (!p) throw new UsageError(`${command} needs --provider.`);
+    return p as ProviderId;
   };
 
   switch (command) {
@@ -146,8 +127,9 @@ async function main(argv: string[]): Promise<number> {
     case "files": {
       const [sub = "ls", id] = rest;
       if (sub === "ls") {
+        const filter = one("provider", values.provider);
         const list = await mg.files.list({
-          ...(values.provider ? { provider: values.provider as ProviderId } : {}),
+          ...(filter ? { provider: filter as ProviderId } : {}),
           ...(values.limit ? { limit: Number(values.limit) } : {}),
           ...(values.cursor ? { cursor: values.cursor } : {}),
         });
@@ -180,6 +162,10 @@ async function main(argv: string[]): Promise<number> {
       out({ providers: list }, providerLines(list).join("\n"));
       return 0;
     }
+    case "keys":
+      return keysCommand(mg, rest, values);
+    case "usage":
+      return usageCommand(mg, rest, values);
     default:
       throw new UsageError(`Unknown command "${command}".`);
   }

@@ -3,7 +3,8 @@
 // The inputs and what names their content: sources.ts; one request: single.ts; tus: tus.ts.
 import createClient from "openapi-fetch";
 import type { components, paths } from "../../generated/gateway";
-import { MediagateError, problemError, toMediagateError } from "./errors";
+import { adminCalls } from "./admin";
+import { MediagateError, problemError, toMediagateError, unwrap } from "./errors";
 import type { FileQuery, ImportOptions, Mediagate, TicketForUpload } from "./instance";
 import { progressReporter, readBody, sendWithFetch, sendWithXhr, XhrClass } from "./single";
 import { MiB, openInMemory, reprDigest, typeOf } from "./sources";
@@ -27,7 +28,14 @@ import type {
   UploadTicket,
 } from "./types";
 
-export type { FileQuery, ImportOptions, Mediagate, TicketForUpload } from "./instance";
+export type {
+  AuditQuery,
+  FileQuery,
+  ImportOptions,
+  Mediagate,
+  TicketForUpload,
+  UsageQuery,
+} from "./instance";
 export { typeOf } from "./sources";
 export * from "./types";
 
@@ -47,18 +55,6 @@ export function createCore(options: MediagateOptions, platform: Platform): Media
       throw new MediagateError("problem", "unauthorized", `${what} needs an apiKey (createMediagate).`);
   };
 
-  /** openapi-fetch's answer as data, or the MediagateError. */
-  async function unwrap<T>(call: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {
-    let out: { data?: T; error?: unknown; response: Response };
-    try {
-      out = await call;
-    } catch (error) {
-      throw toMediagateError(error);
-    }
-    if (!out.response.ok || out.data === undefined) throw problemError(out.response.status, out.error);
-    return out.data;
-  }
-
   /** A JSON call to a route the generated paths may not have yet (the registry, import). */
   async function json<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
     let response: Response;
@@ -73,7 +69,7 @@ export function createCore(options: MediagateOptions, platform: Platform): Media
       throw toMediagateError(error, signal);
     }
     const answer = await readBody(response);
-    if (!response.ok) throw problemError(response.status, answer);
+    if (!response.ok) throw problemError(response.status, answer, response.headers.get("retry-after"));
     return answer as T;
   }
 
@@ -254,5 +250,6 @@ export function createCore(options: MediagateOptions, platform: Platform): Media
         return json("DELETE", `/v1/files/${encodeURIComponent(id)}`);
       },
     },
+    ...adminCalls(api, needKey),
   };
 }

@@ -24,18 +24,22 @@ export class MediagateError extends Error {
   readonly status: number | undefined;
   /** The problem document as the gateway sent it (extension members included), when there was one. */
   readonly problem: Problem | undefined;
+  /** Seconds to wait before trying again, when the answer said (Retry-After: a 429 quota_exceeded or
+   *  provider_rate_limited, a 503). */
+  readonly retryAfter: number | undefined;
 
   constructor(
     kind: MediagateError["kind"],
     code: ErrorCode,
     message: string,
-    extra: { status?: number; problem?: Problem; cause?: unknown } = {},
+    extra: { status?: number; problem?: Problem; cause?: unknown; retryAfter?: number } = {},
   ) {
     super(message, extra.cause === undefined ? undefined : { cause: extra.cause });
     this.kind = kind;
     this.code = code;
     this.status = extra.status;
     this.problem = extra.problem;
+    this.retryAfter = extra.retryAfter;
   }
 
   /** A problem's title and detail, as one line. */
@@ -50,19 +54,54 @@ const isProblem = (value: unknown): value is Problem =>
   typeof (value as { code?: unknown }).code === "string" &&
   typeof (value as { status?: unknown }).status === "number";
 
-/** The error for a non-2xx answer whose body has been read as `body` (parsed JSON or text). */
-export function problemError(status: number, body: unknown): MediagateError {
+/**
+ * Retry-After (RFC 9110 §10.2.3) as seconds from now: delta-seconds or an HTTP date; undefined when absent or
+ * neither.
+ */
+export function retryAfterSeconds(value: string | null | undefined, now = Date.now()): number | undefined {
+  const text = value?.trim();
+  if (!text) return undefined;
+  if (/^\d+$/.test(text)) return Number(text);
+  const at = Date.parse(text);
+  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now) / 1000));
+}
+
+/**
+ * The error for a non-2xx answer whose body has been read as `body` (parsed JSON or text); `retryAfter` is
+ * the answer's Retry-After header, when it had one.
+ */
+export function problemError(status: number, body: unknown, retryAfter?: string | null): MediagateError {
   if (isProblem(body)) {
     // The gateway's advice names the wire (a query parameter, Upload-Metadata); this SDK sets those from
     // its upload options, so the option is named too.
     const field = typeof body.field === "string" ? ` (in this SDK: the "${body.field}" option)` : "";
     const text = body.detail ? `${body.title}: ${body.detail}${field}` : body.title;
-    return new MediagateError("problem", body.code, text, { status, problem: body });
+    const wait = retryAfterSeconds(retryAfter);
+    return new MediagateError("problem", body.code, text, {
+      status,
+      problem: body,
+      ...(wait === undefined ? {} : { retryAfter: wait }),
+    });
   }
   const text = typeof body === "string" && body ? body.slice(0, 200) : `HTTP ${status}`;
   return new MediagateError("unexpected", "unexpected_response", `Unexpected answer ${status}: ${text}`, {
     status,
   });
+}
+
+/** openapi-fetch's answer as its data, or the MediagateError its problem (or its failure) is. */
+export async function unwrap<T>(
+  call: Promise<{ data?: T; error?: unknown; response: Response }>,
+): Promise<T> {
+  let out: { data?: T; error?: unknown; response: Response };
+  try {
+    out = await call;
+  } catch (error) {
+    throw toMediagateError(error);
+  }
+  if (!out.response.ok || out.data === undefined)
+    throw problemError(out.response.status, out.error, out.response.headers.get("retry-after"));
+  return out.data;
 }
 
 export function networkError(cause: unknown): MediagateError {

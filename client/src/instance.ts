@@ -2,10 +2,14 @@
 // interface, so its shape is a contract the compiler holds the implementation to (core.ts), not whatever
 // the implementation happens to return. Type behaviour is tested in test/types/sdk.test-d.ts.
 import type {
+  AuditList,
+  CreatedKey,
+  CreateKey,
   CreateUpload,
   FileList,
   FileRecord,
   ImportResult,
+  Key,
   Provider,
   ProviderId,
   Purpose,
@@ -15,6 +19,7 @@ import type {
   UploadOptions,
   UploadStatus,
   UploadTicket,
+  Usage,
 } from "./types";
 
 /** A ticket as uploadWithTicket needs it (what POST /v1/uploads answered, or the fields an app was sent). */
@@ -40,6 +45,19 @@ export interface FileQuery {
   upload_id?: string;
   kind?: string;
   status?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+/** GET /v1/usage's filters: days as YYYY-MM-DD (UTC; default the 30 days up to today), a key by its id. */
+export interface UsageQuery {
+  from?: string;
+  to?: string;
+  provider?: ProviderId;
+  key?: string;
+}
+
+export interface AuditQuery {
   limit?: number;
   cursor?: string;
 }
@@ -70,4 +88,17 @@ export interface Mediagate {
     get(id: string): Promise<FileRecord>;
     delete(id: string): Promise<FileRecord>;
   };
+  /** Runtime keys of the caller's project (keys:admin). */
+  readonly keys: {
+    /** A new key, never beyond the caller's own scope; its secret (`key`) is in this answer only. */
+    create(body: CreateKey): Promise<CreatedKey>;
+    /** Every key of the project, revoked and expired ones too, newest first (never their secrets). */
+    list(): Promise<Key[]>;
+    /** Refused from its next request on (401 key_revoked), and so are the tickets it minted. */
+    revoke(id: string): Promise<Key>;
+  };
+  /** The project's usage per UTC day and provider, oldest first (usage:read). */
+  usage(query?: UsageQuery): Promise<Usage[]>;
+  /** Who created and revoked the project's keys, newest first, a page at a time (keys:admin). */
+  audit(query?: AuditQuery): Promise<AuditList>;
 }

@@ -47,6 +47,7 @@ interface Xhr {
   onabort: (() => void) | null;
   status: number;
   responseText: string;
+  getResponseHeader(name: string): string | null;
   abort(): void;
   send(body: Blob | null): void;
 }
@@ -69,7 +70,7 @@ export function sendWithXhr({ url, method, headers, source, report, signal }: Se
       if (xhr.status >= 200 && xhr.status < 300) {
         report(source.size);
         resolve(body);
-      } else reject(problemError(xhr.status, body));
+      } else reject(problemError(xhr.status, body, xhr.getResponseHeader("retry-after")));
     };
     xhr.onerror = () => reject(networkError(new Error("XMLHttpRequest failed")));
     xhr.onabort = () => reject(abortError());
@@ -142,7 +143,7 @@ export async function sendWithFetch(
   const answer = await readBody(response).catch((error) => {
     throw toMediagateError(error, signal);
   });
-  if (!response.ok) throw problemError(response.status, answer);
+  if (!response.ok) throw problemError(response.status, answer, response.headers.get("retry-after"));
   report(source.size);
   return answer;
 }

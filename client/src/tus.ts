@@ -60,7 +60,7 @@ export async function viaTus(request: TusRequest): Promise<string> {
           try {
             body = JSON.parse(String(body));
           } catch {}
-          return reject(problemError(response.getStatus(), body));
+          return reject(problemError(response.getStatus(), body, response.getHeader("retry-after")));
         }
         reject(networkError(error));
       },

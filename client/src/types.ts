@@ -12,6 +12,15 @@ export type CreateUpload = Omit<components["schemas"]["CreateUpload"], "expires_
 export type Provider = components["schemas"]["Provider"];
 export type ProviderId = components["schemas"]["ProviderId"];
 export type Purpose = components["schemas"]["Purpose"];
+/** Keys, their scopes and quotas, usage and audit (docs/keys.md). */
+export type Action = components["schemas"]["Action"];
+export type Quotas = components["schemas"]["Quotas"];
+export type CreateKey = components["schemas"]["CreateKey"];
+export type Key = components["schemas"]["Key"];
+export type CreatedKey = components["schemas"]["CreatedKey"];
+export type Usage = components["schemas"]["Usage"];
+export type AuditEntry = components["schemas"]["AuditEntry"];
+export type AuditList = components["schemas"]["AuditList"];
 
 // The registry and URL import are typed from gateway.yaml once it describes them; until then, these
 // fallbacks state their shapes.

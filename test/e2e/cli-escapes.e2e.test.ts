@@ -1,8 +1,9 @@
 // The `mediagate` CLI against a hostile gateway: every string that came from the server (a provider's
-// reference and URL, a problem's title and detail, file names in lists, provider names) may carry terminal
-// control sequences (clear the screen, retitle the window, an OSC 8 link, 8-bit CSI). What the CLI prints
-// must carry none of them raw, in text and in --json output alike. The server here is a stand-in for a
-// compromised gateway or a provider whose answers the gateway passes on; the CLI is the real one.
+// reference and URL, a problem's title and detail, file names in lists, provider names, keys and usage rows)
+// may carry terminal control sequences (clear the screen, retitle the window, an OSC 8 link, 8-bit CSI). What
+// the CLI prints must carry none of them raw, in text and in --json output alike. The server here is a
+// stand-in for a compromised gateway or a provider whose answers the gateway passes on; the CLI is the real
+// one.
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createServer, type Server } from "node:http";
@@ -27,8 +28,30 @@ const result = {
   file: { name: `name-${EVIL}`, size: 3, content_type: "image/png", sha256: "0".repeat(64) },
 };
 
-function hostile(req: { url?: string | undefined }): { status: number; body: unknown } {
+const key = {
+  id: `key-${EVIL}`,
+  prefix: `mg_${EVIL}`,
+  name: `name-${EVIL}`,
+  providers: [`jimmy${EVIL}`],
+  actions: [`upload${EVIL}`],
+  quotas: { uploads_per_minute: 2 },
+  created_at: `2026-12-02T00:00:00Z${EVIL}`,
+  expires_at: null,
+  revoked_at: `2026-12-02T00:00:01Z${EVIL}`,
+};
+const usage = { date: `2026-12-02${EVIL}`, provider: `jimmy${EVIL}`, uploads: `1${EVIL}`, bytes: 3 };
+
+function hostile(req: { url?: string | undefined; method?: string | undefined }): {
+  status: number;
+  body: unknown;
+} {
   const path = new URL(req.url ?? "/", "http://x").pathname;
+  if (path === "/v1/keys")
+    return req.method === "POST"
+      ? { status: 201, body: { ...key, key: `mg_${EVIL}` } }
+      : { status: 200, body: { data: [key] } };
+  if (path.startsWith("/v1/keys/")) return { status: 200, body: key };
+  if (path === "/v1/usage") return { status: 200, body: { data: [usage] } };
   if (path === "/v1/providers")
     return {
       status: 200,
@@ -95,6 +118,10 @@ describe("mediagate CLI: what the server says is printed inert", () => {
     ["files get", ["files", "get", "x"], 0],
     ["files rm", ["files", "rm", "x"], 0],
     ["providers", ["providers"], 0],
+    ["keys create", ["keys", "create", "app", "--uploads-per-minute", "2"], 0],
+    ["keys ls", ["keys", "ls"], 0],
+    ["keys revoke", ["keys", "revoke", "x"], 0],
+    ["usage", ["usage"], 0],
     ["a problem", ["import", "https://example.test/a.png", "--provider", "dify"], 1],
   ];
   for (const [what, args, code] of commands) {

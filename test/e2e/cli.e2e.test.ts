@@ -8,10 +8,10 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CLI, type Run, runCli } from "./cli-run";
 import { startGateway } from "./start";
 
 const MiB = 1024 * 1024;
-const CLI = join(import.meta.dirname, "../../client/dist/cli.js");
 const dir = mkdtempSync(join(tmpdir(), "mediagate-cli-"));
 let base = "";
 let stop: () => void = () => {};
@@ -31,25 +31,8 @@ const env = () => ({
   MEDIAGATE_STATE_DIR: dir,
 });
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 function run(args: string[], onStderr?: (text: string, child: ChildProcess) => void): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: env(), stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (c: string) => {
-      stdout += c;
-    });
-    child.stderr.setEncoding("utf8").on("data", (c: string) => {
-      stderr += c;
-      onStderr?.(stderr, child);
-    });
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+  return runCli(args, env(), onStderr);
 }
 
 function file(name: string, size: number, seed: number): { path: string; sha256: string } {

@@ -54,11 +54,11 @@ function runExamples(): Map<string, (...again: string[]) => string> {
 }
 
 describe("client/README.md", () => {
-  it("its examples run as written: an upload (deduplicated the second time), a ticket, an error", () => {
+  it("its examples run as written: an upload (deduplicated the second time), a ticket, an error, keys", () => {
     sample("photo.png", 300_000);
     sample("voice.mp3", 120_000);
     const examples = runExamples();
-    expect([...examples.keys()]).toEqual(["upload.mjs", "ticket.mjs", "errors.mjs"]);
+    expect([...examples.keys()]).toEqual(["upload.mjs", "ticket.mjs", "errors.mjs", "keys.mjs"]);
     const upload = examples.get("upload.mjs")?.() ?? "";
     expect(upload).toContain("100%");
     expect(upload).toMatch(/^single http:\/\/\S+\/photo\.png $/m);
@@ -67,6 +67,16 @@ describe("client/README.md", () => {
     expect(ticket).toMatch(/^app: voice\.mp3 \S+$/m);
     expect(ticket).toMatch(/^backend: completed$/m);
     expect(examples.get("errors.mjs")?.()).toMatch(/^problem invalid_field 400 .*purpose/m);
+    // A key with two uploads a minute: two pass, the third is refused with when to retry; the key's usage
+    // is those two; once revoked, it is refused.
+    const keys = examples.get("keys.mjs")?.() ?? "";
+    expect(keys).toMatch(
+      /^created mg_\S{8}\n1 uploaded (\d+)\n2 uploaded (\d+)\n3 quota_exceeded uploads_per_minute retry in \d+ s\n/,
+    );
+    const [, one = "", two = ""] = /^1 uploaded (\d+)\n2 uploaded (\d+)$/m.exec(keys) ?? [];
+    const today = new Date().toISOString().slice(0, 10);
+    expect(keys).toContain(`\n${today} jimmy ${Number(one) + Number(two)}\n`);
+    expect(keys).toMatch(/\nafter revoke: key_revoked\n$/);
   }, 60_000);
 
   it("its CLI commands run as written; the tarball it names is the one npm pack writes", () => {

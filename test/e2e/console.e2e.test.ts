@@ -7,17 +7,14 @@
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, writeFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type BrowserContext, chromium, type Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { axeViolations } from "./axe";
+import { haveChromium, launchChromium } from "./browser";
 import { startGateway } from "./start";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const MiB = 1024 * 1024;
 const ARTIFACTS = join(import.meta.dirname, "../artifacts");
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium)
-  console.warn(`SKIPPED: no Chromium at ${CHROMIUM} (apt-get install -y chromium; .ci/run installs it).`);
 
 /** A file of `size` bytes starting with `head` (the format's magic), written in 1 MiB pieces. */
 /**
@@ -51,23 +48,7 @@ describe.skipIf(!haveChromium)("the console in Chromium", () => {
     media(photo, 5 * MiB, Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
     media(video, 150_000_000, Uint8Array.from([0, 0, 0, 0x18, ...Buffer.from("ftypisom")]));
     ({ base, stop } = await startGateway());
-    context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), "chromium-")), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        "--no-sandbox",
-        "--headless",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-      viewport: { width: 1100, height: 1400 },
-      // The copy buttons write the clipboard; the test reads it back.
-      permissions: ["clipboard-read", "clipboard-write"],
-    });
+    context = await launchChromium();
     page = context.pages()[0] ?? (await context.newPage());
   }, 120_000);
 

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { blocks, commands, readDoc, section } from "./docs";
+import { blocks, commands, readDoc, root, section } from "./docs";
 import { startGateway } from "./start";
 
 const run = promisify(execFile);
@@ -155,6 +155,46 @@ describe("the README's first upload, and the sandbox's imports", () => {
     const unsupported = await curl(...auth, "-F", `file=@${photo.path}`, `${base}/v1/providers/jimmy/files`);
     expect(unsupported).toMatchObject({ status: 415, body: { code: "unsupported_file_type" } });
   });
+});
+
+describe("the README's keys and quotas", () => {
+  it("creates a scoped key with a quota, uploads until 429, reads usage, revokes it and is refused, as written", async () => {
+    const cwd = join(dir, `keys-${Date.now()}`);
+    mkdirSync(cwd);
+    // Fresh bytes: curl sends no digest, so nothing is answered from the registry whatever earlier runs left.
+    const photo = file("photo.png", 40_000 + Math.floor(Math.random() * 40_000), cwd);
+    const cli = `"${process.execPath}" "${join(root, "client/dist/cli.js")}"`;
+    const [block = ""] = blocks(section("README.md", "## Keys and quotas"), "sh");
+    expect(block).toContain("--uploads-per-minute 2");
+    const script = block
+      .replaceAll("http://localhost:8787", base)
+      // In the repo's folder `npx mediagate` is the workspace's CLI; the test runs that same file.
+      .replaceAll("npx mediagate", cli)
+      .replace(/\bcurl /g, `curl -sS -w '\\n%{http_code}\\n' `)
+      // KEY_ID is what the user reads off the terminal: here, the listed key whose prefix starts $APP_KEY.
+      .replace(
+        "KEY_ID",
+        `"$(${cli} keys ls --json | APP_KEY="$APP_KEY" node -e 'const keys = JSON.parse(require("fs").readFileSync(0, "utf8")).data; console.log(keys.find((k) => process.env.APP_KEY.startsWith(k.prefix)).id)')"`,
+      );
+    const { stdout, stderr } = await run("sh", ["-ec", script], {
+      cwd,
+      env: { ...process.env, MEDIAGATE_URL: base },
+    });
+    expect(stderr).toMatch(/Created key "my app": id key_\S+, prefix mg_\S+\./);
+    expect(stderr).toContain("only time it is shown");
+    const statuses = [...stdout.matchAll(/^(\d{3})$/gm)].map((m) => Number(m[1]));
+    expect(statuses).toEqual([201, 201, 429, 401]);
+    expect(stdout).toMatch(/"code":"quota_exceeded"[^\n]*"quota":"uploads_per_minute"/);
+    expect(stdout).toMatch(/"code":"key_revoked"/);
+    const today = new Date().toISOString().slice(0, 10);
+    expect(stdout).toMatch(new RegExp(`^${today} +jimmy +\\d+ `, "m"));
+    expect(stdout).toMatch(/^Revoked key_\S+ \(mg_\S+, "my app"\) at \S+: it is refused/m);
+    // Two of the three reached Jimmy; the refused one, and the revoked key's, did not.
+    const received = (
+      (await (await fetch(`${sandbox}/__sandbox/received`)).json()) as { sha256: string }[]
+    ).filter((r) => r.sha256 === photo.sha256).length;
+    expect(received).toBe(2);
+  }, 60_000);
 });
 
 describe("docs/registry.md: the file registry and dedupe", () => {

@@ -1,6 +1,11 @@
 // Type tests of the SDK's declared instance (checked by `npm run typecheck`, never run): what callers may
 // write compiles, what they may not fails. Each @ts-expect-error fails the typecheck if its line compiles.
-import { createMediagate, type Mediagate, uploadWithTicket } from "../../client/src/index";
+import {
+  createMediagate,
+  type Mediagate,
+  type MediagateError,
+  uploadWithTicket,
+} from "../../client/src/index";
 
 const mg: Mediagate = createMediagate({ baseUrl: "http://localhost:8787", apiKey: "dev-key" });
 declare const file: Blob;
@@ -31,3 +36,40 @@ mg.files = otherFiles;
 
 // Results are typed: a record's id and upload_id are strings.
 void mg.files.get("id").then((r) => r.upload_id.toUpperCase());
+
+// Keys, usage and audit: the spec's shapes.
+void mg.keys.create({
+  name: "mobile app",
+  providers: ["jimmy"],
+  actions: ["upload", "tickets"],
+  quotas: { bytes_per_day: 1_000_000, uploads_per_minute: 2 },
+  expires_at: "2030-01-01T00:00:00Z",
+});
+void mg.keys.create({ name: "ci" }).then((k) => k.key.toUpperCase() + k.prefix + k.id);
+void mg.keys.list().then((keys) => keys.map((k) => k.revoked_at ?? k.expires_at));
+void mg.keys.revoke("key_x").then((k) => k.revoked_at);
+void mg
+  .usage({ from: "2026-12-01", to: "2026-12-02", provider: "jimmy", key: "key_x" })
+  .then((rows) => rows.map((r) => r.bytes + r.uploads + r.bytes_saved));
+void mg.usage();
+void mg.audit({ limit: 10 }).then((page) => page.data[0]?.action === "key.revoked" && page.next_cursor);
+declare const refusal: MediagateError;
+void (refusal.retryAfter === undefined ? 0 : refusal.retryAfter + 1);
+
+// @ts-expect-error: a key needs a name.
+void mg.keys.create({ providers: ["jimmy"] });
+
+// @ts-expect-error: an action outside the spec's enum.
+void mg.keys.create({ name: "x", actions: ["files:write"] });
+
+// @ts-expect-error: a quota the gateway does not have.
+void mg.keys.create({ name: "x", quotas: { bytes_per_month: 1 } });
+
+// @ts-expect-error: a listed key has no secret (only create answers it).
+void mg.keys.list().then((keys) => keys[0]?.key);
+
+// @ts-expect-error: usage is filtered by a provider the gateway has.
+void mg.usage({ provider: "openai" });
+
+// @ts-expect-error: a usage row's bytes are a number.
+void mg.usage().then((rows) => rows[0]?.bytes.toUpperCase());
