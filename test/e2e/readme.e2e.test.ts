@@ -157,6 +157,29 @@ describe("the README's first upload, and the sandbox's imports", () => {
   });
 });
 
+describe("docs/keys.md: a project's quotas", () => {
+  it("sets them with the documented curl, and they read back; then they are removed again", async () => {
+    const [block = ""] = blocks(section("docs/keys.md", "## Quotas"), "sh");
+    expect(block).toContain("PUT");
+    const { stdout } = await run("sh", [
+      "-ec",
+      block.replaceAll("http://localhost:8787", base).replace(/^curl /m, `curl -sS -w '\n%{http_code}\n' `),
+    ]);
+    expect(stdout.trim().split("\n").at(-1)).toBe("200");
+    const project = await fetch(`${base}/v1/project`, { headers: { authorization: "Bearer dev-key" } });
+    expect(await project.json()).toMatchObject({
+      quotas: { bytes_per_day: 10_000_000_000, concurrent_uploads: 50 },
+    });
+    // Removed, so the other tests' uploads with dev-key are bound by nothing.
+    const cleared = await fetch(`${base}/v1/project`, {
+      method: "PUT",
+      headers: { authorization: "Bearer dev-key", "content-type": "application/json" },
+      body: JSON.stringify({ quotas: {} }),
+    });
+    expect(cleared.status).toBe(200);
+  });
+});
+
 describe("the README's keys and quotas", () => {
   it("creates a scoped key with a quota, uploads until 429, reads usage, revokes it and is refused, as written", async () => {
     const cwd = join(dir, `keys-${Date.now()}`);
