@@ -59,7 +59,12 @@ async function connected(): Promise<Page> {
   await page.goto(base);
   await page.getByLabel(/Gateway key/).fill("dev-key");
   await page.getByRole("button", { name: "Connect" }).click();
-  await page.locator("#key-list").waitFor();
+  // Loaded: the project's keys listed, or a note that it has none live (a fresh project, or all revoked).
+  await page
+    .locator("#key-list li")
+    .or(page.locator("#keys-note", { hasText: /\S/ }))
+    .first()
+    .waitFor();
   return page;
 }
 
