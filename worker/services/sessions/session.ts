@@ -21,6 +21,7 @@ import { digestMismatch } from "../upload/digest";
 import { tallyQuietly } from "../usage/usage";
 import { deliverCallback } from "./callback";
 import { callerOf } from "./caller";
+import { claimRefused } from "./claim";
 
 export type { Caller, TusUpload, UploadRecord, UploadStatus } from "../records/record";
 export { CALLER_HEADER } from "./caller";
@@ -30,23 +31,6 @@ export const uploadSession = (env: Env, id: string) => {
   const namespace = env.UPLOADS as unknown as DurableObjectNamespace<UploadSession>;
   return namespace.get(namespace.idFromName(id));
 };
-
-/** Why a signed URL could not be claimed, as the problem the app gets. */
-export function claimRefused(reason: R.Refusal): GatewayError {
-  if (reason === "expired") return new GatewayError("token_expired", "This upload URL has expired.");
-  if (reason === "unknown") return new GatewayError("invalid_token", "This upload URL is not valid.");
-  if (reason === "used" || reason === "in_use")
-    return new GatewayError(
-      "token_used",
-      reason === "used" ? "This upload URL has already been used." : "An upload to this URL is in progress.",
-    );
-  if (reason === "exhausted")
-    return new GatewayError(
-      "token_used",
-      `Uploads to this URL failed ${LIMITS.ticketAttempts} times; ask the app's backend for a new one.`,
-    );
-  return refusal(reason);
-}
 
 const KEY = "upload";
 

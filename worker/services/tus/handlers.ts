@@ -37,7 +37,7 @@ const REFUSED: Record<Refusal, () => GatewayError> = {
   expired: () => new GatewayError("upload_gone", "This upload has expired."),
   used: () => new GatewayError("upload_complete", "This upload has finished."),
   in_use: () => new GatewayError("upload_locked", "Another request is writing to this upload."),
-  // Only a signed URL's claim runs out of attempts (sessions/session.ts claimRefused); never a tus step.
+  // Only a signed URL's claim runs out of attempts (sessions/claim.ts claimRefused); never a tus step.
   exhausted: () => new GatewayError("upload_complete", "This upload has finished."),
 };
 
