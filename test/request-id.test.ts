@@ -5,6 +5,7 @@
 // here as it is written.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { LIMITS } from "../worker/core/limits";
+import { log } from "../worker/core/log";
 import { call, KEY, marker, mintTicket, multipartRequest, problemOf, randomBytes, resultOf } from "./helpers";
 import { created, MiB, patch, TUS } from "./tus/helpers";
 
@@ -259,5 +260,18 @@ describe("log lines", () => {
     expect(logOf(rid)).toMatchObject([
       { msg: "request", method: "PATCH", route: "/v1/tus/:id", status: 204, bytes_received: 5000 },
     ]);
+  });
+
+  it("a logged error's text loses URL queries and Bearer credentials, and is cut", () => {
+    const error = new Error(
+      `fetch https://gw.example/v1/uploads/u1/file?token=secret-token failed: Bearer sk-live-123; ${"x".repeat(5000)}`,
+    );
+    log("warn", "probe", { request_id: "probe-1", error });
+    const [line] = parsed();
+    expect(line).toMatchObject({ level: "warn", msg: "probe", request_id: "probe-1" });
+    const message = (line?.error as { message: string } | undefined)?.message ?? "";
+    expect(message).toMatch(/^fetch https:\/\/gw\.example\/v1\/uploads\/u1\/file\?… failed: Bearer …;/);
+    expect(lines[0]).not.toMatch(/secret-token|sk-live-123/);
+    expect(message.length).toBeLessThanOrEqual(LIMITS.logTextChars + 1);
   });
 });
