@@ -1594,6 +1594,8 @@ export interface components {
             quota?: "bytes_per_day" | "uploads_per_minute" | "concurrent_uploads";
             /** @description source_failed — the source's HTTP status, when it answered one. */
             source_status?: number;
+            /** @description The request's id, as its X-Request-Id answer header says it: the caller's own X-Request-Id when it sent a valid one, else one the gateway minted. Quote it when asking for support: it finds the request's log lines. */
+            request_id?: string;
         };
     };
     responses: {

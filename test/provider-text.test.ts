@@ -22,7 +22,7 @@ import {
   SAMPLES,
 } from "./helpers";
 
-/** The members a provider problem may have: ours, and the structured provider fields. */
+/** The members a provider problem may have: ours (the request's id among them), and the structured provider fields. */
 const ALLOWED = [
   "type",
   "title",
@@ -30,6 +30,7 @@ const ALLOWED = [
   "detail",
   "code",
   "instance",
+  "request_id",
   "provider",
   "provider_status",
   "provider_code",

@@ -4,6 +4,8 @@ import { type IRequest, Router } from "itty-router";
 import { lingers } from "./core/body";
 import type { Env } from "./core/config";
 import { GatewayError, problemResponse } from "./core/errors";
+import { log } from "./core/log";
+import { identify, logAccess, varsFor } from "./http/access";
 import { withAuth, withScope } from "./http/auth";
 import type { Args } from "./http/context";
 import { corsify, preflight, withPreflight } from "./http/cors";
@@ -50,11 +52,11 @@ function discardBody(request: IRequest): void {
 }
 
 export const router = Router<IRequest, Args>({
-  catch: (error, request) => {
+  catch: (error, request, _env, _ctx, vars) => {
     discardBody(request);
-    return problemResponse(error, new URL(request.url).pathname);
+    return problemResponse(error, new URL(request.url).pathname, {}, vars.requestId);
   },
-  finally: [tusify, corsify],
+  finally: [tusify, corsify, identify],
 });
 
 router
@@ -105,13 +107,18 @@ router
 
 export default {
   // Every body behind a lingering close (http/linger.ts): an answer decided mid-upload reaches the client.
+  // Every answer names its request (X-Request-Id, http/access.ts), and every request leaves one access line.
   fetch: async (request, env, ctx) => {
+    const started = Date.now();
+    const vars = varsFor(request);
     lingerOn(request);
-    return answer(request, await router.fetch(request, env, ctx, {}));
+    const response = await answer(request, await router.fetch(request, env, ctx, vars));
+    logAccess(request, response, vars, started);
+    return response;
   },
   /** Daily (wrangler.toml [triggers]): the backstop sweep of staged files. */
   scheduled: async (controller, env) => {
     const { deleted } = await sweep(env, controller.scheduledTime);
-    if (deleted) console.log(`cleanup: deleted ${deleted} stale staged objects`);
+    if (deleted) log("info", "cleanup: deleted stale staged objects", { deleted });
   },
 } satisfies ExportedHandler<Env>;

@@ -248,8 +248,12 @@ describe("fuzz", () => {
   });
 
   it("the Worker's error log is captured", () => {
-    asGatewayError(new Error("probe"));
-    expect(logged.splice(0).map((l) => l.text.split("\n")[0])).toEqual(["unhandled error Error: probe"]);
+    asGatewayError(new Error("probe"), "probe-request");
+    // One JSON line (core/log.ts), naming the request.
+    const lines = logged.splice(0).map((l) => JSON.parse(l.text));
+    expect(lines).toMatchObject([
+      { level: "error", msg: "unhandled error", request_id: "probe-request", error: { message: "probe" } },
+    ]);
   });
 
   const cases = ONLY === undefined ? RUNS : 1;

@@ -1,6 +1,8 @@
 // One error model for every failure: RFC 9457 problem details (https://www.rfc-editor.org/rfc/rfc9457).
 // The catalogue is data; `code` is the stable, machine-readable member clients branch on.
 import type { components } from "../../generated/gateway";
+// With its extension: scripts/docs.mjs loads this file in Node, which resolves no bare module paths.
+import { log } from "./log.ts";
 
 type Problem = components["schemas"]["Problem"];
 
@@ -52,9 +54,9 @@ export const ERRORS = {
 export type ErrorCode = keyof typeof ERRORS;
 export type ErrorStatus = (typeof ERRORS)[ErrorCode]["status"];
 
-/** Extension members a problem may carry besides type/title/status/detail/code. */
+/** Extension members a problem may carry besides type/title/status/detail/code (request_id: its rendering's). */
 export type ProblemExtras = Partial<
-  Omit<Problem, "type" | "title" | "status" | "detail" | "code" | "instance">
+  Omit<Problem, "type" | "title" | "status" | "detail" | "code" | "instance" | "request_id">
 >;
 
 export interface GatewayErrorOptions {
@@ -116,14 +118,23 @@ export async function outcome<T>(work: () => Promise<T>): Promise<Outcome<T>> {
 
 export function unwrap<T>(result: Outcome<T>): T {
   if (result.ok) return result.value;
-  const { code, detail, type: _t, title: _ti, status: _s, instance: _i, ...extras } = result.problem;
+  const {
+    code,
+    detail,
+    type: _t,
+    title: _ti,
+    status: _s,
+    instance: _i,
+    request_id: _r,
+    ...extras
+  } = result.problem;
   throw new GatewayError(code, detail, { extras });
 }
 
 /** Any thrown value as a GatewayError; an unexpected one is logged and never leaks its message. */
-export function asGatewayError(error: unknown): GatewayError {
+export function asGatewayError(error: unknown, requestId?: string): GatewayError {
   if (isGatewayError(error)) return error;
-  console.error("unhandled error", error);
+  log("error", "unhandled error", { request_id: requestId, error });
   return new GatewayError("internal_error", "Unexpected error; see logs.", { cause: error });
 }
 
@@ -138,25 +149,42 @@ export function bodyError(error: unknown): GatewayError {
   });
 }
 
-/** The one renderer: a problem document as an application/problem+json response (RFC 9457 §3). */
-export function renderProblem(problem: Problem, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(problem), {
+/**
+ * The one renderer: a problem document as an application/problem+json response (RFC 9457 §3), with the
+ * request's id as its `request_id` member (the X-Request-Id the answer carries: core/request-id.ts).
+ */
+export function renderProblem(
+  problem: Problem,
+  headers: Record<string, string> = {},
+  requestId?: string,
+): Response {
+  const body = requestId === undefined ? problem : { ...problem, request_id: requestId };
+  return new Response(JSON.stringify(body), {
     status: problem.status,
     headers: { ...headers, "content-type": "application/problem+json" },
   });
 }
 
-/** Renders any thrown value as a problem+json response, with the error's headers and `headers`. */
+/**
+ * Renders any thrown value as a problem+json response, with the error's headers and `headers`, for the
+ * request `requestId` (its problem's request_id, and its log lines').
+ */
 export function problemResponse(
   error: unknown,
   instance?: string,
   headers: Record<string, string> = {},
+  requestId?: string,
 ): Response {
-  const err = asGatewayError(error);
+  const err = asGatewayError(error, requestId);
   // The cause stays in the logs: a provider's raw answer or a stack never reaches the client.
   if (err.cause !== undefined && err.code !== "internal_error")
-    console.warn(`${err.code}:`, err.message, err.cause);
-  return renderProblem(err.toProblem(instance), { ...err.headers, ...headers });
+    log("warn", "problem cause", {
+      request_id: requestId,
+      code: err.code,
+      detail: err.message,
+      cause: err.cause,
+    });
+  return renderProblem(err.toProblem(instance), { ...err.headers, ...headers }, requestId);
 }
 
 /** The most file bytes a request or upload may carry, and whose limit it is. */

@@ -74,6 +74,22 @@ export const LIMITS = {
   lingerIdleMs: 1 * SECOND,
   /** One read of a lingering body: large, into one reused buffer (no allocation per read). */
   lingerReadBytes: 1 * MiB,
+  /**
+   * An incoming X-Request-Id is kept only up to this many characters (core/request-id.ts), else replaced: it
+   * is echoed into every answer, problem and log line, so a client may not make them large. 128 holds the ids
+   * proxies and SDKs send (a UUID is 36, a ULID 26, nginx's $request_id 32, a W3C trace id and span 49).
+   */
+  requestIdLength: 128,
+  /**
+   * An access line names the caller by this much of its owner (a project id or a key's fingerprint, never a
+   * key): enough to tell a tenant's lines apart, too little to name it anywhere else.
+   */
+  logOwnerChars: 8,
+  /**
+   * A logged text (an error's message or stack, a provider's raw answer) is cut to this many characters: a
+   * log line stays one readable record, whatever a provider answers.
+   */
+  logTextChars: 2 * KiB,
 
   /**
    * Content sniffing (core/sniff.ts): the most of a file's first bytes looked at. Every magic number in the

@@ -5,7 +5,18 @@ import type { ProviderConfig } from "../providers/config";
 import type { ProviderId } from "../providers/kit/capability";
 import type { Principal } from "../services/keys/scope";
 
+/** What the access line reports that only a handler learns (http/access.ts). */
+export interface Reported {
+  /** The provider (or providers, comma-separated) an upload went to, where the path does not name it. */
+  provider?: string;
+  /** Bytes of the request body the gateway read (an upload's, a PATCH's). */
+  received?: number;
+}
+
 export interface Vars {
+  /** The request's id (core/request-id.ts): on its answer, its problems and every log line about it. */
+  readonly requestId: string;
+  readonly reported: Reported;
   /** Who the gateway key acts as (its project, scope and quotas), once withAuth has checked it. */
   principal?: Principal;
   /** The caller's owner: its principal's project, once withAuth has checked the key. */

@@ -2,14 +2,16 @@
 // (comma-separated, or *); unset means no cross-origin access.
 import type { IRequest } from "itty-router";
 import type { Env } from "../core/config";
+import { REQUEST_ID_HEADER } from "../core/request-id";
 import { TUS_ALLOWED, TUS_EXPOSED } from "../services/tus/protocol";
 
 /** Paths a browser app calls directly. */
 const BROWSER_PATHS = [/^\/v1\/uploads\/[^/]+\/file$/, /^\/v1\/tus(\/[^/]+)?$/];
 
-const ALLOW_HEADERS = `content-type, content-length, content-disposition, repr-digest, ${TUS_ALLOWED}`;
+// A browser app may send its own request id, and read the one the answer carries (docs/api.md#request-ids).
+const ALLOW_HEADERS = `content-type, content-length, content-disposition, repr-digest, ${REQUEST_ID_HEADER}, ${TUS_ALLOWED}`;
 /** What a browser client may read from responses. */
-const EXPOSE_HEADERS = `retry-after, ratelimit, ratelimit-policy, content-type, ${TUS_EXPOSED}`;
+const EXPOSE_HEADERS = `retry-after, ratelimit, ratelimit-policy, content-type, ${REQUEST_ID_HEADER}, ${TUS_EXPOSED}`;
 
 export const isBrowserPath = (pathname: string) => BROWSER_PATHS.some((re) => re.test(pathname));
 

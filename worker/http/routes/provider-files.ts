@@ -36,6 +36,10 @@ export async function uploadFile(
     principal: need(vars, "principal"),
     defer: (work: Promise<unknown>) => ctx.waitUntil(work),
     answer: new Headers(),
+    requestId: vars.requestId,
+    onArrival: (received: number) => {
+      vars.reported.received = received;
+    },
   };
   // application/json: an import from a URL (services/import); anything else is the file itself.
   const type = essence(request.headers.get("content-type"));

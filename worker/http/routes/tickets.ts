@@ -157,13 +157,20 @@ export async function getUpload(request: IRequest, env: Env, _ctx: unknown, vars
 }
 
 /** The app's upload to a signed URL: verified, claimed (single use), received under the token's policy. */
-export async function uploadWithToken(request: IRequest, env: Env, ctx: ExecutionContext): Promise<Response> {
+export async function uploadWithToken(
+  request: IRequest,
+  env: Env,
+  ctx: ExecutionContext,
+  vars: Vars,
+): Promise<Response> {
   const id = request.params.id ?? "";
   const token = new URL(request.url).searchParams.get("token");
   if (!token || !env.SIGNING_SECRET) throw new GatewayError("invalid_token", "This upload URL is not valid.");
   const claims = await verify(token, id, env.SIGNING_SECRET);
+  vars.reported.provider = claims.provider;
   // Its key as it is now: revoked or expired, the URL is refused before anything is claimed.
   const principal = await minterOf(env.DB, claims);
+  if (principal) vars.principal = principal;
   const config = configured(env, claims.provider);
   const upload = uploadSession(env, id);
   const lease = crypto.randomUUID();
@@ -200,11 +207,16 @@ export async function uploadWithToken(request: IRequest, env: Env, ctx: Executio
       principal,
       defer: (work) => ctx.waitUntil(work),
       answer,
+      requestId: vars.requestId,
+      onArrival: (received) => {
+        vars.reported.received = received;
+      },
     });
     unwrap(await upload.finish(lease, { result }));
     return Response.json(result, { status: httpStatusOf(result), headers: answer });
   } catch (error) {
-    await upload.finish(lease, { error: asGatewayError(error).toProblem(new URL(request.url).pathname) });
+    const problem = asGatewayError(error, vars.requestId).toProblem(new URL(request.url).pathname);
+    await upload.finish(lease, { error: problem });
     throw error;
   }
 }

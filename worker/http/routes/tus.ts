@@ -8,6 +8,7 @@ import { type Env, maxRequestBytes, publicOrigin } from "../../core/config";
 import { bodyError, GatewayError, tooLarge, unwrap } from "../../core/errors";
 import { LIMITS } from "../../core/limits";
 import { essence } from "../../core/media";
+import { REQUEST_ID_HEADER } from "../../core/request-id";
 import type { ProviderId } from "../../providers/kit/capability";
 import { demandProvider, fileLimitOf } from "../../services/keys/scope";
 import { minterOf } from "../../services/keys/store";
@@ -126,11 +127,14 @@ async function toSession(
   method: string,
   given: Headers,
   caller: Caller,
+  vars: Vars,
 ): Promise<Response> {
   const url = new URL(`/v1/tus/${id}`, request.url);
-  // Who asks, as the object checks it (set here, over anything the client sent under that name).
+  // Who asks, as the object checks it, and the request's id, as the object answers and logs it (both set
+  // here, over anything the client sent under those names).
   const headers = new Headers(given);
   headers.set(CALLER_HEADER, JSON.stringify(caller));
+  headers.set(REQUEST_ID_HEADER, vars.requestId);
   const session = uploadSession(env, id);
   const body = method === "PATCH" ? request.body : null;
   if (!body) return session.fetch(url.href, { method, headers });
@@ -148,6 +152,7 @@ async function toSession(
       for (;;) {
         const { done, value } = await reader.read();
         if (done) break;
+        vars.reported.received = (vars.reported.received ?? 0) + value.byteLength;
         await writer.write(value);
       }
       await writer.close();
@@ -186,13 +191,14 @@ export async function tusCreate(request: IRequest, env: Env, _ctx: unknown, vars
   if (withUpload) checkBody(request, env);
   const metadata = parseMetadata(request.headers.get("upload-metadata"));
   const p = plan(metadata, length, claims, env);
+  vars.reported.provider = p.providers.join(",");
   const principal = vars.principal;
   if (principal) for (const provider of p.providers) demandProvider(principal, provider);
   const keyLimit = fileLimitOf(principal);
   if (keyLimit && length > keyLimit.bytes) throw tooLarge(keyLimit, length);
   // A resumable upload counts against its quotas when it is created, for its whole Upload-Length: it may
   // take days, so it holds no concurrent slot; an abandoned one is not refunded (docs/keys.md).
-  const rateLimit = await chargeQuota(env, principal, length);
+  const rateLimit = await chargeQuota(env, principal, length, vars.requestId);
   const sha256 = oneDigest(
     metadata.sha256 === undefined ? undefined : hexDigest(metadata.sha256, 'Upload-Metadata "sha256"'),
     claims?.sha256,
@@ -241,7 +247,7 @@ export async function tusCreate(request: IRequest, env: Env, _ctx: unknown, vars
   // creation-with-upload: the body is the first PATCH.
   const patchHeaders = new Headers(request.headers);
   patchHeaders.set("upload-offset", "0");
-  const patched = await toSession(env, id, request, "PATCH", patchHeaders, { upload: id });
+  const patched = await toSession(env, id, request, "PATCH", patchHeaders, { upload: id }, vars);
   if (patched.status !== 204) return patched;
   return new Response(null, {
     status: 201,
@@ -261,7 +267,7 @@ async function resource(request: IRequest, env: Env, vars: Vars, method: string)
   if (claims && claims.id !== id) throw new GatewayError("invalid_token", "This upload URL is not valid.");
   if (method === "PATCH") checkBody(request, env);
   const caller: Caller = claims ? { upload: claims.id } : { owner: need(vars, "owner") };
-  return toSession(env, id, request, method, request.headers, caller);
+  return toSession(env, id, request, method, request.headers, caller, vars);
 }
 
 /**
@@ -286,5 +292,6 @@ export function tusOverride(request: IRequest, env: Env, _ctx: unknown, vars: Va
 export async function retryUpload(request: IRequest, env: Env, _ctx: unknown, vars: Vars): Promise<Response> {
   const id = request.params.id ?? "";
   const caller = { owner: need(vars, "owner") };
-  return Response.json(unwrap(await uploadSession(env, id).retry(new URL(request.url).pathname, caller)));
+  const session = uploadSession(env, id);
+  return Response.json(unwrap(await session.retry(new URL(request.url).pathname, caller, vars.requestId)));
 }

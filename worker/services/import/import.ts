@@ -37,6 +37,8 @@ export interface ImportTarget {
   readonly defer?: (work: Promise<unknown>) => void;
   /** The answer's headers, which the import may add to (the quotas' RateLimit fields). */
   readonly answer?: Headers;
+  /** The request's id, for the log lines of what fails quietly. */
+  readonly requestId?: string;
 }
 
 /** Records a result the staged path produced (ingest records its own), and counts it as an import. */
@@ -44,7 +46,8 @@ async function registered(env: Env, target: ImportTarget, options: Options, resu
   if (target.owner === undefined) return result;
   const account = target.principal;
   const tally = { uploads: 1, bytes: result.file.size, imports: 1 };
-  await recordQuietly(env.DB, target.owner, result, options, account ? { account, tally } : undefined);
+  const usage = account ? { account, tally } : undefined;
+  await recordQuietly(env.DB, target.owner, result, options, usage, target.requestId);
   return result;
 }
 

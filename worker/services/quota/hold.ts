@@ -2,6 +2,7 @@
 // A principal with no quotas (a bootstrap key, a key created without any) costs nothing: no call is made.
 import type { Env } from "../../core/config";
 import { GatewayError } from "../../core/errors";
+import { log } from "../../core/log";
 import type { ProviderId } from "../../providers/kit/capability";
 import type { Principal, Quotas } from "../keys/scope";
 import { tallyQuietly } from "../usage/usage";
@@ -29,12 +30,13 @@ const inLedger = (q: Quotas) =>
 
 /**
  * Reserves `bytes` for one upload of `principal`'s, or throws 429 quota_exceeded (Retry-After and the
- * RateLimit fields set) — before anything reaches a provider.
+ * RateLimit fields set) — before anything reaches a provider. A lost settlement is logged under `requestId`.
  */
 export async function holdQuota(
   env: Env,
   principal: Principal | undefined,
   bytes: number,
+  requestId?: string,
 ): Promise<QuotaHold> {
   if (!principal) return FREE;
   const scopes: Scope[] = [
@@ -61,7 +63,7 @@ export async function holdQuota(
       // A lost settle only leaves the reservation to lapse (LIMITS.quotaLeaseMs): logged, never the upload's failure.
       await stub
         .settle(answer.id, received)
-        .catch((error) => console.error("quota: could not settle", error));
+        .catch((error) => log("error", "quota: could not settle", { request_id: requestId, error }));
     },
   };
 }
@@ -74,8 +76,9 @@ export async function chargeQuota(
   env: Env,
   principal: Principal | undefined,
   bytes: number,
+  requestId?: string,
 ): Promise<Record<string, string>> {
-  const hold = await holdQuota(env, principal, bytes);
+  const hold = await holdQuota(env, principal, bytes, requestId);
   await hold.settle(bytes);
   return hold.headers;
 }
@@ -97,6 +100,8 @@ export async function underQuota<T extends { readonly file: { readonly size: num
     readonly defer?: ((work: Promise<unknown>) => void) | undefined;
     /** The answer's headers: the RateLimit fields are added to them, so a client sees what is left. */
     readonly answer?: Headers | undefined;
+    /** The request's id, for the log lines of what fails quietly. */
+    readonly requestId?: string | undefined;
   },
   most: number,
   send: () => Promise<T>,
@@ -104,7 +109,7 @@ export async function underQuota<T extends { readonly file: { readonly size: num
 ): Promise<T> {
   let quota: QuotaHold;
   try {
-    quota = await holdQuota(env, who.principal, most);
+    quota = await holdQuota(env, who.principal, most, who.requestId);
     for (const [name, value] of Object.entries(quota.headers)) who.answer?.set(name, value);
   } catch (error) {
     await refused(error);
@@ -121,7 +126,8 @@ export async function underQuota<T extends { readonly file: { readonly size: num
     return result;
   } catch (error) {
     await settle(0);
-    if (who.principal) await tallyQuietly(env.DB, who.principal, who.provider, { failures: 1 });
+    if (who.principal)
+      await tallyQuietly(env.DB, who.principal, who.provider, { failures: 1 }, who.requestId);
     throw error;
   }
 }

@@ -4,6 +4,7 @@
 import type { components } from "../../../generated/gateway";
 import { toHex } from "../../core/crypto";
 import { LIMITS } from "../../core/limits";
+import { log } from "../../core/log";
 import type { Options, ProviderId } from "../../providers/kit/capability";
 import { type Account, type Tally, tallyStatement } from "../usage/usage";
 
@@ -107,10 +108,15 @@ export async function recordQuietly(
   result: UploadResult,
   options: Options,
   usage?: { readonly account: Account; readonly tally: Tally },
+  requestId?: string,
 ): Promise<void> {
   const statements = [recordStatement(db, owner, result, options)];
   if (usage) statements.push(tallyStatement(db, usage.account, result.provider, usage.tally));
-  await db.batch(statements).catch((error) => console.error("registry: could not record", result.id, error));
+  await db
+    .batch(statements)
+    .catch((error) =>
+      log("error", "registry: could not record", { request_id: requestId, id: result.id, error }),
+    );
 }
 
 const fileStatusOf = (row: Row, now: number): FileStatus =>

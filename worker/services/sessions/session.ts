@@ -8,6 +8,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../../core/config";
 import { GatewayError, isGatewayError, type Outcome, outcome, problemResponse } from "../../core/errors";
 import { LIMITS } from "../../core/limits";
+import { forwardedRequestId } from "../../core/request-id";
 import type { ProviderId } from "../../providers/kit/capability";
 import { capability } from "../../providers/table";
 import { type Delivery, deliver, StagedDigest } from "../delivery/deliver";
@@ -21,6 +22,7 @@ import { digestMismatch } from "../upload/digest";
 import { tallyQuietly } from "../usage/usage";
 import { deliverCallback } from "./callback";
 import { callerOf } from "./caller";
+import { claimRefused } from "./claim";
 
 export type { Caller, TusUpload, UploadRecord, UploadStatus } from "../records/record";
 export { CALLER_HEADER } from "./caller";
@@ -30,23 +32,6 @@ export const uploadSession = (env: Env, id: string) => {
   const namespace = env.UPLOADS as unknown as DurableObjectNamespace<UploadSession>;
   return namespace.get(namespace.idFromName(id));
 };
-
-/** Why a signed URL could not be claimed, as the problem the app gets. */
-export function claimRefused(reason: R.Refusal): GatewayError {
-  if (reason === "expired") return new GatewayError("token_expired", "This upload URL has expired.");
-  if (reason === "unknown") return new GatewayError("invalid_token", "This upload URL is not valid.");
-  if (reason === "used" || reason === "in_use")
-    return new GatewayError(
-      "token_used",
-      reason === "used" ? "This upload URL has already been used." : "An upload to this URL is in progress.",
-    );
-  if (reason === "exhausted")
-    return new GatewayError(
-      "token_used",
-      `Uploads to this URL failed ${LIMITS.ticketAttempts} times; ask the app's backend for a new one.`,
-    );
-  return refusal(reason);
-}
 
 const KEY = "upload";
 
@@ -133,8 +118,8 @@ export class UploadSession extends DurableObject<Env> {
     return outcome(() => this.step((s, now) => R.startTus(s, now, record, tus, fromToken)));
   }
 
-  /** The store tus handlers and delivery work on: an upload `caller` may not see is none. */
-  private store(caller: R.Caller | undefined): TusStore {
+  /** The store tus handlers and delivery work on (a delivery logs under `requestId`): `caller`'s uploads only. */
+  private store(caller: R.Caller | undefined, requestId?: string): TusStore {
     return {
       bucket: this.env.STAGING,
       load: async () => {
@@ -146,25 +131,33 @@ export class UploadSession extends DurableObject<Env> {
       unlock: () => {
         this.busy = false;
       },
-      deliver: (providers, instance) => this.deliverStaged(providers, instance),
+      deliver: (providers, instance) => this.deliverStaged(providers, instance, requestId),
     };
   }
 
-  /** HEAD, PATCH and DELETE of a resumable upload, after the Worker has authorized the request. */
+  /**
+   * HEAD, PATCH and DELETE of a resumable upload, after the Worker has authorized the request and named it
+   * (X-Request-Id, set over the client's: its problems and log lines here carry the Worker's id).
+   */
   override async fetch(request: Request): Promise<Response> {
     const instance = new URL(request.url).pathname;
+    const requestId = forwardedRequestId(request);
     try {
-      return await tusRequest(request, this.store(callerOf(request)), instance);
+      return await tusRequest(request, this.store(callerOf(request), requestId), instance, requestId);
     } catch (error) {
       await request.body?.cancel().catch(() => {});
       // Anything else broke the request itself (its body): the Worker answers for it (http/routes/tus.ts).
       if (!isGatewayError(error)) throw error;
-      return problemResponse(error, instance, { "tus-resumable": TUS_VERSION });
+      return problemResponse(error, instance, { "tus-resumable": TUS_VERSION }, requestId);
     }
   }
 
   /** Delivers the staged file to `providers`; the outcome is merged into the record as it is by then. */
-  private async deliverStaged(providers: readonly ProviderId[], instance: string): Promise<R.UploadRecord> {
+  private async deliverStaged(
+    providers: readonly ProviderId[],
+    instance: string,
+    requestId: string | undefined,
+  ): Promise<R.UploadRecord> {
     const stored = await this.load();
     const tus = stored?.tus;
     if (!tus) throw new GatewayError("not_found", "No such upload.");
@@ -190,7 +183,7 @@ export class UploadSession extends DurableObject<Env> {
       fresh = out.deliveries;
       sha256 = out.sha256;
     }
-    if (tus.owner !== undefined) await this.register(tus.owner, tus, fresh);
+    if (tus.owner !== undefined) await this.register(tus.owner, tus, fresh, requestId);
     return R.current(await this.update((s, now) => R.delivered(s, now, fresh, sha256)), Date.now());
   }
 
@@ -198,22 +191,23 @@ export class UploadSession extends DurableObject<Env> {
    * Records each provider's result in the file registry, with the options that provider takes, and what it
    * adds to the usage of the key the upload counts against (a failed delivery, as a failure).
    */
-  private async register(owner: string, tus: R.TusUpload, fresh: readonly Delivery[]): Promise<void> {
+  private async register(owner: string, tus: R.TusUpload, fresh: readonly Delivery[], requestId?: string) {
     const account = tus.key === undefined ? undefined : { project: owner, keyId: tus.key };
     for (const d of fresh) {
       if (!d.result) {
-        if (account) await tallyQuietly(this.env.DB, account, d.provider, { failures: 1 });
+        if (account) await tallyQuietly(this.env.DB, account, d.provider, { failures: 1 }, requestId);
         continue;
       }
       const fields = capability(d.provider).fields.map((f) => f.name as string);
       const own = Object.fromEntries(Object.entries(tus.options).filter(([k]) => fields.includes(k)));
       const tally = { uploads: 1, bytes: d.result.file.size };
-      await recordQuietly(this.env.DB, owner, d.result, own, account ? { account, tally } : undefined);
+      const usage = account ? { account, tally } : undefined;
+      await recordQuietly(this.env.DB, owner, d.result, own, usage, requestId);
     }
   }
 
   /** Delivers a staged file again to the providers that failed (POST /v1/uploads/{id}/retry). */
-  retry(instance: string, caller: R.Caller): Promise<Outcome<R.UploadRecord>> {
+  retry(instance: string, caller: R.Caller, requestId?: string): Promise<Outcome<R.UploadRecord>> {
     return outcome(async () => {
       const stored = await this.load();
       if (!R.permits(stored, caller)) throw refusal("unknown");
@@ -230,7 +224,7 @@ export class UploadSession extends DurableObject<Env> {
       if (failed.length === 0) return R.current(stored, Date.now());
       if (!this.lock()) throw new GatewayError("upload_locked", "A delivery is in progress.");
       try {
-        return await this.deliverStaged(failed, instance);
+        return await this.deliverStaged(failed, instance, requestId);
       } finally {
         this.busy = false;
       }

@@ -37,13 +37,19 @@ const REFUSED: Record<Refusal, () => GatewayError> = {
   expired: () => new GatewayError("upload_gone", "This upload has expired."),
   used: () => new GatewayError("upload_complete", "This upload has finished."),
   in_use: () => new GatewayError("upload_locked", "Another request is writing to this upload."),
-  // Only a signed URL's claim runs out of attempts (sessions/session.ts claimRefused); never a tus step.
+  // Only a signed URL's claim runs out of attempts (sessions/claim.ts claimRefused); never a tus step.
   exhausted: () => new GatewayError("upload_complete", "This upload has finished."),
 };
 
 export const refusal = (reason: Refusal) => REFUSED[reason]();
 
-export async function tusRequest(request: Request, store: TusStore, instance: string): Promise<Response> {
+/** One tus request; a problem it answers itself (a failed delivery) carries `requestId`. */
+export async function tusRequest(
+  request: Request,
+  store: TusStore,
+  instance: string,
+  requestId?: string,
+): Promise<Response> {
   const stored = await store.load();
   const now = Date.now();
   if (request.method === "HEAD") {
@@ -54,7 +60,7 @@ export async function tusRequest(request: Request, store: TusStore, instance: st
   const why = tusWritable(stored, now);
   if (why) throw refusal(why);
   if (request.method === "DELETE") return terminate(store);
-  if (request.method === "PATCH") return patch(request, store, instance);
+  if (request.method === "PATCH") return patch(request, store, instance, requestId);
   throw new GatewayError("method_not_allowed", `${request.method} is not a tus method here.`);
 }
 
@@ -85,7 +91,12 @@ async function terminate(store: TusStore): Promise<Response> {
   }
 }
 
-async function patch(request: Request, store: TusStore, instance: string): Promise<Response> {
+async function patch(
+  request: Request,
+  store: TusStore,
+  instance: string,
+  requestId: string | undefined,
+): Promise<Response> {
   if (!store.lock()) throw new GatewayError("upload_locked", "Another PATCH is writing to this upload.");
   try {
     // Reloaded under the lock: what another request did before it is seen.
@@ -118,7 +129,7 @@ async function patch(request: Request, store: TusStore, instance: string): Promi
       const record = await store.deliver(tus.providers, instance);
       const failed = record.deliveries?.find((d) => d.error)?.error;
       if (failed && tus.providers.length === 1) {
-        return renderProblem(failed, tusHeaders({ "upload-offset": String(staging.offset) }));
+        return renderProblem(failed, tusHeaders({ "upload-offset": String(staging.offset) }), requestId);
       }
     }
     return new Response(null, {

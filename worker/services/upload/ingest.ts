@@ -50,6 +50,10 @@ export interface ReceiveRequest {
   readonly defer?: (work: Promise<unknown>) => void;
   /** The answer's headers, which the pipeline may add to (the quotas' RateLimit fields). */
   readonly answer?: Headers;
+  /** The request's id (core/request-id.ts), for the log lines of what fails quietly. */
+  readonly requestId?: string;
+  /** Told the running count of the request body's bytes as they arrive (the access line's bytes). */
+  readonly onArrival?: (received: number) => void;
 }
 
 /**
@@ -113,7 +117,7 @@ export async function ingest(env: Env, req: ReceiveRequest, input: IngestInput):
   const record = async (result: UploadResult, tally: Tally) => {
     if (owner === undefined) return result;
     const usage = account ? { account, tally } : undefined;
-    await recordQuietly(env.DB, owner, result, checked.options, usage);
+    await recordQuietly(env.DB, owner, result, checked.options, usage, req.requestId);
     return result;
   };
   const recordSent = (result: UploadResult) =>
@@ -132,7 +136,7 @@ export async function ingest(env: Env, req: ReceiveRequest, input: IngestInput):
       await stopReading(input.stream);
       const saved = { deduplicated: 1, bytesSaved: live.file.size };
       if (!policy) {
-        if (account) await tallyQuietly(env.DB, account, req.provider, saved);
+        if (account) await tallyQuietly(env.DB, account, req.provider, saved, req.requestId);
         return { ...asResult(live), deduplicated: true };
       }
       // A ticket's upload is a record of its own (its id, as its status and callback report it), naming the

@@ -26,6 +26,7 @@ export async function receive(request: Request, env: Env, req: ReceiveRequest): 
     onBytes: (bytes) => {
       arrived += bytes;
       req.watch?.onProgress?.(arrived);
+      req.onArrival?.(arrived);
     },
   });
   const intake = await readIntake(request, {

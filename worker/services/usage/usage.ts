@@ -2,6 +2,7 @@
 // each upload's result is decided — in the same batch as its registry row (registry/files.ts), so what
 // GET /v1/usage says the providers received is what the registry holds.
 import type { components } from "../../../generated/gateway";
+import { log } from "../../core/log";
 import type { ProviderId } from "../../providers/kit/capability";
 
 type Usage = components["schemas"]["Usage"];
@@ -53,11 +54,20 @@ export function tallyStatement(
     );
 }
 
-/** Adds a tally on its own (a failure: no registry row goes with it); a failed write is logged, not thrown. */
-export async function tallyQuietly(db: D1Database, account: Account, provider: ProviderId, tally: Tally) {
+/**
+ * Adds a tally on its own (a failure: no registry row goes with it); a failed write is logged (under the
+ * request that counted it), not thrown.
+ */
+export async function tallyQuietly(
+  db: D1Database,
+  account: Account,
+  provider: ProviderId,
+  tally: Tally,
+  requestId?: string,
+) {
   await tallyStatement(db, account, provider, tally)
     .run()
-    .catch((error) => console.error("usage: could not count", provider, error));
+    .catch((error) => log("error", "usage: could not count", { request_id: requestId, provider, error }));
 }
 
 export interface UsageQuery {
