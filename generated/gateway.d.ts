@@ -1040,7 +1040,7 @@ export interface components {
             error?: components["schemas"]["Problem"];
         };
         /** @enum {string} */
-        ProviderId: "jimmy" | "dify" | "minimax" | "useapi" | "wavespeed";
+        ProviderId: "jimmy" | "dify" | "minimax" | "useapi" | "wavespeed" | "openai" | "gemini";
         /** @enum {string} */
         Purpose: "voice_clone" | "prompt_audio" | "t2a_async_input" | "video_understanding";
         /** @enum {string} */
@@ -1160,13 +1160,13 @@ export interface components {
         };
         Field: {
             /** @enum {string} */
-            name: "purpose" | "user" | "account";
+            name: "purpose" | "user" | "account" | "expires_after" | "display_name";
             required: boolean;
             description: string;
-            /** @description Allowed values and the extensions each accepts. */
+            /** @description Allowed values and the extensions each accepts; a value without `extensions` restricts no format beyond the provider's own. */
             values?: {
                 value: string;
-                extensions: string[];
+                extensions?: string[];
             }[];
             default?: string;
         };

@@ -8,6 +8,8 @@
 
 /** The file part: its stream ends only once the whole body has arrived intact, and errors otherwise. */
 export interface MultipartFile {
+  /** The part's field name (OpenAI's parts are `data`, every other file `file`). */
+  name: string | null;
   filename: string | null;
   /** The part's Content-Type header, or null without one. */
   type: string | null;
@@ -187,10 +189,10 @@ export const readMultipart: MultipartReader = async (body, contentType) => {
     for (;;) {
       const head = parseHead(latin1(buf), b);
       if (head?.file) {
-        const { filename, type, dataStart } = head.file;
+        const { name, filename, type, dataStart } = head.file;
         return {
           fields: head.fields,
-          file: { filename, type, stream: fileStream(reader, buf.subarray(dataStart), b) },
+          file: { name, filename, type, stream: fileStream(reader, buf.subarray(dataStart), b) },
         };
       }
       if (head) {

@@ -13,19 +13,23 @@
 
 import { createHash } from "node:crypto";
 import type { ProviderId } from "../worker/providers/kit/capability";
+import { calls, credential, otherCall } from "./calls";
 import dify from "./dialects/dify";
+import gemini from "./dialects/gemini";
 import jimmy from "./dialects/jimmy";
 import minimax from "./dialects/minimax";
+import openai from "./dialects/openai";
 import useapi from "./dialects/useapi";
 import wavespeed from "./dialects/wavespeed";
 import { json, type SandboxProvider, type Upload } from "./kit";
 import { sampleMedia } from "./media";
 import { type MultipartReader, readMultipart } from "./multipart";
 
+export type { Call } from "./calls";
 export type { MultipartReader } from "./multipart";
 
 /** Every provider's sandbox. The compiler holds it to the registry: a provider without one fails `tsc`. */
-const SANDBOXES = { jimmy, dify, minimax, useapi, wavespeed } as const satisfies Record<
+const SANDBOXES = { jimmy, dify, minimax, useapi, wavespeed, openai, gemini } as const satisfies Record<
   ProviderId,
   SandboxProvider
 >;
@@ -68,7 +72,8 @@ async function readUpload(
 ): Promise<Upload | Response | null> {
   let stream: ReadableStream<Uint8Array> | null = request.body;
   let fields: Record<string, string> = {};
-  let filename: string | null = null;
+  let filename: string | null = provider.knownAs?.(new URL(request.url)) ?? null;
+  record.filename = filename;
   let type = record.contentType;
   if (provider.body === "multipart") {
     const contentType = record.contentType ?? "";
@@ -105,10 +110,6 @@ async function drain(body: ReadableStream<Uint8Array> | null): Promise<void> {
   while (!(await reader.read().catch(() => ({ done: true }))).done) {}
 }
 
-function bearer(request: Request): string | null {
-  return /^Bearer\s+(\S+)$/.exec(request.headers.get("authorization") ?? "")?.[1] ?? null;
-}
-
 function route(pathname: string): SandboxProvider | null {
   return Object.values(SANDBOXES).find((p) => p.paths.includes(pathname)) ?? null;
 }
@@ -122,45 +123,6 @@ export interface SandboxOptions {
 
 const received: Received[] = [];
 
-/** A call other than an upload (a delete), as received: for GET /__sandbox/calls and tests. */
-export interface Call {
-  provider: ProviderId;
-  at: string;
-  method: string;
-  path: string;
-  body: string;
-  status: number;
-}
-
-const calls: Call[] = [];
-
-/** A provider's other file calls (SandboxProvider.calls): authorized like uploads, logged. */
-async function otherCall(request: Request, url: URL): Promise<Response | null> {
-  for (const provider of Object.values(SANDBOXES) as SandboxProvider[]) {
-    for (const c of provider.calls ?? []) {
-      const match = c.path.exec(url.pathname);
-      if (!match || c.method !== request.method) continue;
-      const body = await request.text();
-      const response =
-        bearer(request) === provider.key
-          ? c.handle(body, match, url)
-          : (provider.dialect.unauthorized?.() ?? provider.dialect.error(401, "Unauthorized"));
-      const path = url.pathname + url.search;
-      calls.push({
-        provider: provider.id,
-        at: new Date().toISOString(),
-        method: c.method,
-        path,
-        body,
-        status: response.status,
-      });
-      if (calls.length > 1000) calls.shift();
-      return response;
-    }
-  }
-  return null;
-}
-
 /** The sandbox's fetch handler. */
 export async function handleSandbox(request: Request, options: SandboxOptions = {}): Promise<Response> {
   const url = new URL(request.url);
@@ -168,7 +130,24 @@ export async function handleSandbox(request: Request, options: SandboxOptions = 
   const sample = sampleMedia(url);
   if (sample) return sample;
   if (url.pathname === "/__sandbox/calls") return json(calls.slice(-200));
-  const other = await otherCall(request, url);
+  const readBody = options.readMultipart ?? readMultipart;
+  const other = await otherCall(Object.values(SANDBOXES), request, url, {
+    readMultipart: readBody,
+    arrived: (arrival) => {
+      const record: Received = {
+        // Every sandbox path starts with its provider's id.
+        provider: url.pathname.split("/")[1] as ProviderId,
+        at: new Date().toISOString(),
+        contentLength: null,
+        query: Object.fromEntries(url.searchParams),
+        error: null,
+        ...arrival,
+      };
+      received.push(record);
+      if (received.length > 1000) received.shift();
+      options.observe?.(record);
+    },
+  });
   if (other) return other;
   const provider = route(url.pathname);
   if (!provider) return json({ error: `sandbox: no API at ${url.pathname}` }, 404);
@@ -196,22 +175,21 @@ export async function handleSandbox(request: Request, options: SandboxOptions = 
     return response;
   };
   const { dialect } = provider;
-  if (bearer(request) !== provider.key) {
+  if (credential(provider, request, url) !== provider.key) {
     // Drain, then refuse, as typical servers do: the client sees the answer, not a reset.
     await drain(request.body);
     return finish(dialect.unauthorized?.() ?? dialect.error(401, "Unauthorized"));
+  }
+  const refused = provider.precheck?.(request, url);
+  if (refused) {
+    await drain(request.body);
+    return finish(refused);
   }
   let upload: Upload | Response | null;
   const scenarioSource = provider.scenarioSource?.(url) ?? "";
   const early = SCENARIO.exec(scenarioSource)?.[1];
   try {
-    upload = await readUpload(
-      request,
-      record,
-      provider,
-      options.readMultipart ?? readMultipart,
-      early === "reset" ? 64 * 1024 : null,
-    );
+    upload = await readUpload(request, record, provider, readBody, early === "reset" ? 64 * 1024 : null);
   } catch (error) {
     record.error = String(error);
     if (error instanceof SandboxReset) {

@@ -169,6 +169,9 @@ const IN_ITS_MESSAGE_FIELD: Record<ProviderId, (message: string) => Response> = 
   minimax: (status_msg) => json(200, { base_resp: { status_code: 2013, status_msg } }),
   useapi: (error) => json(200, { error, code: 400 }),
   wavespeed: (message) => json(200, { code: 400, message }),
+  openai: (message) =>
+    json(400, { error: { message, type: "invalid_request_error", param: null, code: null } }),
+  gemini: (message) => json(400, { error: { code: 400, message, status: "INVALID_ARGUMENT" } }),
 };
 
 describe.each(PROVIDER_IDS)("%s answering a stack trace (the provider's side of the wire)", (provider) => {

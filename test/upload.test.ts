@@ -21,6 +21,8 @@ const REFERENCE = {
   minimax: (r: Record<string, unknown>) => String((r.file as { file_id: number }).file_id),
   useapi: (r: Record<string, unknown>) => r.fileID as string,
   wavespeed: (r: Record<string, unknown>) => (r.data as { download_url: string }).download_url,
+  openai: (r: Record<string, unknown>) => r.id as string,
+  gemini: (r: Record<string, unknown>) => (r.file as { uri: string }).uri,
 };
 
 describe.each(PROVIDER_IDS)("%s", (provider) => {
@@ -45,7 +47,8 @@ describe.each(PROVIDER_IDS)("%s", (provider) => {
       });
       expect(result.id).toMatch(/^[0-9a-f-]{36}$/);
       expect(result.reference).toBe(REFERENCE[provider](result.provider_response));
-      expect(result.expires_at === null).toBe(provider !== "wavespeed");
+      // Kept for a documented time (WaveSpeed), or until the expiry the answer names (Gemini's).
+      expect(result.expires_at === null).toBe(provider !== "wavespeed" && provider !== "gemini");
       expect(result.file.kind).toBe(provider === "minimax" ? "audio" : "image");
 
       const [seen, ...more] = await receivedWith(mark);

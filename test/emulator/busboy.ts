@@ -28,7 +28,7 @@ export const readMultipartWithBusboy: MultipartReader = (body, contentType) =>
       if (file) late = true;
       else fields[name] = value;
     });
-    form.on("file", (_name, stream, info) => {
+    form.on("file", (name, stream, info) => {
       if (file) {
         late = true;
         stream.resume();
@@ -46,6 +46,7 @@ export const readMultipartWithBusboy: MultipartReader = (body, contentType) =>
       resolve({
         fields: { ...fields },
         file: {
+          name,
           filename: info.filename ?? null,
           type: info.mimeType,
           stream: (Readable.toWeb(stream) as ReadableStream<Uint8Array>).pipeThrough(intact),

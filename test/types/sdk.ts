@@ -14,7 +14,7 @@ void mg.import("https://example.com/a.png", { provider: "jimmy" });
 void uploadWithTicket({ id: "t", upload_url: "https://gw/x", max_bytes: 1, headers: {} }, file);
 
 // @ts-expect-error: a provider the gateway does not have.
-void mg.upload(file, { provider: "openai" });
+void mg.upload(file, { provider: "acme" });
 
 // @ts-expect-error: a purpose outside the spec's enum.
 void mg.upload(file, { provider: "minimax", purpose: "music" });

@@ -2,14 +2,16 @@
 // table.ts without its adapter here fails `tsc`.
 
 import { dify } from "./dify/adapter";
+import { gemini } from "./gemini/adapter";
 import { jimmy } from "./jimmy/adapter";
 import type { ProviderId } from "./kit/capability";
 import type { ProviderAdapter } from "./kit/types";
 import { minimax } from "./minimax/adapter";
+import { openai } from "./openai/adapter";
 import { useapi } from "./useapi/adapter";
 import { wavespeed } from "./wavespeed/adapter";
 
-const ADAPTERS = { jimmy, dify, minimax, useapi, wavespeed } as const satisfies Record<
+const ADAPTERS = { jimmy, dify, minimax, useapi, wavespeed, openai, gemini } as const satisfies Record<
   ProviderId,
   ProviderAdapter
 >;

@@ -4,17 +4,24 @@
 // with explicit .ts imports, so Node scripts import this file as it is. Adapters: ./adapters.ts.
 import { LIMITS } from "../core/limits.ts";
 import dify from "./dify/provider.ts";
+import gemini from "./gemini/provider.ts";
 import jimmy from "./jimmy/provider.ts";
 import type { Capability, ProviderId } from "./kit/capability.ts";
 import minimax from "./minimax/provider.ts";
+import openai from "./openai/provider.ts";
 import useapi from "./useapi/provider.ts";
 import wavespeed from "./wavespeed/provider.ts";
 
 /** Adding a provider: its spec, its folder, and one line here (docs/contributing.md, "Adding a provider"). */
-export const CAPABILITIES = { jimmy, dify, minimax, useapi, wavespeed } as const satisfies Record<
-  ProviderId,
-  Capability
->;
+export const CAPABILITIES = {
+  jimmy,
+  dify,
+  minimax,
+  useapi,
+  wavespeed,
+  openai,
+  gemini,
+} as const satisfies Record<ProviderId, Capability>;
 
 export const PROVIDER_IDS = Object.keys(CAPABILITIES) as ProviderId[];
 
@@ -26,5 +33,6 @@ export function capability(id: ProviderId): Capability {
   return CAPABILITIES[id];
 }
 
-/** The most a provider takes through the resumable API (its own limit, or the gateway's). */
-export const resumableLimit = (cap: Capability) => cap.maxBytes ?? LIMITS.resumableMaxBytes;
+/** The most a provider takes through the resumable API: its own limit, within the gateway's (R2's). */
+export const resumableLimit = (cap: Capability) =>
+  Math.min(cap.maxBytes ?? LIMITS.resumableMaxBytes, LIMITS.resumableMaxBytes);
