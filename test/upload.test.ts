@@ -1,7 +1,7 @@
 // Every provider, in both body forms, through the gateway to the emulator: the normalized result, and what
 // the provider actually received (exact Content-Length, every byte, the right fields).
 import { describe, expect, it } from "vitest";
-import { PROVIDER_IDS } from "../worker/providers/table";
+import { capability, PROVIDER_IDS } from "../worker/providers/table";
 import {
   call,
   marker,
@@ -59,7 +59,7 @@ describe.each(PROVIDER_IDS)("%s", (provider) => {
         sha256: digest,
         status: provider === "dify" ? 201 : 200,
       });
-      if (provider === "useapi") {
+      if (capability(provider).body === "raw") {
         expect(seen?.contentType).toBe("image/png");
         expect(seen?.contentLength).toBe(bytes.length);
       } else {
@@ -74,7 +74,7 @@ describe.each(PROVIDER_IDS)("%s", (provider) => {
 });
 
 describe("multipart bodies without a trailing CRLF (workerd's FormData)", () => {
-  it.each(PROVIDER_IDS.filter((p) => p !== "useapi"))(
+  it.each(PROVIDER_IDS.filter((p) => capability(p).body !== "raw"))(
     "%s: pads the epilogue so the length stays exact",
     async (provider) => {
       const sample = SAMPLES[provider];
