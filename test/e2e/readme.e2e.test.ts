@@ -74,7 +74,7 @@ afterAll(() => stop());
 describe("the README's first upload, and the sandbox's imports", () => {
   const auth = ["-H", "Authorization: Bearer dev-key"];
 
-  it("uploads to each of the five sandbox providers with the README's curl commands", async () => {
+  it("uploads to each sandbox provider with the README's curl commands", async () => {
     const samples = {
       "photo.png": file("photo.png", 200_000),
       "voice.mp3": file("voice.mp3", 150_000),
@@ -82,7 +82,15 @@ describe("the README's first upload, and the sandbox's imports", () => {
     };
     const [block] = blocks(section("README.md", "## First upload"), "sh");
     const documented = commands(block ?? "");
-    expect(documented.map(providerOf)).toEqual(["jimmy", "dify", "minimax", "useapi", "wavespeed"]);
+    expect(documented.map(providerOf)).toEqual([
+      "jimmy",
+      "dify",
+      "minimax",
+      "useapi",
+      "wavespeed",
+      "openai",
+      "gemini",
+    ]);
     const cases = documented.map((command) => {
       const name = /@(\S+?\.\w+)\b/.exec(command)?.[1] as keyof typeof samples;
       expect(samples[name], command).toBeDefined();
@@ -110,7 +118,15 @@ describe("the README's first upload, and the sandbox's imports", () => {
     const sampleUrl = `${sandbox}/__sandbox/media/sample.mp4`;
     const [block] = blocks(section("docs/sandbox.md", "## Sample media and imports"), "sh");
     const documented = commands(block ?? "");
-    expect(documented.map(providerOf).sort()).toEqual(["dify", "jimmy", "minimax", "useapi", "wavespeed"]);
+    expect(documented.map(providerOf).sort()).toEqual([
+      "dify",
+      "gemini",
+      "jimmy",
+      "minimax",
+      "openai",
+      "useapi",
+      "wavespeed",
+    ]);
     const video = new Uint8Array(await (await fetch(sampleUrl)).arrayBuffer());
     const sha = createHash("sha256").update(video).digest("hex");
     for (const command of documented) {

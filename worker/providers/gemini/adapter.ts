@@ -14,7 +14,7 @@ import createClient from "openapi-fetch";
 import type { components, paths } from "../../../generated/gemini";
 import { encodeRaw } from "../kit/encode";
 import { httpFailure, type Meaning, send } from "../kit/http";
-import { atStep, jsonInit } from "../kit/steps";
+import { atStep, jsonInit, sendStep } from "../kit/steps";
 import type { ProviderAdapter, ProviderConfig, ProviderFailure } from "../kit/types";
 
 type File = components["schemas"]["File"];
@@ -81,7 +81,7 @@ export const gemini: ProviderAdapter = {
   id: "gemini",
   async upload(ctx) {
     const client = createClient<paths>({ baseUrl: ctx.config.baseUrl });
-    const started = await send(ctx, () =>
+    const started = await sendStep(ctx, () =>
       client.POST("/upload/v1beta/files", {
         ...jsonInit(ctx, auth(ctx.config), {
           file: { display_name: ctx.options.display_name ?? ctx.file.name },

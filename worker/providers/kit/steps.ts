@@ -5,6 +5,7 @@
 //   - opened: once a step has opened something at the provider (an Upload, a session), the rest runs under
 //     it, and any failure or abort after that first undoes what was opened, where the provider has a call
 //     for it, before the failure is answered: nothing is left half-claimed at the provider.
+import { send } from "./http";
 import type { AdapterContext, AdapterResult, ProviderFailure } from "./types";
 
 /** How long undoing an opened upload may take: it runs after the upload already failed. */
@@ -27,6 +28,23 @@ export function jsonInit<B>(
     signal: ctx.signal,
     redirect: "manual" as const,
   };
+}
+
+/**
+ * send() for a step that carries no file bytes (create, start, complete, cancel), tried once more when the
+ * connection broke before any answer and workerd marks the error `retryable` — a pooled connection the
+ * provider closed while idle, as one is after the minutes a large file takes to arrive. A step that did
+ * reach the provider may then have been made twice: an extra Upload or session, never completed, expires.
+ */
+export async function sendStep<D, E>(
+  ctx: Pick<AdapterContext, "signal">,
+  call: () => Promise<{ data?: D; error?: E; response: Response }>,
+) {
+  const first = await send(ctx, call);
+  const raw = "failure" in first ? first.failure.raw : undefined;
+  const retryable =
+    typeof raw === "object" && raw !== null && (raw as { retryable?: unknown }).retryable === true;
+  return retryable ? send(ctx, call) : first;
 }
 
 /** `failure` with the step it happened at named first in its detail. */

@@ -7,7 +7,7 @@ import createClient from "openapi-fetch";
 import type { components, paths } from "../../../generated/openai";
 import { bearer, type MultipartBody, multipartInit, send } from "../kit/http";
 import { PartCutter, partSizes } from "../kit/parts";
-import { atStep, jsonInit, opened } from "../kit/steps";
+import { atStep, jsonInit, opened, sendStep } from "../kit/steps";
 import type { AdapterContext, AdapterResult } from "../kit/types";
 import { delivered, failure } from "./answers";
 
@@ -18,7 +18,7 @@ export async function uploadInParts(ctx: AdapterContext, partBytes: number): Pro
   const client = createClient<paths>({ baseUrl: ctx.config.baseUrl });
   const auth = bearer(ctx.config);
   const seconds = ctx.options.expires_after;
-  const created = await send(ctx, () =>
+  const created = await sendStep(ctx, () =>
     client.POST(
       "/uploads",
       jsonInit(ctx, auth, {
@@ -39,7 +39,7 @@ export async function uploadInParts(ctx: AdapterContext, partBytes: number): Pro
   const upload_id = id;
 
   const cancel = async (signal: AbortSignal) => {
-    const result = await send({ signal }, () =>
+    const result = await sendStep({ signal }, () =>
       client.POST("/uploads/{upload_id}/cancel", {
         params: { path: { upload_id } },
         headers: auth,
@@ -73,7 +73,7 @@ export async function uploadInParts(ctx: AdapterContext, partBytes: number): Pro
       }
       partIds.push(partId);
     }
-    const completed = await send(ctx, () =>
+    const completed = await sendStep(ctx, () =>
       client.POST("/uploads/{upload_id}/complete", {
         ...jsonInit(ctx, auth, { part_ids: partIds }),
         params: { path: { upload_id } },
