@@ -133,8 +133,12 @@ export interface paths {
                 query?: {
                     /** @description Filename of a raw-body upload (required for raw bodies). */
                     filename?: string;
-                    /** @description MiniMax only. */
+                    /** @description MiniMax and OpenAI (each takes its own values). */
                     purpose?: components["schemas"]["Purpose"];
+                    /** @description OpenAI only; seconds after creation when OpenAI deletes the file (3600 to 2592000). */
+                    expires_after?: string;
+                    /** @description Gemini only; defaults to the filename. */
+                    display_name?: string;
                     /** @description Dify only; defaults to "mediagate". */
                     user?: string;
                     /** @description useapi only; defaults to USEAPI_ACCOUNT. */
@@ -159,6 +163,8 @@ export interface paths {
                         purpose?: components["schemas"]["Purpose"];
                         user?: string;
                         account?: string;
+                        expires_after?: string;
+                        display_name?: string;
                         sha256?: components["schemas"]["Sha256"];
                         /** Format: binary */
                         file: {
@@ -964,6 +970,10 @@ export interface components {
             purpose?: components["schemas"]["Purpose"];
             user?: string;
             account?: string;
+            /** @description OpenAI only; seconds (3600 to 2592000), as a string like every option. */
+            expires_after?: string;
+            /** @description Gemini only; defaults to the filename. */
+            display_name?: string;
             /**
              * @description Seconds the upload URL stays valid.
              * @default 900
@@ -986,6 +996,10 @@ export interface components {
             purpose?: components["schemas"]["Purpose"];
             user?: string;
             account?: string;
+            /** @description OpenAI only; seconds (3600 to 2592000), as a string like every option. */
+            expires_after?: string;
+            /** @description Gemini only; defaults to the filename. */
+            display_name?: string;
         };
         /** @description A media type (image/png) or a wildcard for its family (image/*). */
         MediaRange: string;
@@ -1041,8 +1055,11 @@ export interface components {
         };
         /** @enum {string} */
         ProviderId: "jimmy" | "dify" | "minimax" | "useapi" | "wavespeed" | "openai" | "gemini";
-        /** @enum {string} */
-        Purpose: "voice_clone" | "prompt_audio" | "t2a_async_input" | "video_understanding";
+        /**
+         * @description MiniMax's purposes, then OpenAI's.
+         * @enum {string}
+         */
+        Purpose: "voice_clone" | "prompt_audio" | "t2a_async_input" | "video_understanding" | "assistants" | "batch" | "fine-tune" | "vision" | "user_data" | "evals";
         /** @enum {string} */
         Kind: "image" | "video" | "audio" | "document";
         /** @description A SHA-256 digest, hex. */
@@ -1075,6 +1092,8 @@ export interface components {
                 purpose?: string;
                 user?: string;
                 account?: string;
+                expires_after?: string;
+                display_name?: string;
             };
             /** Format: date-time */
             created_at: string;

@@ -12,8 +12,8 @@ import { inert, inertJson } from "./terminal";
 
 const USAGE = `Usage: mediagate <command> [options]
 
-  upload <file...> --provider P [--purpose X] [--user U] [--account A] [--json] [--resumable]
-  import <url> --provider P [--filename NAME] [--purpose X] [--user U] [--account A] [--json]
+  upload <file...> --provider P [provider options] [--json] [--resumable]
+  import <url> --provider P [--filename NAME] [provider options] [--json]
   files [ls [--provider P] [--limit N] [--cursor C] | get ID | rm ID] [--json]
   providers [--json]
 
@@ -24,6 +24,9 @@ Options:
   --chunk-size N  bytes per tus PATCH (default: 50 MiB, at most the single-request limit)
   --json          print JSON results
   -h, --help      this text
+
+Provider options (\`mediagate providers\` lists which provider takes which):
+  --purpose X  --user U  --account A  --expires-after SECONDS  --display-name NAME
 
 Re-running an interrupted upload of the same file resumes it.
 Exit: 0 ok, 1 problem, 2 usage or unreadable input file, 130 interrupted.`;
@@ -53,6 +56,8 @@ async function main(argv: string[]): Promise<number> {
         purpose: { type: "string" },
         user: { type: "string" },
         account: { type: "string" },
+        "expires-after": { type: "string" },
+        "display-name": { type: "string" },
         filename: { type: "string" },
         limit: { type: "string" },
         cursor: { type: "string" },
@@ -83,6 +88,8 @@ async function main(argv: string[]): Promise<number> {
     ...(values.purpose ? { purpose: values.purpose as Purpose } : {}),
     ...(values.user ? { user: values.user } : {}),
     ...(values.account ? { account: values.account } : {}),
+    ...(values["expires-after"] ? { expires_after: values["expires-after"] } : {}),
+    ...(values["display-name"] ? { display_name: values["display-name"] } : {}),
   };
   const provider = () => {
     if (!values.provider) throw new UsageError(`${command} needs --provider.`);

@@ -26,6 +26,7 @@ import type {
   UploadStatus,
   UploadTicket,
 } from "./types";
+import { OPTION_NAMES } from "./types";
 
 export type { FileQuery, ImportOptions, Mediagate, TicketForUpload } from "./instance";
 export { typeOf } from "./sources";
@@ -134,7 +135,7 @@ export function createCore(options: MediagateOptions, platform: Platform): Media
     if (!name) throw new TypeError("upload(): pass { filename } for bytes and streams.");
     const type = opts.contentType ?? source.type ?? typeOf(name);
     const fields: Record<string, string> = {};
-    for (const f of ["purpose", "user", "account"] as const) if (opts[f]) fields[f] = String(opts[f]);
+    for (const f of OPTION_NAMES) if (opts[f]) fields[f] = String(opts[f]);
     const list = await providers();
     const provider = list.find((p) => p.id === opts.provider);
     const limit = provider?.max_bytes ?? 100 * MiB;

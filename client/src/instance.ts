@@ -8,7 +8,7 @@ import type {
   ImportResult,
   Provider,
   ProviderId,
-  Purpose,
+  ProviderOptions,
   TransferOptions,
   Uploaded,
   UploadInput,
@@ -23,12 +23,9 @@ export type TicketForUpload = Pick<UploadTicket, "id" | "upload_url" | "max_byte
   filename?: string;
 };
 
-export interface ImportOptions {
+export interface ImportOptions extends ProviderOptions {
   provider: ProviderId;
   filename?: string;
-  purpose?: Purpose;
-  user?: string;
-  account?: string;
   signal?: AbortSignal;
 }
 
