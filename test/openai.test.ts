@@ -9,6 +9,7 @@ import { openAiAdapter, openai } from "../worker/providers/openai/adapter";
 import {
   call,
   emulatorUrl,
+  KEY,
   marker,
   multipartRequest,
   problemOf,
@@ -17,6 +18,7 @@ import {
   resultOf,
   sha256,
 } from "./helpers";
+import { pattern, patternSha } from "./tus/helpers";
 
 const config = (apiKey = SANDBOX_KEYS.openai) => ({
   apiKey,
@@ -207,5 +209,33 @@ describe("openai: one request, delete, options", () => {
       );
       expect(await receivedWith(mark)).toEqual([]);
     }
+  });
+});
+
+describe("openai: a direct upload above one request", () => {
+  it("goes through the Uploads API from the request's own stream, and the pipeline sees the file end", {
+    timeout: 180_000,
+  }, async () => {
+    const length = 512_000_000 + 12_345;
+    const name = `${marker("openai-direct")}.mp4`;
+    const request = new Request(`http://gw/v1/providers/openai/files?filename=${name}&purpose=user_data`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${KEY}`,
+        "content-type": "video/mp4",
+        "content-length": String(length),
+      },
+      body: pattern(9, 0, length),
+    });
+    const result = await resultOf(await call(request, { MAX_REQUEST_BYTES: String(600 * 1024 * 1024) }));
+    const digest = await patternSha(9, length);
+    expect(result).toMatchObject({
+      provider: "openai",
+      status: "uploaded",
+      file: { size: length, sha256: digest },
+    });
+    const [seen] = await receivedWith(name);
+    // 512,000,000 bytes and the rest: 8 parts of 64,000,000 and one of 12,345.
+    expect(seen).toMatchObject({ complete: true, bytes: length, sha256: digest, fields: { parts: "9" } });
   });
 });

@@ -59,7 +59,14 @@ export class PartCutter {
           }
           left -= chunk.byteLength;
           controller.enqueue(chunk);
-          if (left === 0) controller.close();
+          if (left > 0) return;
+          // The last part ends only once the file has: its end is read (so whatever counts the file sees it
+          // end), and a file longer than its size fails the part instead of arriving cut.
+          if (this.remaining === 0 && !(await this.ended())) {
+            controller.error(new Error("the file carried more than its size"));
+            return;
+          }
+          controller.close();
         },
         cancel: (reason) => this.cancel(reason),
       },
@@ -67,6 +74,16 @@ export class PartCutter {
       { highWaterMark: 0 },
     );
     return { name: this.file.name, type: this.file.type, size, stream };
+  }
+
+  /** Whether the file's stream ends here, with nothing after the bytes already taken. */
+  private async ended(): Promise<boolean> {
+    if (this.carry?.byteLength) return false;
+    for (;;) {
+      const { done, value } = await this.reader.read();
+      if (done) return true;
+      if (value.byteLength > 0) return false;
+    }
   }
 
   /** Stops reading the file (a step failed, or the upload was abandoned). */
