@@ -83,7 +83,10 @@ function renderFields() {
           { id, name: f.name, required: f.required },
           ...(f.required ? [] : [el("option", { value: "", textContent: "—" })]),
           ...f.values.map((v) =>
-            el("option", { value: v.value, textContent: `${v.value} (${v.extensions.join(", ")})` }),
+            el("option", {
+              value: v.value,
+              textContent: v.extensions ? `${v.value} (${v.extensions.join(", ")})` : v.value,
+            }),
           ),
         )
       : el("input", { id, name: f.name, required: f.required, placeholder: f.default ?? "" });

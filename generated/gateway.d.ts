@@ -133,8 +133,12 @@ export interface paths {
                 query?: {
                     /** @description Filename of a raw-body upload (required for raw bodies). */
                     filename?: string;
-                    /** @description MiniMax only. */
+                    /** @description MiniMax and OpenAI (each takes its own values). */
                     purpose?: components["schemas"]["Purpose"];
+                    /** @description OpenAI only; seconds after creation when OpenAI deletes the file (3600 to 2592000). */
+                    expires_after?: string;
+                    /** @description Gemini only; defaults to the filename. */
+                    display_name?: string;
                     /** @description Dify only; defaults to "mediagate". */
                     user?: string;
                     /** @description useapi only; defaults to USEAPI_ACCOUNT. */
@@ -161,6 +165,8 @@ export interface paths {
                         purpose?: components["schemas"]["Purpose"];
                         user?: string;
                         account?: string;
+                        expires_after?: string;
+                        display_name?: string;
                         /** @description Replicate only, a JSON object as JSON text. */
                         metadata?: string;
                         sha256?: components["schemas"]["Sha256"];
@@ -1339,6 +1345,10 @@ export interface components {
             purpose?: components["schemas"]["Purpose"];
             user?: string;
             account?: string;
+            /** @description OpenAI only; seconds (3600 to 2592000), as a string like every option. */
+            expires_after?: string;
+            /** @description Gemini only; defaults to the filename. */
+            display_name?: string;
             /**
              * @description Seconds the upload URL stays valid.
              * @default 900
@@ -1361,6 +1371,10 @@ export interface components {
             purpose?: components["schemas"]["Purpose"];
             user?: string;
             account?: string;
+            /** @description OpenAI only; seconds (3600 to 2592000), as a string like every option. */
+            expires_after?: string;
+            /** @description Gemini only; defaults to the filename. */
+            display_name?: string;
             /** @description Replicate only, a JSON object as JSON text. */
             metadata?: string;
         };
@@ -1417,9 +1431,12 @@ export interface components {
             error?: components["schemas"]["Problem"];
         };
         /** @enum {string} */
-        ProviderId: "jimmy" | "dify" | "minimax" | "useapi" | "wavespeed" | "fal" | "replicate";
-        /** @enum {string} */
-        Purpose: "voice_clone" | "prompt_audio" | "t2a_async_input" | "video_understanding";
+        ProviderId: "jimmy" | "dify" | "minimax" | "useapi" | "wavespeed" | "openai" | "gemini" | "fal" | "replicate";
+        /**
+         * @description MiniMax's purposes, then OpenAI's.
+         * @enum {string}
+         */
+        Purpose: "voice_clone" | "prompt_audio" | "t2a_async_input" | "video_understanding" | "assistants" | "batch" | "fine-tune" | "vision" | "user_data" | "evals";
         /** @enum {string} */
         Kind: "image" | "video" | "audio" | "document";
         /** @description A SHA-256 digest, hex. */
@@ -1452,6 +1469,8 @@ export interface components {
                 purpose?: string;
                 user?: string;
                 account?: string;
+                expires_after?: string;
+                display_name?: string;
                 metadata?: string;
             };
             /** Format: date-time */
@@ -1538,13 +1557,13 @@ export interface components {
         };
         Field: {
             /** @enum {string} */
-            name: "purpose" | "user" | "account" | "metadata";
+            name: "purpose" | "user" | "account" | "expires_after" | "display_name" | "metadata";
             required: boolean;
             description: string;
-            /** @description Allowed values and the extensions each accepts. */
+            /** @description Allowed values and the extensions each accepts; a value without `extensions` restricts no format beyond the provider's own. */
             values?: {
                 value: string;
-                extensions: string[];
+                extensions?: string[];
             }[];
             default?: string;
             /**

@@ -4,6 +4,7 @@
 // from the vendor's document, never imported from the gateway's provider.ts: a mistake in the gateway's
 // table must show up as a disagreement.
 import type { ProviderId } from "../worker/providers/kit/capability";
+import type { MultipartReader } from "./multipart";
 
 export const MB = 1024 * 1024;
 
@@ -29,6 +30,11 @@ export interface Upload {
 export const fileUrl = (provider: ProviderId, url: URL, upload: Upload) =>
   `${url.origin}/${provider}/files/${upload.sha256.slice(0, 16)}/${encodeURIComponent(upload.filename || "file")}`;
 
+/** The key of `Authorization: Bearer <key>`, or null. */
+export function bearer(request: Request): string | null {
+  return /^Bearer\s+(\S+)$/.exec(request.headers.get("authorization") ?? "")?.[1] ?? null;
+}
+
 /** A provider's own error code: Dify's are strings, the others' numbers. */
 export type Code = string | number;
 
@@ -45,15 +51,42 @@ export interface Dialect {
   noBalance?(): Response;
 }
 
-/** One of a provider's other file calls (delete), as its document describes it. */
+/** A file a multi-step provider has put together (OpenAI's completed Upload): recorded as an upload is. */
+export interface Arrival {
+  readonly filename: string | null;
+  readonly contentType: string | null;
+  readonly fields: Record<string, string>;
+  readonly bytes: number;
+  /** Of the file as the provider assembled it; null where the sandbox could not tell. */
+  readonly sha256: string | null;
+  readonly complete: boolean;
+  readonly status: number;
+  readonly error?: string;
+}
+
+/** What a streamed call is given besides its request: the host's multipart reader, and the record. */
+export interface SandboxIo {
+  readonly readMultipart: MultipartReader;
+  /** Records a file the provider now holds, for GET /__sandbox/received and the tests. */
+  arrived(arrival: Arrival): void;
+}
+
+/**
+ * One of a provider's other calls (delete; a multi-step upload's create, parts, complete, cancel), as its
+ * document describes it. Authorized with the provider's key (`SandboxProvider.credential`), logged.
+ */
 export interface SandboxCall {
   readonly method: string;
-  /** Matched against the sandbox path; groups are handed to `handle`. */
+  /** Matched against the sandbox path; groups are handed to the handler. */
   readonly path: RegExp;
-  /** The body is bytes (fal's parts): `handle` gets them as `bytes`, and `body` is "". */
+  /** Matches only what this also accepts (a header naming the step: Gemini's X-Goog-Upload-Command). */
+  when?(request: Request): boolean;
+  /** The body is bytes (fal's parts): the handler gets them as `bytes`, and `body` is "". */
   readonly binary?: boolean;
   /** The answer to an authorized call; `body` is the request body as text. */
-  handle(body: string, match: RegExpExecArray, url: URL, bytes?: Uint8Array): Response;
+  handle?(body: string, match: RegExpExecArray, url: URL, request: Request, bytes?: Uint8Array): Response;
+  /** Or the answer from the request itself, its body read as a stream (a part of a file). */
+  stream?(request: Request, match: RegExpExecArray, url: URL, io: SandboxIo): Promise<Response>;
 }
 
 export interface SandboxProvider {
@@ -81,4 +114,13 @@ export interface SandboxProvider {
   accept(upload: Upload, url: URL): Response;
   /** Its other file calls (MiniMax and useapi: delete). */
   readonly calls?: readonly SandboxCall[];
+  /**
+   * The key a request carries, as the provider reads it (default: `Authorization: Bearer`); a session URL
+   * that authorizes by itself answers the provider's key.
+   */
+  credential?(request: Request, url: URL): string | null;
+  /** The name a raw upload is known by, where the provider was told it (a Gemini session's display name). */
+  knownAs?(url: URL): string | null;
+  /** Refuses an upload on its headers before its body is read (a session's command and offset). */
+  precheck?(request: Request, url: URL): Response | null;
 }

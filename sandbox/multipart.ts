@@ -8,8 +8,8 @@
 
 /** The file part: its stream ends only once the whole body has arrived intact, and errors otherwise. */
 export interface MultipartFile {
-  /** The part's name (Content-Disposition `name`), where the reader reports it. */
-  field?: string | null;
+  /** The part's field name (OpenAI's parts are `data`, every other file `file`). */
+  name: string | null;
   filename: string | null;
   /** The part's Content-Type header, or null without one. */
   type: string | null;
@@ -192,7 +192,7 @@ export const readMultipart: MultipartReader = async (body, contentType) => {
         const { name, filename, type, dataStart } = head.file;
         return {
           fields: head.fields,
-          file: { field: name, filename, type, stream: fileStream(reader, buf.subarray(dataStart), b) },
+          file: { name, filename, type, stream: fileStream(reader, buf.subarray(dataStart), b) },
         };
       }
       if (head) {

@@ -13,10 +13,13 @@
 
 import { createHash } from "node:crypto";
 import type { ProviderId } from "../worker/providers/kit/capability";
+import { authorized, calls, otherCall } from "./calls";
 import dify from "./dialects/dify";
 import fal from "./dialects/fal";
+import gemini from "./dialects/gemini";
 import jimmy from "./dialects/jimmy";
 import minimax from "./dialects/minimax";
+import openai from "./dialects/openai";
 import replicate from "./dialects/replicate";
 import useapi from "./dialects/useapi";
 import wavespeed from "./dialects/wavespeed";
@@ -24,13 +27,21 @@ import { json, type SandboxProvider, type Upload } from "./kit";
 import { sampleMedia } from "./media";
 import { type MultipartReader, readMultipart } from "./multipart";
 
+export type { Call } from "./calls";
 export type { MultipartReader } from "./multipart";
 
 /** Every provider's sandbox. The compiler holds it to the registry: a provider without one fails `tsc`. */
-const SANDBOXES = { jimmy, dify, minimax, useapi, wavespeed, fal, replicate } as const satisfies Record<
-  ProviderId,
-  SandboxProvider
->;
+const SANDBOXES = {
+  jimmy,
+  dify,
+  minimax,
+  useapi,
+  wavespeed,
+  openai,
+  gemini,
+  fal,
+  replicate,
+} as const satisfies Record<ProviderId, SandboxProvider>;
 
 /** The API key each sandbox provider accepts: each provider folder's dev wiring (provider.ts). */
 export const SANDBOX_KEYS = Object.fromEntries(Object.values(SANDBOXES).map((p) => [p.id, p.key])) as {
@@ -70,8 +81,9 @@ async function readUpload(
 ): Promise<Upload | Response | null> {
   let stream: ReadableStream<Uint8Array> | null = request.body;
   let fields: Record<string, string> = {};
-  let filename: string | null = null;
+  let filename: string | null = provider.knownAs?.(new URL(request.url)) ?? null;
   let field: string | null = null;
+  record.filename = filename;
   let type = record.contentType;
   if (provider.body === "multipart") {
     const contentType = record.contentType ?? "";
@@ -82,7 +94,7 @@ async function readUpload(
     record.fields = fields;
     if (!head.file) return null;
     filename = head.file.filename;
-    field = head.file.field ?? null;
+    field = head.file.name ?? null;
     type = head.file.type;
     record.filename = filename;
     stream = head.file.stream;
@@ -109,14 +121,6 @@ async function drain(body: ReadableStream<Uint8Array> | null): Promise<void> {
   while (!(await reader.read().catch(() => ({ done: true }))).done) {}
 }
 
-function bearer(request: Request): string | null {
-  return /^Bearer\s+(\S+)$/.exec(request.headers.get("authorization") ?? "")?.[1] ?? null;
-}
-
-/** Whether `provider` takes this request's credentials (its own rule, else its bearer key). */
-const authorized = (provider: SandboxProvider, request: Request, url: URL) =>
-  provider.authorized ? provider.authorized(request, url) : bearer(request) === provider.key;
-
 function route(pathname: string): SandboxProvider | null {
   return Object.values(SANDBOXES).find((p) => p.paths.includes(pathname)) ?? null;
 }
@@ -130,45 +134,6 @@ export interface SandboxOptions {
 
 const received: Received[] = [];
 
-/** A call other than an upload (a delete), as received: for GET /__sandbox/calls and tests. */
-export interface Call {
-  provider: ProviderId;
-  at: string;
-  method: string;
-  path: string;
-  body: string;
-  status: number;
-}
-
-const calls: Call[] = [];
-
-/** A provider's other file calls (SandboxProvider.calls): authorized like uploads, logged. */
-async function otherCall(request: Request, url: URL): Promise<Response | null> {
-  for (const provider of Object.values(SANDBOXES) as SandboxProvider[]) {
-    for (const c of provider.calls ?? []) {
-      const match = c.path.exec(url.pathname);
-      if (!match || c.method !== request.method) continue;
-      const bytes = c.binary ? new Uint8Array(await request.arrayBuffer()) : undefined;
-      const body = bytes ? "" : await request.text();
-      const response = authorized(provider, request, url)
-        ? c.handle(body, match, url, bytes)
-        : (provider.dialect.unauthorized?.() ?? provider.dialect.error(401, "Unauthorized"));
-      const path = url.pathname + url.search;
-      calls.push({
-        provider: provider.id,
-        at: new Date().toISOString(),
-        method: c.method,
-        path,
-        body,
-        status: response.status,
-      });
-      if (calls.length > 1000) calls.shift();
-      return response;
-    }
-  }
-  return null;
-}
-
 /** The sandbox's fetch handler. */
 export async function handleSandbox(request: Request, options: SandboxOptions = {}): Promise<Response> {
   const url = new URL(request.url);
@@ -176,7 +141,24 @@ export async function handleSandbox(request: Request, options: SandboxOptions = 
   const sample = sampleMedia(url);
   if (sample) return sample;
   if (url.pathname === "/__sandbox/calls") return json(calls.slice(-200));
-  const other = await otherCall(request, url);
+  const readBody = options.readMultipart ?? readMultipart;
+  const other = await otherCall(Object.values(SANDBOXES), request, url, {
+    readMultipart: readBody,
+    arrived: (arrival) => {
+      const record: Received = {
+        // Every sandbox path starts with its provider's id.
+        provider: url.pathname.split("/")[1] as ProviderId,
+        at: new Date().toISOString(),
+        contentLength: null,
+        query: Object.fromEntries(url.searchParams),
+        error: null,
+        ...arrival,
+      };
+      received.push(record);
+      if (received.length > 1000) received.shift();
+      options.observe?.(record);
+    },
+  });
   if (other) return other;
   const provider = route(url.pathname);
   if (!provider) return json({ error: `sandbox: no API at ${url.pathname}` }, 404);
@@ -209,17 +191,16 @@ export async function handleSandbox(request: Request, options: SandboxOptions = 
     await drain(request.body);
     return finish(dialect.unauthorized?.() ?? dialect.error(401, "Unauthorized"));
   }
+  const refused = provider.precheck?.(request, url);
+  if (refused) {
+    await drain(request.body);
+    return finish(refused);
+  }
   let upload: Upload | Response | null;
   const scenarioSource = provider.scenarioSource?.(url) ?? "";
   const early = SCENARIO.exec(scenarioSource)?.[1];
   try {
-    upload = await readUpload(
-      request,
-      record,
-      provider,
-      options.readMultipart ?? readMultipart,
-      early === "reset" ? 64 * 1024 : null,
-    );
+    upload = await readUpload(request, record, provider, readBody, early === "reset" ? 64 * 1024 : null);
   } catch (error) {
     record.error = String(error);
     if (error instanceof SandboxReset) {

@@ -24,7 +24,7 @@ function providers() {
       c.fields
         .map((f) => {
           const values = f.values
-            ? `: ${f.values.map((v) => `\`${v.value}\` (${v.extensions.join(", ")})`).join("; ")}`
+            ? `: ${f.values.map((v) => `\`${v.value}\`${v.extensions ? ` (${v.extensions.join(", ")})` : ""}`).join("; ")}`
             : "";
           const dflt = f.default ? `, default \`${f.default}\`` : "";
           return `\`${f.name}\`${f.required ? " (required)" : ""}${dflt}${values}`;

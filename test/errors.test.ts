@@ -70,7 +70,7 @@ describe("unauthorized (401)", () => {
 
 describe("routing", () => {
   it("unknown_provider (404)", async () => {
-    await problemOf(await call(await multipartRequest("openai")), 404, "unknown_provider");
+    await problemOf(await call(await multipartRequest("acme")), 404, "unknown_provider");
   });
 
   it("not_found (404) for unknown routes, authenticated or not", async () => {

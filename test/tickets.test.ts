@@ -146,7 +146,7 @@ describe("POST /v1/uploads", () => {
   });
 
   const invalid: [string, Record<string, unknown>][] = [
-    ["an unknown provider", { provider: "openai" }],
+    ["an unknown provider", { provider: "acme" }],
     ["a purpose MiniMax doesn't have", { provider: "minimax", purpose: "music" }],
     ["a field the provider does not take", { provider: "jimmy", purpose: "voice_clone" }],
     ["max_bytes over the provider's limit", { provider: "jimmy", max_bytes: 100 * 1024 * 1024 + 1 }],
@@ -187,7 +187,7 @@ describe("POST /v1/uploads", () => {
   it("the messages of the original checks still name their field", async () => {
     for (const [field, body] of [
       ["provider", {}],
-      ["provider", { provider: "openai" }],
+      ["provider", { provider: "acme" }],
       ["max_bytes", { provider: "jimmy", max_bytes: 0 }],
       ["max_bytes", { provider: "jimmy", max_bytes: 100 * 1024 * 1024 + 1 }],
       ["expires_in", { provider: "jimmy", expires_in: LIMITS.maxTicketSeconds + 1 }],

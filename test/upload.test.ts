@@ -22,6 +22,8 @@ const REFERENCE = {
   minimax: (r: Record<string, unknown>) => String((r.file as { file_id: number }).file_id),
   useapi: (r: Record<string, unknown>) => r.fileID as string,
   wavespeed: (r: Record<string, unknown>) => (r.data as { download_url: string }).download_url,
+  openai: (r: Record<string, unknown>) => r.id as string,
+  gemini: (r: Record<string, unknown>) => (r.file as { uri: string }).uri,
   fal: (r: Record<string, unknown>) => r.file_url as string,
   replicate: (r: Record<string, unknown>) => (r.urls as { get: string }).get,
 };
@@ -53,8 +55,8 @@ describe.each(PROVIDER_IDS)("%s", (provider) => {
       });
       expect(result.id).toMatch(/^[0-9a-f-]{36}$/);
       expect(result.reference).toBe(REFERENCE[provider](result.provider_response));
-      // WaveSpeed's documented retention; Replicate's own expires_at from its answer.
-      expect(result.expires_at === null).toBe(provider !== "wavespeed" && provider !== "replicate");
+      // Kept for a documented time (WaveSpeed), or until the expiry the answer names (Gemini's, Replicate's).
+      expect(result.expires_at === null).toBe(!["wavespeed", "gemini", "replicate"].includes(provider));
       expect(result.file.kind).toBe(provider === "minimax" ? "audio" : "image");
 
       const [seen, ...more] = await receivedWith(mark);
@@ -80,7 +82,7 @@ describe.each(PROVIDER_IDS)("%s", (provider) => {
 });
 
 describe("multipart bodies without a trailing CRLF (workerd's FormData)", () => {
-  it.each(PROVIDER_IDS.filter((p) => capability(p).body === "multipart"))(
+  it.each(PROVIDER_IDS.filter((p) => capability(p).body !== "raw"))(
     "%s: pads the epilogue so the length stays exact",
     async (provider) => {
       const sample = SAMPLES[provider];

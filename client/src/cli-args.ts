@@ -13,6 +13,8 @@ const OPTIONS = {
   user: { type: "string" },
   account: { type: "string" },
   metadata: { type: "string" },
+  "expires-after": { type: "string" },
+  "display-name": { type: "string" },
   filename: { type: "string" },
   limit: { type: "string" },
   cursor: { type: "string" },

@@ -13,8 +13,8 @@ import { inert, inertJson } from "./terminal";
 
 const USAGE = `Usage: mediagate <command> [options]
 
-  upload <file...> --provider P [--purpose X] [--user U] [--account A] [--metadata JSON] [--json] [--resumable]
-  import <url> --provider P [--filename NAME] [--purpose X] [--user U] [--account A] [--metadata JSON] [--json]
+  upload <file...> --provider P [provider options] [--json] [--resumable]
+  import <url> --provider P [--filename NAME] [provider options] [--json]
   files [ls [--provider P] [--limit N] [--cursor C] | get ID | rm ID] [--json]
   providers [--json]
   keys create NAME [--provider P ...] [--action A ...] [--bytes-per-day N] [--uploads-per-minute N]
@@ -30,6 +30,9 @@ Options:
   --json          print JSON results
   -h, --help      this text
 
+Provider options (\`mediagate providers\` lists which provider takes which):
+  --purpose X  --user U  --account A  --expires-after SECONDS  --display-name NAME  --metadata JSON
+
 keys create: --provider and --action once per value (actions: upload, tickets, files:read, files:delete,
 usage:read, keys:admin; omitted, the calling key's own); quotas are whole numbers; --expires is an ISO 8601
 time. The new key is printed once, alone on stdout (what to know about it goes to stderr).
@@ -40,7 +43,8 @@ Exit: 0 ok, 1 problem, 2 usage or unreadable input file, 130 interrupted.`;
 function printProblem(error: MediagateError) {
   const p = error.problem;
   // The gateway's advice names the wire; here an option is a flag.
-  const flag = typeof p?.field === "string" ? [`(in this CLI, "${p.field}" is --${p.field})`] : [];
+  const flag =
+    typeof p?.field === "string" ? [`(in this CLI, "${p.field}" is --${p.field.replaceAll("_", "-")})`] : [];
   const lines = p
     ? [`Error ${p.status} ${p.code}: ${p.title}`, ...(p.detail ? [p.detail] : []), ...flag]
     : [`Error ${error.code}: ${error.message}`];
@@ -65,6 +69,8 @@ async function main(argv: string[]): Promise<number> {
     ...(values.user ? { user: values.user } : {}),
     ...(values.account ? { account: values.account } : {}),
     ...(values.metadata ? { metadata: values.metadata } : {}),
+    ...(values["expires-after"] ? { expires_after: values["expires-after"] } : {}),
+    ...(values["display-name"] ? { display_name: values["display-name"] } : {}),
   };
   const provider = () => {
     const p = one("provider", values.provider);

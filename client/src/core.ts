@@ -27,6 +27,7 @@ import type {
   UploadStatus,
   UploadTicket,
 } from "./types";
+import { OPTION_NAMES } from "./types";
 
 export type {
   AuditQuery,
@@ -130,8 +131,7 @@ export function createCore(options: MediagateOptions, platform: Platform): Media
     if (!name) throw new TypeError("upload(): pass { filename } for bytes and streams.");
     const type = opts.contentType ?? source.type ?? typeOf(name);
     const fields: Record<string, string> = {};
-    for (const f of ["purpose", "user", "account", "metadata"] as const)
-      if (opts[f]) fields[f] = String(opts[f]);
+    for (const f of OPTION_NAMES) if (opts[f]) fields[f] = String(opts[f]);
     const list = await providers();
     const provider = list.find((p) => p.id === opts.provider);
     const limit = provider?.max_bytes ?? 100 * MiB;

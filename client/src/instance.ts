@@ -12,7 +12,7 @@ import type {
   Key,
   Provider,
   ProviderId,
-  Purpose,
+  ProviderOptions,
   TransferOptions,
   Uploaded,
   UploadInput,
@@ -28,14 +28,9 @@ export type TicketForUpload = Pick<UploadTicket, "id" | "upload_url" | "max_byte
   filename?: string;
 };
 
-export interface ImportOptions {
+export interface ImportOptions extends ProviderOptions {
   provider: ProviderId;
   filename?: string;
-  purpose?: Purpose;
-  user?: string;
-  account?: string;
-  /** Replicate: a JSON object, as JSON text. */
-  metadata?: string;
   signal?: AbortSignal;
 }
 

@@ -45,7 +45,9 @@ export function providerLines(list: Provider[]): string[] {
       ? p.accepted.map((a) => inert(a.extension)).join(" ")
       : "any type (the provider checks it)";
     const fields = (Array.isArray(p.fields) ? p.fields : []).map((f) => {
-      const values = f.values?.map((v) => `${inert(v.value)} (${v.extensions.map(inert).join(", ")})`);
+      const values = f.values?.map((v) =>
+        v.extensions ? `${inert(v.value)} (${v.extensions.map(inert).join(", ")})` : inert(v.value),
+      );
       const notes = [
         ...(f.required ? ["required"] : []),
         ...(f.default ? [`default ${inert(f.default)}`] : []),

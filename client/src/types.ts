@@ -44,7 +44,7 @@ export type FileRecord = Or<
   Omit<UploadResult, "status"> & {
     status: "uploaded" | "staged" | "expired" | "deleted";
     created_at: string;
-    options?: { purpose?: string; user?: string; account?: string };
+    options?: { [K in (typeof OPTION_NAMES)[number]]?: string };
     provider_deleted?: boolean;
   }
 >;
@@ -87,13 +87,33 @@ export interface TransferOptions {
   onResume?: (offset: number) => void;
 }
 
-export interface UploadOptions extends TransferOptions {
-  provider: ProviderId;
+/** The options a provider may take (GET /v1/providers lists each provider's), as the gateway names them. */
+export const OPTION_NAMES = [
+  "purpose",
+  "user",
+  "account",
+  "expires_after",
+  "display_name",
+  "metadata",
+] as const;
+
+export interface ProviderOptions {
+  /** MiniMax's and OpenAI's (each takes its own values). */
   purpose?: Purpose;
+  /** Dify's end-user id. */
   user?: string;
+  /** useapi's account. */
   account?: string;
+  /** OpenAI: seconds after creation when it deletes the file (3600 to 2592000), as a string. */
+  expires_after?: string;
+  /** Gemini: the File's display name (defaults to the filename). */
+  display_name?: string;
   /** Replicate: a JSON object, as JSON text. */
   metadata?: string;
+}
+
+export interface UploadOptions extends TransferOptions, ProviderOptions {
+  provider: ProviderId;
 }
 
 export interface Uploaded {

@@ -154,7 +154,7 @@ export default {
       method: "PUT",
       path: PARTS,
       binary: true,
-      handle: (_body, match, url, bytes) => part(match, bytes ?? new Uint8Array(0), url),
+      handle: (_body, match, url, _request, bytes) => part(match, bytes ?? new Uint8Array(0), url),
     },
     { method: "POST", path: PARTS, handle: (body, match) => complete(match, body) },
     {

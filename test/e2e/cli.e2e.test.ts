@@ -47,7 +47,8 @@ describe("mediagate CLI", () => {
   it("lists providers", async () => {
     const r = await run(["providers"]);
     expect(r.code).toBe(0);
-    for (const id of ["jimmy", "dify", "minimax", "useapi", "wavespeed"]) expect(r.stdout).toContain(id);
+    for (const id of ["jimmy", "dify", "minimax", "useapi", "wavespeed", "openai", "gemini"])
+      expect(r.stdout).toContain(id);
     // What each takes: accepted extensions, and its fields as flags with the required ones marked.
     expect(r.stdout).toMatch(
       /^minimax +configured +one request ≤ [\d.]+ MiB +MiniMax\n {4}accepts: mp3 m4a wav/m,

@@ -88,6 +88,8 @@ describe("the README's first upload, and the sandbox's imports", () => {
       "minimax",
       "useapi",
       "wavespeed",
+      "openai",
+      "gemini",
       "fal",
       "replicate",
     ]);
@@ -118,7 +120,15 @@ describe("the README's first upload, and the sandbox's imports", () => {
     const sampleUrl = `${sandbox}/__sandbox/media/sample.mp4`;
     const [block] = blocks(section("docs/sandbox.md", "## Sample media and imports"), "sh");
     const documented = commands(block ?? "");
-    expect(documented.map(providerOf).sort()).toEqual(["dify", "jimmy", "minimax", "useapi", "wavespeed"]);
+    expect(documented.map(providerOf).sort()).toEqual([
+      "dify",
+      "gemini",
+      "jimmy",
+      "minimax",
+      "openai",
+      "useapi",
+      "wavespeed",
+    ]);
     const video = new Uint8Array(await (await fetch(sampleUrl)).arrayBuffer());
     const sha = createHash("sha256").update(video).digest("hex");
     for (const command of documented) {

@@ -46,7 +46,7 @@ export const readMultipartWithBusboy: MultipartReader = (body, contentType) =>
       resolve({
         fields: { ...fields },
         file: {
-          field: name,
+          name,
           filename: info.filename ?? null,
           type: info.mimeType,
           stream: (Readable.toWeb(stream) as ReadableStream<Uint8Array>).pipeThrough(intact),

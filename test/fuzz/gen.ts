@@ -38,7 +38,7 @@ const ORIGIN = "http://gateway.test";
 export const MAX_BODY = 64 * 1024;
 
 const JUNK_PROVIDERS = [
-  "openai",
+  "acme",
   "JIMMY",
   "Jimmy",
   "jimmy ",

@@ -14,7 +14,6 @@ import {
   mintTicket,
   problemOf,
   randomBytes,
-  rawRequest,
   receivedWith,
   resultOf,
 } from "../helpers";
@@ -22,7 +21,6 @@ import { as, makeKey, upload } from "./helpers";
 
 const gw = env as unknown as Env;
 
-type CreatedKey = components["schemas"]["CreatedKey"];
 type Key = components["schemas"]["Key"];
 type FileList = components["schemas"]["FileList"];
 type AuditList = components["schemas"]["AuditList"];

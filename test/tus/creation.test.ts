@@ -41,7 +41,7 @@ describe("discovery and creation", () => {
 
   const refusals: [string, Record<string, string>, number, number, string][] = [
     ["no provider", { filename: "a.png" }, 10, 400, "invalid_field"],
-    ["an unknown provider", { provider: "openai", filename: "a.png" }, 10, 404, "unknown_provider"],
+    ["an unknown provider", { provider: "acme", filename: "a.png" }, 10, 404, "unknown_provider"],
     ["no filename", { provider: "useapi" }, 10, 400, "filename_missing"],
     [
       "a type the provider does not take",

@@ -19,7 +19,7 @@ void mg.import("https://example.com/a.png", { provider: "jimmy" });
 void uploadWithTicket({ id: "t", upload_url: "https://gw/x", max_bytes: 1, headers: {} }, file);
 
 // @ts-expect-error: a provider the gateway does not have.
-void mg.upload(file, { provider: "openai" });
+void mg.upload(file, { provider: "acme" });
 
 // @ts-expect-error: a purpose outside the spec's enum.
 void mg.upload(file, { provider: "minimax", purpose: "music" });
@@ -69,7 +69,7 @@ void mg.keys.create({ name: "x", quotas: { bytes_per_month: 1 } });
 void mg.keys.list().then((keys) => keys[0]?.key);
 
 // @ts-expect-error: usage is filtered by a provider the gateway has.
-void mg.usage({ provider: "openai" });
+void mg.usage({ provider: "acme" });
 
 // @ts-expect-error: a usage row's bytes are a number.
 void mg.usage().then((rows) => rows[0]?.bytes.toUpperCase());

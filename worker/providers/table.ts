@@ -5,9 +5,11 @@
 import { LIMITS } from "../core/limits.ts";
 import dify from "./dify/provider.ts";
 import fal from "./fal/provider.ts";
+import gemini from "./gemini/provider.ts";
 import jimmy from "./jimmy/provider.ts";
 import type { Capability, ProviderId } from "./kit/capability.ts";
 import minimax from "./minimax/provider.ts";
+import openai from "./openai/provider.ts";
 import replicate from "./replicate/provider.ts";
 import useapi from "./useapi/provider.ts";
 import wavespeed from "./wavespeed/provider.ts";
@@ -19,6 +21,8 @@ export const CAPABILITIES = {
   minimax,
   useapi,
   wavespeed,
+  openai,
+  gemini,
   fal,
   replicate,
 } as const satisfies Record<ProviderId, Capability>;
@@ -33,5 +37,6 @@ export function capability(id: ProviderId): Capability {
   return CAPABILITIES[id];
 }
 
-/** The most a provider takes through the resumable API (its own limit, or the gateway's). */
-export const resumableLimit = (cap: Capability) => cap.maxBytes ?? LIMITS.resumableMaxBytes;
+/** The most a provider takes through the resumable API: its own limit, within the gateway's (R2's). */
+export const resumableLimit = (cap: Capability) =>
+  Math.min(cap.maxBytes ?? LIMITS.resumableMaxBytes, LIMITS.resumableMaxBytes);

@@ -38,7 +38,12 @@ export function listProviders(_request: IRequest, env: Env): Response {
           required: f.required,
           description: f.description,
           ...(f.values
-            ? { values: f.values.map((v) => ({ value: v.value, extensions: [...v.extensions] })) }
+            ? {
+                values: f.values.map((v) => ({
+                  value: v.value,
+                  ...(v.extensions ? { extensions: [...v.extensions] } : {}),
+                })),
+              }
             : {}),
           ...(fallback ? { default: fallback } : {}),
           ...(f.format ? { format: f.format } : {}),

@@ -12,7 +12,14 @@ export type FieldName = components["schemas"]["Field"]["name"];
 export type Options = Partial<Record<FieldName, string>>;
 
 /** Every option name (the spec's Field enum), in one place: the compiler holds it to FieldName. */
-export const FIELD_NAMES = ["purpose", "user", "account", "metadata"] as const satisfies readonly FieldName[];
+export const FIELD_NAMES = [
+  "purpose",
+  "user",
+  "account",
+  "expires_after",
+  "display_name",
+  "metadata",
+] as const satisfies readonly FieldName[];
 const _everyName: [Exclude<FieldName, (typeof FIELD_NAMES)[number]>] extends [never] ? true : never = true;
 
 /** The options among a record's members (a JSON body, tus metadata): string values of the option names. */
@@ -29,8 +36,13 @@ export interface FieldSpec {
   readonly name: FieldName;
   readonly required: boolean;
   readonly description: string;
-  /** Allowed values, each with the extensions it accepts (MiniMax's purpose). */
-  readonly values?: readonly { readonly value: string; readonly extensions: readonly Extension[] }[];
+  /**
+   * Allowed values, each with the extensions it accepts (MiniMax's purpose); a value without `extensions`
+   * restricts no format beyond the provider's own (OpenAI's `user_data` purpose takes any file).
+   */
+  readonly values?: readonly { readonly value: string; readonly extensions?: readonly Extension[] }[];
+  /** An integer option within these bounds, inclusive (OpenAI's expires_after seconds). */
+  readonly range?: { readonly min: number; readonly max: number };
   /** Sent when the caller gives none. */
   readonly default?: string;
   /** An env var whose value is the default when set (useapi's USEAPI_ACCOUNT). */
@@ -64,6 +76,11 @@ export interface Capability {
    * instead (WaveSpeed advises URL input over 300 MB).
    */
   readonly urlAboveBytes?: number;
+  /**
+   * Files larger than this go through a multi-step upload that declares the exact size first (OpenAI's
+   * Uploads API): the pipeline commits to an exact size above it, as for a raw body.
+   */
+  readonly exactAboveBytes?: number;
   /** Local development and tests: where the sandbox serves this provider, and with which key. */
   readonly dev: DevWiring;
 }

@@ -136,7 +136,8 @@ export function quoteParam(value: string): string {
   return `"${escaped}"`;
 }
 
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** A field name: a token, or tokens in brackets after one (`expires_after[seconds]`, OpenAI's nested fields). */
+const FIELD = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+(?:\[[!#$%&'*+.^_`|~0-9A-Za-z-]+\])*$/;
 const MIME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+\/[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 /**
@@ -153,7 +154,7 @@ export function encodeMultipart(
   let file: { name: string; value: StreamedFile } | undefined;
   for (const [name, value] of Object.entries(body)) {
     if (value === undefined) continue;
-    if (!TOKEN.test(name)) throw new Error(`multipart field name not a token: ${name}`);
+    if (!FIELD.test(name)) throw new Error(`multipart field name not a token: ${name}`);
     if (typeof value !== "string") {
       if (file) throw new Error("multipart body with two files");
       file = { name, value };

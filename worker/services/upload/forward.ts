@@ -37,10 +37,12 @@ export interface Forwarded {
 
 export async function forward(req: ForwardRequest): Promise<Forwarded> {
   const { size, slack } = req.file;
-  const name = capability(req.provider).name;
+  const cap = capability(req.provider);
+  const name = cap.name;
   // A raw upstream body can't absorb a multipart upload's 2-byte uncertainty (providers/kit/encode.ts pads multipart
-  // ones), so it commits to the CRLF-terminated reading and refuses a body that turns out otherwise.
-  const exact = capability(req.provider).body === "raw";
+  // ones), nor can a multi-step upload that declares its size first (exactAboveBytes), so they commit to the
+  // CRLF-terminated reading and refuse a body that turns out otherwise.
+  const exact = cap.body === "raw" || (cap.exactAboveBytes !== undefined && size > cap.exactAboveBytes);
   const upper = exact ? size - slack : size;
   const metered = meter(
     req.stream,

@@ -59,6 +59,12 @@ export function validateOptions(cap: Capability, given: Options, surface: Surfac
         `"${name}" must be one of ${spec.values.map((v) => v.value).join(", ")}; got "${value}".`,
       );
     }
+    if (spec.range && !inRange(value, spec.range)) {
+      throw new GatewayError(
+        "invalid_field",
+        `"${name}" must be a whole number from ${spec.range.min} to ${spec.range.max}; got "${value}".`,
+      );
+    }
     out[name] = value;
   }
   // A signed URL may fix some options and leave the rest (required ones included) to the upload.
@@ -100,6 +106,10 @@ function jsonObjectOption(name: string, value: string): string {
   return compact;
 }
 
+/** An integer option's value, written plainly (digits only), within its bounds. */
+const inRange = (value: string, range: { min: number; max: number }) =>
+  /^\d{1,15}$/.test(value) && Number(value) >= range.min && Number(value) <= range.max;
+
 export type FileType = Pick<ValidatedFile, "extension" | "mimeType" | "kind">;
 
 /** The file's name and declared type: extension in the provider's table (and the purpose's), type consistent. */
@@ -134,7 +144,7 @@ export function validateName(
   }
   for (const spec of cap.fields) {
     const chosen = spec.values?.find((v) => v.value === options[spec.name]);
-    if (chosen && !(chosen.extensions as readonly string[]).includes(extension)) {
+    if (chosen?.extensions && !(chosen.extensions as readonly string[]).includes(extension)) {
       throw unsupported(
         `${cap.name} ${spec.name} "${chosen.value}" does not take ".${extension}" files.`,
         chosen.extensions,
