@@ -1,7 +1,9 @@
 // One Durable Object per project (named by the project): its quota ledger (./ledger.ts), so every edge
 // location reserves against the same numbers, exactly — a Durable Object runs one call at a time, and each
 // change is written before its answer leaves (output gates:
-// https://developers.cloudflare.com/durable-objects/api/storage-api/). It handles only quotas.
+// https://developers.cloudflare.com/durable-objects/api/storage-api/). It handles only quotas. The ledger
+// is kept with the SQLite-backed object's synchronous KV API (ctx.storage.kv): no await inside a call, so
+// nothing else interleaves with it, and the write is committed with the call's output.
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../../core/config";
 import { emptyLedger, type LedgerState, type Reserved, reserve, type Scope, settle } from "./ledger";
@@ -14,20 +16,18 @@ export class ProjectQuota extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     // Rebuilt from storage after an eviction or a restart: the reservations and the day's bytes survive.
-    ctx.blockConcurrencyWhile(async () => {
-      this.ledger = (await ctx.storage.get<LedgerState>(KEY)) ?? this.ledger;
-    });
+    this.ledger = ctx.storage.kv.get<LedgerState>(KEY) ?? this.ledger;
   }
 
-  async reserve(scopes: readonly Scope[], bytes: number): Promise<Reserved> {
+  reserve(scopes: readonly Scope[], bytes: number): Reserved {
     const answer = reserve(this.ledger, scopes, bytes, Date.now());
-    await this.ctx.storage.put(KEY, this.ledger);
+    this.ctx.storage.kv.put(KEY, this.ledger);
     return answer;
   }
 
-  async settle(id: string, bytes: number): Promise<void> {
+  settle(id: string, bytes: number): void {
     settle(this.ledger, id, bytes, Date.now());
-    await this.ctx.storage.put(KEY, this.ledger);
+    this.ctx.storage.kv.put(KEY, this.ledger);
   }
 }
 
