@@ -3,6 +3,7 @@
 // API on workerd (scripts/local/serve.mjs says why not wrangler dev). Gateway key for local use: dev-key.
 // Everything here is local-only; see docs/configuration.md for real keys.
 import { spawn } from "node:child_process";
+import { copyFileSync, mkdirSync } from "node:fs";
 import { serve } from "./local/serve.mjs";
 import { watchSources } from "./local/watch.mjs";
 import { sandboxVars } from "./providers.mjs";
@@ -32,6 +33,11 @@ const DEV_VARS = {
   // tus path; the end-to-end tests raise it, and shorten IDLE_TIMEOUT_MS).
   ...Object.fromEntries(TUNABLES.filter((k) => process.env[k]).map((k) => [k, process.env[k]])),
 };
+
+// The public contract is a static asset (public/openapi.json, client/build.mjs): copied fresh from generated/
+// at every start, so a spec changed with `npm run generate` is served without rebuilding the console.
+mkdirSync("public", { recursive: true });
+copyFileSync("generated/gateway.openapi.json", "public/openapi.json");
 
 /** One `wrangler d1 migrations apply` on the local D1 under .wrangler/state; resolves with its exit code. */
 const applyMigrations = () =>
