@@ -33,7 +33,7 @@ export function identify(response: Response, _request: IRequest, _env: unknown, 
  */
 export function logAccess(request: Request, response: Response, vars: Vars, started: number): void {
   const provider = vars.provider?.id ?? vars.reported.provider;
-  const owner = vars.owner ?? vars.principal?.project;
+  const owner = vars.principal?.project;
   // Always "info": a 5xx here may be a provider's failure passed on; the gateway's own errors log apart.
   log("info", "request", {
     request_id: vars.requestId,

@@ -47,10 +47,7 @@ export async function withAuth(request: IRequest, env: Env, _ctx: unknown, vars:
   }
   const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.get("authorization") ?? "");
   if (!match?.[1]) throw new GatewayError("unauthorized", "Send Authorization: Bearer <gateway key>.");
-  const who = await principal(env, match[1]);
-  vars.principal = who;
-  // The tenant: the project (a fingerprint, never a key).
-  vars.owner = who.project;
+  vars.principal = await principal(env, match[1]);
 }
 
 /** withScope: the key may take `action`, or one of the others named (403 scope_denied naming the first). */

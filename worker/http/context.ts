@@ -19,8 +19,6 @@ export interface Vars {
   readonly reported: Reported;
   /** Who the gateway key acts as (its project, scope and quotas), once withAuth has checked it. */
   principal?: Principal;
-  /** The caller's owner: its principal's project, once withAuth has checked the key. */
-  owner?: string;
   /** The provider the path names, once withProvider has checked it is known and configured. */
   provider?: { readonly id: ProviderId; readonly config: ProviderConfig };
 }
@@ -34,3 +32,6 @@ export function need<K extends keyof Vars>(vars: Vars, key: K): NonNullable<Vars
   if (value === undefined) throw new Error(`unreachable: no "${key}" (a route without its middleware)`);
   return value as NonNullable<Vars[K]>;
 }
+
+/** The caller's owner, once withAuth has checked its key: the key's project (a fingerprint, never a key). */
+export const ownerIn = (vars: Vars): string => need(vars, "principal").project;

@@ -10,7 +10,7 @@ import { type FileRecord, getFiles } from "../../services/registry/files";
 import { decodeCursor, type ListQuery, listFiles } from "../../services/registry/list";
 import { removeFile } from "../../services/registry/remove";
 import { uploadSession } from "../../services/sessions/session";
-import { need, type Vars } from "../context";
+import { need, ownerIn, type Vars } from "../context";
 import { pageLimit, readQuery } from "../query";
 
 type Kind = components["schemas"]["Kind"];
@@ -52,7 +52,7 @@ export async function listRegistry(
   const q = listQuery(new URL(request.url));
   if (q.provider) demandProvider(who, q.provider);
   const within = who.providers === null ? {} : { within: who.providers };
-  const page = await listFiles(env.DB, need(vars, "owner"), { ...q, ...within });
+  const page = await listFiles(env.DB, ownerIn(vars), { ...q, ...within });
   return Response.json(page);
 }
 
@@ -61,7 +61,7 @@ async function oneRecord(request: IRequest, env: Env, vars: Vars): Promise<FileR
   const id = request.params.id ?? "";
   const provider = new URL(request.url).searchParams.get("provider") ?? undefined;
   if (provider !== undefined && !isProviderId(provider)) throw bad(`No provider "${provider}".`);
-  const found = await getFiles(env.DB, need(vars, "owner"), id, provider);
+  const found = await getFiles(env.DB, ownerIn(vars), id, provider);
   const [first] = found;
   if (!first) throw new GatewayError("not_found", `No file "${id}".`);
   for (const record of found) demandProvider(need(vars, "principal"), record.provider);
@@ -88,5 +88,5 @@ export async function deleteRegistryFile(
 ): Promise<Response> {
   const record = await oneRecord(request, env, vars);
   const needsStaged = (uploadId: string) => uploadSession(env, uploadId).needsStaged();
-  return Response.json(await removeFile(env, need(vars, "owner"), record, needsStaged));
+  return Response.json(await removeFile(env, ownerIn(vars), record, needsStaged));
 }

@@ -9,7 +9,7 @@ import { importFile } from "../../services/import/import";
 import { demandProvider } from "../../services/keys/scope";
 import { refuseOtherFields } from "../../services/upload/advice";
 import { httpStatusOf, receive } from "../../services/upload/receive";
-import { need, type Vars } from "../context";
+import { need, ownerIn, type Vars } from "../context";
 import { readJsonObject } from "../json";
 import { validateBody } from "../schema";
 
@@ -32,7 +32,7 @@ export async function uploadFile(
     id: crypto.randomUUID(),
     provider: provider.id,
     config: provider.config,
-    owner: need(vars, "owner"),
+    owner: ownerIn(vars),
     principal: need(vars, "principal"),
     defer: (work: Promise<unknown>) => ctx.waitUntil(work),
     answer: new Headers(),

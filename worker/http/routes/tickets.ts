@@ -21,7 +21,7 @@ import { refuseOtherFields } from "../../services/upload/advice";
 import { checkContentTypes } from "../../services/upload/policy";
 import { httpStatusOf, receive } from "../../services/upload/receive";
 import { tighter, validateName, validateOptions } from "../../services/upload/validate";
-import { need, type Vars } from "../context";
+import { need, ownerIn, type Vars } from "../context";
 import { readJsonObject } from "../json";
 import { validateBody } from "../schema";
 
@@ -151,7 +151,7 @@ export async function createUpload(
 export async function getUpload(request: IRequest, env: Env, _ctx: unknown, vars: Vars): Promise<Response> {
   const id = request.params.id ?? "";
   // Another key's upload is answered as an unknown one: the same 404, so ids leak nothing.
-  const record = await uploadSession(env, id).status({ owner: need(vars, "owner") });
+  const record = await uploadSession(env, id).status({ owner: ownerIn(vars) });
   if (!record) throw new GatewayError("not_found", `No upload "${id}".`);
   return Response.json(record);
 }

@@ -35,7 +35,7 @@ import {
 } from "../../services/tus/protocol";
 import { hexDigest, oneDigest } from "../../services/upload/digest";
 import { withAuth, withScope } from "../auth";
-import { need, type Vars } from "../context";
+import { ownerIn, type Vars } from "../context";
 
 /** tus answers, errors included, carry Tus-Resumable (the router's last step for every answer). */
 export function tusify(response: Response, request: IRequest): Response {
@@ -213,11 +213,7 @@ export async function tusCreate(request: IRequest, env: Env, _ctx: unknown, vars
     options: p.options,
     expiresAt: now + LIMITS.tusExpiryMs,
     origin,
-    ...(claims
-      ? claims.owner === undefined
-        ? {}
-        : { owner: claims.owner }
-      : { owner: need(vars, "owner") }),
+    ...(claims ? (claims.owner === undefined ? {} : { owner: claims.owner }) : { owner: ownerIn(vars) }),
     ...(principal ? { key: principal.keyId } : {}),
     ...(sha256 === undefined ? {} : { sha256 }),
   };
@@ -266,7 +262,7 @@ async function resource(request: IRequest, env: Env, vars: Vars, method: string)
   const claims = await authorize(request, env, vars, id);
   if (claims && claims.id !== id) throw new GatewayError("invalid_token", "This upload URL is not valid.");
   if (method === "PATCH") checkBody(request, env);
-  const caller: Caller = claims ? { upload: claims.id } : { owner: need(vars, "owner") };
+  const caller: Caller = claims ? { upload: claims.id } : { owner: ownerIn(vars) };
   return toSession(env, id, request, method, request.headers, caller, vars);
 }
 
@@ -291,7 +287,7 @@ export function tusOverride(request: IRequest, env: Env, _ctx: unknown, vars: Va
 /** POST /v1/uploads/:id/retry (gateway key): deliver a staged file again. */
 export async function retryUpload(request: IRequest, env: Env, _ctx: unknown, vars: Vars): Promise<Response> {
   const id = request.params.id ?? "";
-  const caller = { owner: need(vars, "owner") };
+  const caller = { owner: ownerIn(vars) };
   const session = uploadSession(env, id);
   return Response.json(unwrap(await session.retry(new URL(request.url).pathname, caller, vars.requestId)));
 }
