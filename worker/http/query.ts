@@ -3,14 +3,15 @@
 import { GatewayError } from "../core/errors";
 import { LIMITS } from "../core/limits";
 
-const bad = (detail: string, field: string) =>
+/** 400 invalid_field about one parameter (named in `field`, for the SDK and CLI to point at). */
+export const badField = (detail: string, field: string) =>
   new GatewayError("invalid_field", detail, { extras: { field } });
 
 export function readQuery<K extends string>(url: URL, known: readonly K[]): Partial<Record<K, string>> {
   for (const name of new Set(url.searchParams.keys())) {
     if (!(known as readonly string[]).includes(name))
-      throw bad(`Unknown parameter "${name}"; this route takes ${known.join(", ")}.`, name);
-    if (url.searchParams.getAll(name).length > 1) throw bad(`"${name}" is given twice.`, name);
+      throw badField(`Unknown parameter "${name}"; this route takes ${known.join(", ")}.`, name);
+    if (url.searchParams.getAll(name).length > 1) throw badField(`"${name}" is given twice.`, name);
   }
   return Object.fromEntries(url.searchParams) as Partial<Record<K, string>>;
 }
@@ -20,6 +21,6 @@ export function pageLimit(value: string | undefined): number {
   if (value === undefined) return LIMITS.filesPageDefault;
   const limit = Number(value);
   if (!/^\d+$/.test(value) || limit < 1 || limit > LIMITS.filesPageMax)
-    throw bad(`"limit" is an integer from 1 to ${LIMITS.filesPageMax}.`, "limit");
+    throw badField(`"limit" is an integer from 1 to ${LIMITS.filesPageMax}.`, "limit");
   return limit;
 }

@@ -1,21 +1,18 @@
 // GET /v1/usage (usage:read): the project's rollup per day and provider (services/usage).
 import type { IRequest } from "itty-router";
 import type { Env } from "../../core/config";
-import { GatewayError } from "../../core/errors";
 import { LIMITS } from "../../core/limits";
 import { isProviderId } from "../../providers/table";
 import { today, usageOf } from "../../services/usage/usage";
 import { need, type Vars } from "../context";
-import { readQuery } from "../query";
+import { badField, readQuery } from "../query";
 
 const DAY_MS = 86_400_000;
-const bad = (detail: string, field: string) =>
-  new GatewayError("invalid_field", detail, { extras: { field } });
 
 /** A YYYY-MM-DD that is a real day (2026-02-30 is not), as Unix ms at its UTC midnight. */
 function dayMs(value: string, field: string): number {
   const ms = /^\d{4}-\d{2}-\d{2}$/.test(value) ? Date.parse(`${value}T00:00:00Z`) : Number.NaN;
-  if (Number.isNaN(ms) || today(ms) !== value) throw bad(`"${field}" is a day, YYYY-MM-DD.`, field);
+  if (Number.isNaN(ms) || today(ms) !== value) throw badField(`"${field}" is a day, YYYY-MM-DD.`, field);
   return ms;
 }
 
@@ -23,12 +20,13 @@ export async function getUsage(request: IRequest, env: Env, _ctx: unknown, vars:
   const q = readQuery(new URL(request.url), ["from", "to", "provider", "key"]);
   const to = q.to === undefined ? dayMs(today(), "to") : dayMs(q.to, "to");
   const from = q.from === undefined ? to - (LIMITS.usageDefaultDays - 1) * DAY_MS : dayMs(q.from, "from");
-  if (from > to) throw bad('"from" is after "to".', "from");
+  if (from > to) throw badField('"from" is after "to".', "from");
   if ((to - from) / DAY_MS + 1 > LIMITS.usageMaxDays)
-    throw bad(`One answer covers at most ${LIMITS.usageMaxDays} days.`, "from");
+    throw badField(`One answer covers at most ${LIMITS.usageMaxDays} days.`, "from");
   if (q.provider !== undefined && !isProviderId(q.provider))
-    throw bad(`No provider "${q.provider}".`, "provider");
-  if (q.key !== undefined && q.key.length > LIMITS.keyIdLength) throw bad('"key" is a key\'s id.', "key");
+    throw badField(`No provider "${q.provider}".`, "provider");
+  if (q.key !== undefined && q.key.length > LIMITS.keyIdLength)
+    throw badField('"key" is a key\'s id.', "key");
   const data = await usageOf(env.DB, need(vars, "principal").project, {
     from: today(from),
     to: today(to),

@@ -6,6 +6,7 @@
 // day's bytes never exceed bytes_per_day at all; an unsettled reservation lapses after LIMITS.quotaLeaseMs.
 import { LIMITS } from "../../core/limits";
 import type { Quotas } from "../keys/scope";
+import { today } from "../usage/usage";
 
 export type QuotaName = "bytes_per_day" | "uploads_per_minute" | "concurrent_uploads";
 
@@ -42,7 +43,6 @@ export type Reserved =
     };
 
 const MINUTE = 60_000;
-const dayOf = (now: number) => new Date(now).toISOString().slice(0, 10);
 const toMidnight = (now: number) => Math.ceil((Date.UTC(...utcDate(now)) + 86_400_000 - now) / 1000);
 function utcDate(now: number): [number, number, number] {
   const d = new Date(now);
@@ -50,7 +50,7 @@ function utcDate(now: number): [number, number, number] {
 }
 
 export const emptyLedger = (now: number): LedgerState => ({
-  day: dayOf(now),
+  day: today(now),
   used: {},
   starts: {},
   holds: {},
@@ -58,8 +58,8 @@ export const emptyLedger = (now: number): LedgerState => ({
 
 /** Drops what no longer counts: another day's bytes, starts older than a minute, lapsed holds. */
 function tidy(state: LedgerState, now: number): void {
-  if (state.day !== dayOf(now)) {
-    state.day = dayOf(now);
+  if (state.day !== today(now)) {
+    state.day = today(now);
     state.used = {};
   }
   for (const [scope, times] of Object.entries(state.starts)) {
