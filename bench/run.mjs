@@ -16,6 +16,7 @@ import { cpus } from "node:os";
 import { gzipSync } from "node:zlib";
 import { CR_BLOCK, fmt, MiB, median, multipart, upload } from "./lib/client.mjs";
 import { fresh } from "./lib/fresh.mjs";
+import { latency } from "./lib/latency.mjs";
 import { load } from "./lib/load.mjs";
 import { measured, migrate, stop, waitUp, workerdPids, wrangler } from "./lib/procs.mjs";
 import { auth, gatewayVars, inspectorOf, PORTS } from "./lib/setup.mjs";
@@ -62,28 +63,6 @@ const gw = (path) => `${gatewayUrl}${path}`;
 const mmMinimax = multipart("clip.mp4", "video/mp4", { purpose: "video_understanding" });
 const mmPlain = multipart("clip.mp4", "video/mp4");
 
-/**
- * Runtime keys for the latency section: one without quotas (its cost is the key's lookup in D1) and one
- * with every ledger quota set far above what the bench sends (the lookup and a reservation and settlement
- * in the project's quota Durable Object).
- */
-async function runtimeKey(body) {
-  const res = await fetch(gw("/v1/keys"), {
-    method: "POST",
-    headers: { ...auth, "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
-  if (res.status !== 201) throw new Error(`POST /v1/keys: ${res.status} ${await res.text()}`);
-  return { authorization: `Bearer ${(await res.json()).key}` };
-}
-const keyed = need.gateway && part("latency") ? await runtimeKey({ name: "bench" }) : auth;
-const quotaed =
-  need.gateway && part("latency")
-    ? await runtimeKey({
-        name: "bench quotas",
-        quotas: { bytes_per_day: 1e15, uploads_per_minute: 10000, concurrent_uploads: 1000 },
-      })
-    : auth;
 const rawUseapi = (headers) => (n) =>
   upload(gw("/v1/providers/useapi/files?filename=clip.mp4"), n, { ...headers, "content-type": "video/mp4" });
 
@@ -96,8 +75,6 @@ const CONTENDERS = {
       upload(`http://127.0.0.1:${PORTS.pipe}/useapi/v1/minimax/files/`, n, { "content-type": "video/mp4" }),
   },
   "gateway raw→raw (useapi)": { pids: pids.gateway, send: rawUseapi(auth) },
-  "gateway raw→raw, runtime key": { pids: pids.gateway, send: rawUseapi(keyed) },
-  "gateway raw→raw, runtime key with quotas": { pids: pids.gateway, send: rawUseapi(quotaed) },
   "gateway raw→multipart (dify)": {
     pids: pids.gateway,
     send: (n) =>
@@ -195,41 +172,6 @@ if (part("throughput")) {
   }
 }
 
-// ---------------------------------------------------------------- latency
-const LEVELS = QUICK ? [1, 16] : [1, 16, 64];
-const PER_LEVEL = QUICK ? 64 : 320;
-const LATENCY = [
-  "direct",
-  "pipe",
-  "gateway raw→raw (useapi)",
-  "gateway raw→raw, runtime key",
-  "gateway raw→raw, runtime key with quotas",
-];
-const latency = {};
-if (part("latency")) {
-  for (const level of LEVELS) {
-    for (const name of LATENCY) {
-      const times = [];
-      let next = 0;
-      await Promise.all(
-        Array.from({ length: level }, async () => {
-          while (next < PER_LEVEL) {
-            next++;
-            const t0 = performance.now();
-            await CONTENDERS[name].send(64 * 1024);
-            times.push(performance.now() - t0);
-          }
-        }),
-      );
-      times.sort((a, b) => a - b);
-      latency[`${name}|${level}`] = {
-        p50: times[Math.floor(times.length * 0.5)],
-        p99: times[Math.floor(times.length * 0.99)],
-      };
-    }
-  }
-}
-
 // ---------------------------------------------------------------- sections on the warmed gateway
 const ctx = {
   sink,
@@ -239,6 +181,7 @@ const ctx = {
   pipe: { url: `http://127.0.0.1:${PORTS.pipe}`, pids: pids.pipe },
   log,
 };
+const latencyLines = part("latency") ? await latency(ctx) : null;
 const loadLines = part("load") ? await load(ctx) : null;
 const tusLines = part("tus") ? await tus(ctx) : null;
 
@@ -290,29 +233,12 @@ if (part("throughput")) {
   }
 }
 if (freshLines) lines.push("", ...freshLines);
-if (part("latency")) {
-  lines.push("", `64 KiB uploads, latency ms (p50 / p99), ${PER_LEVEL} requests per level:`, "");
-  lines.push(`| contender | ${LEVELS.map((l) => `c=${l}`).join(" | ")} |`);
-  lines.push(`|---|${LEVELS.map(() => "---").join("|")}|`);
-  for (const name of LATENCY) {
-    lines.push(
-      `| ${name} | ${LEVELS.map((l) => `${fmt(latency[`${name}|${l}`].p50)} / ${fmt(latency[`${name}|${l}`].p99)}`).join(" | ")} |`,
-    );
-  }
-  const p50gap = latency["gateway raw→raw (useapi)|1"].p50 - latency["pipe|1"].p50;
-  lines.push("", `Gateway p50 overhead over the pipe at c=1: ${fmt(p50gap, 2)} ms.`);
-  const base = latency["gateway raw→raw (useapi)|1"].p50;
-  const keyGap = latency["gateway raw→raw, runtime key|1"].p50 - base;
-  const quotaGap = latency["gateway raw→raw, runtime key with quotas|1"].p50 - base;
-  lines.push(
-    `A runtime key over a bootstrap key at c=1, p50: +${fmt(keyGap, 2)} ms (its D1 lookup); with quotas: +${fmt(quotaGap, 2)} ms (the lookup, a reservation and a settlement in the project's Durable Object).`,
-  );
-}
+if (latencyLines) lines.push("", ...latencyLines);
 if (loadLines) lines.push("", ...loadLines);
 if (throttledLines) lines.push("", ...throttledLines);
 if (tusLines) lines.push("", ...tusLines);
 lines.push("");
-if (!NARROWED) lines.push(`Bundle: ${fmt(bundleGzipKiB)} KiB gzip (budget 64 KiB).`);
+if (!NARROWED) lines.push(`Bundle: ${fmt(bundleGzipKiB)} KiB gzip (budget 96 KiB).`);
 lines.push(
   `Sink saw ${sink.stats.requests} requests, ${sink.stats.mismatches} with a body not matching its Content-Length; ${sink.stats.checked} bodies checked against their SHA-256, ${sink.stats.hashMismatches} mismatched.`,
 );

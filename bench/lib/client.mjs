@@ -34,7 +34,8 @@ export function sha256Of(chunk, size) {
 }
 
 /**
- * POSTs `size` bytes of `block` (framed by prefix/suffix) with Content-Length; resolves with the status.
+ * POSTs `size` bytes of `block` (framed by prefix/suffix) with Content-Length; resolves with the status, the
+ * body and the headers.
  * `block` is a buffer repeated per MiB, or a function (index, length) → buffer (see seeded); `signal`
  * aborts it (status 0).
  */
@@ -60,7 +61,7 @@ export function upload(
       res.on("data", (c) => {
         body += c;
       });
-      res.on("end", () => resolve({ status: res.statusCode, body }));
+      res.on("end", () => resolve({ status: res.statusCode, body, headers: res.headers }));
       res.on("error", (error) => resolve({ status: 0, body: String(error) }));
     });
     req.on("error", (error) => resolve({ status: 0, body: String(error) }));

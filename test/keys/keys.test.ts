@@ -256,6 +256,31 @@ describe("revocation and expiry", () => {
     await problemOf(await as(made.key, "/v1/files"), 401, "key_expired");
   });
 
+  it("revoked where this isolate did not see it (another isolate, the database itself): refused once KEY_CACHE_MS lapses", async () => {
+    const cache = { KEY_CACHE_MS: "400" };
+    const made = await makeKey({ name: "revoked elsewhere" });
+    expect((await as(made.key, "/v1/files", {}, cache)).status).toBe(200);
+    // As another isolate's DELETE would leave it: the row says revoked, this isolate was not told.
+    await gw.DB.prepare("UPDATE keys SET revoked_at = ? WHERE id = ?")
+      .bind(new Date().toISOString(), made.id)
+      .run();
+    // Remembered: still answered within the cache's lifetime (the stated bound) ...
+    expect((await as(made.key, "/v1/files", {}, cache)).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 450));
+    // ... and refused once it lapsed; with no cache at all, on the very next request.
+    await problemOf(await as(made.key, "/v1/files", {}, cache), 401, "key_revoked");
+    const other = await makeKey({ name: "uncached" });
+    expect((await as(other.key, "/v1/files", {}, { KEY_CACHE_MS: "0" })).status).toBe(200);
+    await gw.DB.prepare("UPDATE keys SET revoked_at = ? WHERE id = ?")
+      .bind(new Date().toISOString(), other.id)
+      .run();
+    await problemOf(await as(other.key, "/v1/files", {}, { KEY_CACHE_MS: "0" }), 401, "key_revoked");
+  });
+
+  it("KEY_CACHE_MS above its bound is a configuration error, not a longer revocation", async () => {
+    await problemOf(await as(KEY, "/v1/files", {}, { KEY_CACHE_MS: "600000" }), 500, "internal_error");
+  });
+
   it("the audit log names who created and revoked which key, by prefix only", async () => {
     const admin = await makeKey({ name: "auditor", actions: ["keys:admin"] });
     const made = await makeKey({ name: "audited" }, admin.key);

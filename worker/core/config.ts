@@ -37,6 +37,11 @@ export interface Env extends ProviderVars {
    * tus_url, tus Location, staged files' signed URLs). Unset: the request's own origin, i.e. its Host header.
    */
   PUBLIC_URL?: string;
+  /**
+   * Milliseconds an isolate answers a key from memory (0: every request asks D1); at most LIMITS.maxKeyCacheMs,
+   * the bound on revocation in other isolates (services/keys/cache.ts).
+   */
+  KEY_CACHE_MS?: string;
   /** D1: the file registry (services/registry/files.ts; schema in migrations/). */
   DB: D1Database;
   /** R2 bucket for resumable uploads and URL hand-off. */
@@ -67,6 +72,15 @@ export const idleTimeoutMs = (env: Env) =>
   positiveInt(env.IDLE_TIMEOUT_MS, LIMITS.defaultIdleTimeoutMs, "IDLE_TIMEOUT_MS");
 export const importTimeoutMs = (env: Env) =>
   positiveInt(env.IMPORT_TIMEOUT_MS, LIMITS.defaultImportTimeoutMs, "IMPORT_TIMEOUT_MS");
+/** KEY_CACHE_MS: 0 allowed (no cache), at most LIMITS.maxKeyCacheMs. */
+export function keyCacheMs(env: Env): number {
+  const value = env.KEY_CACHE_MS;
+  if (value === undefined || value.trim() === "") return LIMITS.defaultKeyCacheMs;
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 0 || n > LIMITS.maxKeyCacheMs)
+    throw new Error(`KEY_CACHE_MS must be an integer from 0 to ${LIMITS.maxKeyCacheMs}, got "${value}"`);
+  return n;
+}
 export const allowPrivateNetwork = (env: Env) => env.ALLOW_PRIVATE_NETWORK === "true";
 
 /**

@@ -199,6 +199,17 @@ export const LIMITS = {
   keyScopeItems: 32,
   /** Live keys a project may hold (GET /v1/keys answers them in one page; each is one small D1 row). */
   keysPerProject: 100,
+  /**
+   * KEY_CACHE_MS default: how long an isolate may answer a key from its memory instead of D1 (the key's
+   * lookup is a D1 round trip on every request otherwise, to the database's primary: 50 ms away costs every
+   * call 50 ms). It is the bound on revocation elsewhere: a key revoked, or a project's quotas changed, in one
+   * isolate takes effect there at once and in every other isolate within this (docs/keys.md#revocation).
+   */
+  defaultKeyCacheMs: 10 * SECOND,
+  /** KEY_CACHE_MS at most: revocation must hold within a minute whatever the setting. */
+  maxKeyCacheMs: 60 * SECOND,
+  /** Keys an isolate remembers at once (each a few hundred bytes; the least recently used goes first). */
+  keyCacheEntries: 1_000,
   /** bytes_per_day at most: 1 PB, so a day's sum of them stays an exact integer in a double (< 2^53). */
   quotaMaxBytesPerDay: 1_000_000_000_000_000,
   /** uploads_per_minute at most: the quota object keeps one start time per counted upload in the window. */

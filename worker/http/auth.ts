@@ -1,9 +1,11 @@
 // withAuth: who the Bearer key is. A bootstrap key (GATEWAY_API_KEYS, compared in constant time) acts for a
-// project of its own with every scope; a runtime key (services/keys/store.ts) is found by its keyed hash on
-// every request — no cache, so a revoked or expired key is refused on its very next request.
+// project of its own with every scope; a runtime key (services/keys/store.ts) is found by its keyed hash.
+// Both are remembered by the isolate for KEY_CACHE_MS (services/keys/cache.ts: the bound on revocation
+// elsewhere; in the isolate that revoked it, a key is refused on its very next request).
 import type { IRequest } from "itty-router";
-import { type Env, gatewayKeys } from "../core/config";
+import { type Env, gatewayKeys, keyCacheMs } from "../core/config";
 import { GatewayError } from "../core/errors";
+import { remembered } from "../services/keys/cache";
 import { projectOf } from "../services/keys/project";
 import { type Action, bootstrapPrincipal, demand, type Principal } from "../services/keys/scope";
 import { checkLive, isRuntimeKey, keyByHash, keyHash, principalOf } from "../services/keys/store";
@@ -25,13 +27,22 @@ async function principal(env: Env, token: string): Promise<Principal> {
   const given = await crypto.subtle.digest("SHA-256", encoder.encode(token));
   const results = await Promise.all(keys.map((k) => sameSecret(given, k)));
   // Every key is compared (no early exit), so timing says nothing about which key matched.
+  const ttl = keyCacheMs(env);
   if (results.includes(true)) {
     const project = await ownerOf(token);
-    return bootstrapPrincipal(project, (await projectOf(env.DB, project)).quotas);
+    const load = async () => (await projectOf(env.DB, project)).quotas;
+    const quotas = await remembered(`bootstrap:${project}`, ttl, load, () => project);
+    return bootstrapPrincipal(project, quotas ?? {});
   }
   // The lookup is by the secret's keyed hash: the database never sees a key, and an index finds it.
   if (!isRuntimeKey(token) || !env.SIGNING_SECRET) throw refused();
-  const found = await keyByHash(env.DB, await keyHash(env.SIGNING_SECRET, token));
+  const hash = await keyHash(env.SIGNING_SECRET, token);
+  const found = await remembered(
+    `key:${hash}`,
+    ttl,
+    () => keyByHash(env.DB, hash),
+    (f) => f.project,
+  );
   if (!found) throw refused();
   checkLive(found.key);
   return principalOf(found.key, found.project, found.projectQuotas);

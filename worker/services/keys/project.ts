@@ -1,5 +1,6 @@
 // A project's own quotas on D1 (migrations/0004_projects.sql): every key and ticket of the project counts
 // against them together, beside each key's own.
+import { forgetProject } from "./cache";
 import type { Principal, Quotas } from "./scope";
 
 export interface ProjectRow {
@@ -39,5 +40,6 @@ export async function setProject(
       )
       .bind(project, at, actor.prefix, "project.quotas_set", json),
   ]);
+  forgetProject(project);
   return { quotas, updated_at: at };
 }

@@ -7,6 +7,7 @@ import { b64url, hmac, toHex } from "../../core/crypto";
 import { GatewayError } from "../../core/errors";
 import { LIMITS } from "../../core/limits";
 import type { ProviderId } from "../../providers/kit/capability";
+import { forgetProject } from "./cache";
 import { projectOf } from "./project";
 import { type Action, bootstrapPrincipal, type Principal, type Quotas } from "./scope";
 
@@ -198,6 +199,7 @@ export async function revokeKey(
       .bind(at, project, id),
     auditStatement(db, project, actor, "key.revoked", key),
   ]);
+  forgetProject(project);
   return keyById(db, project, id);
 }
 
