@@ -9,7 +9,8 @@
 //
 // Scenarios: a filename containing `sandbox-<scenario>` (for useapi, which gets no filename, the account
 // `sandbox-<scenario>`) makes the provider misbehave: rate-limit, server-error, in-band-error, balance,
-// not-json, slow, reset, and flaky (a 500 the first time a name is seen, success after).
+// not-json, huge-answer (a JSON answer of 4 MiB, streamed with no length), slow, reset, and flaky (a 500
+// the first time a name is seen, success after).
 
 import { createHash } from "node:crypto";
 import type { ProviderId } from "../worker/providers/kit/capability";
@@ -248,6 +249,20 @@ async function misbehave(
         status: 200,
         headers: { "content-type": "text/html" },
       });
+    case "huge-answer": {
+      // Valid JSON, endlessly long: a gateway that reads whatever it is given would take its id.
+      const chunk = new TextEncoder().encode("a".repeat(64 * 1024));
+      let sent = 0;
+      const body = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          if (sent === 0) controller.enqueue(new TextEncoder().encode('{"id":"'));
+          if (sent++ < 64) return controller.enqueue(chunk);
+          controller.enqueue(new TextEncoder().encode('"}'));
+          controller.close();
+        },
+      });
+      return new Response(body, { status: 200, headers: { "content-type": "application/json" } });
+    }
     case "slow":
       await new Promise((r) => setTimeout(r, 3000));
       return null;

@@ -97,6 +97,17 @@ describe("through the gateway, against the emulator", () => {
     });
   });
 
+  it("an answer without end is refused once past LIMITS.providerAnswerBytes, never parsed or echoed", async () => {
+    for (const provider of ["jimmy", "dify"] as const) {
+      const res = await call(
+        rawRequest(provider, { filename: `${marker()}-sandbox-huge-answer.png`, type: "image/png" }),
+      );
+      const problem = await problemOf(res, 502, "provider_error");
+      expect(problem.detail).toMatch(/answered with more than 262144 bytes\)\.$/);
+      expectClean(problem, /aaaaaaaa/);
+    }
+  });
+
   it("a keyless upload through a signed URL gets the same clean problem", async () => {
     const created = await call(
       new Request("http://gw/v1/uploads", {

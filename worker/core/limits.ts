@@ -20,6 +20,11 @@ export const LIMITS = {
    * before a byte is sent. PROVIDER_TIMEOUT_MS counts from the last byte, which such a step never reaches.
    */
   providerStepTimeoutMs: 30 * SECOND,
+  /**
+   * A provider's answer, read whole by its client (providers/kit/answer.ts): upload answers are JSON of a
+   * few hundred bytes to a few KB; anything past this is refused as unreadable, not parsed.
+   */
+  providerAnswerBytes: 256 * KiB,
   /** JSON request bodies (POST /v1/uploads): a ticket request is a few hundred bytes. */
   jsonBodyBytes: 16 * KiB,
   /** Multipart text fields and part headers read before the file's data, at most. */

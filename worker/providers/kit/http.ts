@@ -1,6 +1,7 @@
 // What every adapter shares at the provider boundary: the request options for a streamed upload, the call
 // itself (network failures and unreadable answers become data), and failed answers as ProviderFailure
 // data: HTTP status → problem code, and a detail in our own words (the provider's text only to the logs).
+import { AnswerTooLarge } from "./answer";
 import { type EncodedBody, encodeMultipart, encodeRaw, type StreamedFile } from "./encode";
 import type { AdapterContext, ProviderConfig, ProviderFailure, ProviderFailureCode } from "./types";
 
@@ -100,7 +101,12 @@ export function parseWithInt64(text: string, keys: readonly string[]): unknown {
 
 /** A call that threw: the provider could not be reached, or answered with something that is not JSON. */
 export function unreadable(error: unknown): ProviderFailure {
-  const detail = error instanceof SyntaxError ? "answered with a body that is not JSON" : "connection failed";
+  const detail =
+    error instanceof SyntaxError
+      ? "answered with a body that is not JSON"
+      : error instanceof AnswerTooLarge
+        ? `answered with more than ${error.bytes} bytes`
+        : "connection failed";
   return { code: "provider_error", detail, raw: error };
 }
 

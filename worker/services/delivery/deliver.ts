@@ -10,6 +10,7 @@ import { sniff } from "../../core/sniff";
 import { adapter } from "../../providers/adapters";
 import { configured, type ProviderConfig } from "../../providers/config";
 import { toGatewayError } from "../../providers/failure";
+import { answerCapped } from "../../providers/kit/answer";
 import type { Options, ProviderId } from "../../providers/kit/capability";
 import { capability } from "../../providers/table";
 import {
@@ -136,7 +137,7 @@ export async function deliverOne(
       },
       options,
       config,
-      fetch: (input, init) => fetch(input, init),
+      fetch: answerCapped(),
       signal: controller.signal,
     });
   } finally {

@@ -5,6 +5,7 @@ import { type Env, providerTimeoutMs } from "../../core/config";
 import { adapter } from "../../providers/adapters";
 import { configured } from "../../providers/config";
 import { toGatewayError } from "../../providers/failure";
+import { answerCapped } from "../../providers/kit/answer";
 import { stagedKey } from "../staging/staged";
 import { type FileRecord, getFiles, markDeleted, providerCopyShared, stagedCopyInUse } from "./files";
 
@@ -33,7 +34,7 @@ export async function removeFile(
       providerFileId: record.provider_file_id,
       options: record.options,
       config: configured(env, record.provider),
-      fetch: (input, init) => fetch(input, init),
+      fetch: answerCapped(),
       signal: AbortSignal.timeout(providerTimeoutMs(env)),
     });
     if (result.error) throw toGatewayError(record.provider, result.error, "delete");

@@ -9,6 +9,7 @@ import { type Env, providerTimeoutMs } from "../../core/config";
 import { bodyError, tooLarge } from "../../core/errors";
 import { sniff } from "../../core/sniff";
 import type { ProviderConfig } from "../../providers/config";
+import { answerCapped } from "../../providers/kit/answer";
 import type { Options, ProviderId } from "../../providers/kit/capability";
 import { capability, resumableLimit } from "../../providers/table";
 import { fileLimitOf, type Principal } from "../keys/scope";
@@ -190,7 +191,7 @@ export async function ingest(env: Env, req: ReceiveRequest, input: IngestInput):
       ...(limit ? { limit } : {}),
       timeoutMs: providerTimeoutMs(env),
       watch,
-      fetch: (input, init) => fetch(input, init),
+      fetch: answerCapped(),
     });
     const f = checked.file;
     const file = { name: f.name, size, mime_type: f.mimeType, kind: f.kind, sha256, detected_type: detected };
