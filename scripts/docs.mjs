@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { ERRORS } from "../worker/core/errors.ts";
+import { LIMITS } from "../worker/core/limits.ts";
 import { CAPABILITIES, PROVIDER_IDS } from "./providers.mjs";
 
 const size = (n) =>
@@ -32,7 +33,12 @@ function providers() {
         .join("<br>") || "—";
     const accepted = c.accepted ? c.accepted.join(" ") : "checked by the provider (413/415 passed on)";
     const retention = c.retentionSeconds ? `${c.retentionSeconds / 86400} days` : "—";
-    return `| \`${id}\` | [${c.name}](${c.docs}) | ${size(c.maxBytes)} | ${accepted} | ${fields} | ${c.body} | ${retention} |`;
+    // Resumable uploads are held to LIMITS.resumableMaxBytes (R2's single-put ceiling) whatever the provider takes.
+    const most =
+      c.maxBytes !== null && c.maxBytes > LIMITS.resumableMaxBytes
+        ? `${size(c.maxBytes)} (${size(LIMITS.resumableMaxBytes)} through tus)`
+        : size(c.maxBytes);
+    return `| \`${id}\` | [${c.name}](${c.docs}) | ${most} | ${accepted} | ${fields} | ${c.body} | ${retention} |`;
   });
   return [
     "| id | provider | max file | extensions | fields | forwarded as | kept |",
