@@ -3,7 +3,7 @@
 // and 64; a runtime key's cost, with and without quotas; where the gateway's own time goes (the timed
 // gateway's Server-Timing: bench/timed/worker.ts); and what the answer waits on when D1 is 50 ms away.
 import { fmt, median, percentile, upload } from "./client.mjs";
-import { migrate, started } from "./procs.mjs";
+import { measured, migrate, started } from "./procs.mjs";
 import { auth, gatewayVars, inspectorOf, PORTS, scratchDir } from "./setup.mjs";
 
 const SIZE = 64 * 1024;
@@ -129,6 +129,21 @@ export async function latency(ctx) {
     };
     lines.push(
       `What the timed gateway's answer waited on (median ms at c=1; Server-Timing): D1 as local: ${waits("timed gateway, D1 as local")}; a key with quotas: ${waits("timed gateway, key with quotas")}; D1 +${D1_DELAY_MS} ms: ${waits(`timed gateway, D1 +${D1_DELAY_MS} ms`)}.`,
+    );
+    // CPU per upload, each contender's own processes (workerd: the Worker, wrangler's proxy, local D1 and
+    // Durable Objects), sequential requests: what the gateway spends beyond the pipe, waiting excluded.
+    const cpuPer = async (name, pids) => {
+      const n = quick ? 50 : 200;
+      const run = await measured(pids, async () => {
+        for (let i = 0; i < n; i++) await contenders[name]();
+        return {};
+      });
+      return (run.cpuSeconds * 1000) / n;
+    };
+    const cpuGateway = await cpuPer("gateway raw→raw (useapi)", ctx.pids);
+    const cpuPipe = await cpuPer("pipe", pipe.pids);
+    lines.push(
+      `CPU per 64 KiB upload (workerd processes, sequential): gateway ${fmt(cpuGateway, 2)} ms, pipe ${fmt(cpuPipe, 2)} ms.`,
     );
     return lines;
   } finally {
