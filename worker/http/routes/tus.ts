@@ -216,6 +216,9 @@ export async function tusCreate(request: IRequest, env: Env, _ctx: unknown, vars
     ...(claims ? (claims.owner === undefined ? {} : { owner: claims.owner }) : { owner: ownerIn(vars) }),
     ...(principal ? { key: principal.keyId } : {}),
     ...(sha256 === undefined ? {} : { sha256 }),
+    ...(request.headers.get("upload-metadata")?.trim()
+      ? { metadata: request.headers.get("upload-metadata") as string }
+      : {}),
   };
   const record: UploadRecord = {
     id,
@@ -266,22 +269,40 @@ async function resource(request: IRequest, env: Env, vars: Vars, method: string)
   return toSession(env, id, request, method, request.headers, caller, vars);
 }
 
+/** Methods an X-HTTP-Method-Override may name (anything else is left to the route table's 405). */
+const OVERRIDABLE = new Set(["GET", "HEAD", "POST", "PATCH", "DELETE", "OPTIONS", "PUT"]);
+const BODYLESS = new Set(["GET", "HEAD", "OPTIONS", "DELETE"]);
+
 /**
- * POST /v1/tus/:id with X-HTTP-Method-Override: PATCH or DELETE, for clients that cannot send those
- * methods (tus-js-client's overridePatchMethod; the tus protocol's "X-HTTP-Method-Override" section).
+ * X-HTTP-Method-Override on a tus path: the request's method, whatever method carried it (tus 1.0.0, "the
+ * Server MUST interpret it as the request's method"): GET + OPTIONS is discovery, POST + HEAD an offset
+ * query, POST + PATCH a PATCH (tus-js-client's overridePatchMethod). Applied before the route table, so
+ * every route sees the method meant; a method that takes no body drops the carrier's.
  */
-export function tusOverride(request: IRequest, env: Env, _ctx: unknown, vars: Vars): Promise<Response> {
-  const method = request.headers.get("x-http-method-override")?.trim().toUpperCase() ?? "";
-  if (method !== "PATCH" && method !== "DELETE") {
-    throw new GatewayError(
-      "method_not_allowed",
-      method
-        ? `X-HTTP-Method-Override: ${method} is not supported here; use PATCH or DELETE.`
-        : "POST to an upload needs X-HTTP-Method-Override: PATCH or DELETE.",
-      { headers: { allow: "HEAD, PATCH, DELETE, POST" } },
-    );
+export function withMethodOverride(request: Request): Request {
+  const method = request.headers.get("x-http-method-override")?.trim().toUpperCase();
+  if (!method || !OVERRIDABLE.has(method) || method === request.method) return request;
+  if (!new URL(request.url).pathname.startsWith("/v1/tus")) return request;
+  const headers = new Headers(request.headers);
+  headers.delete("x-http-method-override");
+  if (BODYLESS.has(method)) {
+    request.body?.cancel().catch(() => {});
+    headers.delete("content-length");
+    return new Request(request.url, { method, headers });
   }
-  return resource(request, env, vars, method);
+  return new Request(request.url, { method, headers, body: request.body });
+}
+
+/** POST /v1/tus/:id without a usable X-HTTP-Method-Override (one that is applied never reaches here). */
+export function tusOverride(request: IRequest): never {
+  const method = request.headers.get("x-http-method-override")?.trim().toUpperCase() ?? "";
+  throw new GatewayError(
+    "method_not_allowed",
+    method
+      ? `X-HTTP-Method-Override: ${method} is not a method here; use HEAD, PATCH or DELETE.`
+      : "POST to an upload needs X-HTTP-Method-Override: PATCH or DELETE.",
+    { headers: { allow: "HEAD, PATCH, DELETE, OPTIONS" } },
+  );
 }
 
 /** POST /v1/uploads/:id/retry (gateway key): deliver a staged file again. */

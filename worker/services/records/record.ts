@@ -44,6 +44,10 @@ export interface TusUpload {
    * digest was declared, else beside it) and kept, so a retry or a later provider never hashes again.
    */
   readonly stagedSha256?: string;
+  /** Upload-Metadata exactly as the client sent it at creation: HEAD answers carry it (tus 1.0.0). */
+  readonly metadata?: string;
+  /** The client ended the tus resource (DELETE) after every byte had arrived; the record stays as it was. */
+  readonly ended?: boolean;
 }
 
 /** The claim of a single-request upload in progress: renewed as bytes arrive, stale once it lapses. */
@@ -247,7 +251,7 @@ export function startTus(
 /** Why a tus request may not change the upload: gone (terminated/expired), or finished. */
 export function tusWritable(stored: Stored | undefined, now: number): Refusal | null {
   if (!stored?.tus) return "unknown";
-  if (stored.tus.terminated || current(stored, now).status === "expired") return "gone";
+  if (stored.tus.terminated || stored.tus.ended || current(stored, now).status === "expired") return "gone";
   if (stored.tus.staging.complete || stored.record.status === "completed") return "complete";
   return null;
 }
@@ -264,6 +268,21 @@ export function terminated(stored: Stored, now: number, error: Problem): Stored 
   if (!stored.tus) return stored;
   return settle({ ...stored, tus: { ...stored.tus, terminated: true } }, now, { status: "failed", error });
 }
+
+/**
+ * Termination (tus DELETE) of an upload whose bytes have all arrived: the tus resource ends and the record
+ * (its outcome, its deliveries) stays as it is; `kept` says whether the staged copy was kept because a
+ * provider's result still points to it (its alarm deletes it at retention), else it is already discarded.
+ */
+export function ended(stored: Stored, kept: boolean): Stored {
+  if (!stored.tus) return stored;
+  return { ...stored, tus: { ...stored.tus, ended: true, ...(kept ? {} : { terminated: true }) } };
+}
+
+/** Whether a provider's result points to the staged copy itself (a signed URL to it: WaveSpeed over 300 MB). */
+export const stagedInUse = (stored: Stored): boolean =>
+  (stored.record.deliveries ?? []).some((d) => d.result?.status === "staged") ||
+  stored.record.result?.status === "staged";
 
 /**
  * Merges fresh delivery outcomes with earlier ones, and settles on the whole; `sha256` is the staged bytes'

@@ -4,9 +4,11 @@
 import { GatewayError, renderProblem } from "../../core/errors";
 import type { ProviderId } from "../../providers/kit/capability";
 import {
+  ended,
   progress,
   type Refusal,
   type Stored,
+  stagedInUse,
   terminated,
   tusWritable,
   type UploadRecord,
@@ -30,10 +32,7 @@ const REFUSED: Record<Refusal, () => GatewayError> = {
   unknown: () => new GatewayError("not_found", "No such upload."),
   gone: () => new GatewayError("upload_gone", "This upload was terminated or has expired."),
   complete: () =>
-    new GatewayError(
-      "upload_complete",
-      "This upload has all its bytes; it can no longer be changed or deleted.",
-    ),
+    new GatewayError("upload_complete", "This upload has all its bytes; it can no longer be changed."),
   expired: () => new GatewayError("upload_gone", "This upload has expired."),
   used: () => new GatewayError("upload_complete", "This upload has finished."),
   in_use: () => new GatewayError("upload_locked", "Another request is writing to this upload."),
@@ -58,18 +57,34 @@ export async function tusRequest(
     return head(stored as Stored & { tus: NonNullable<Stored["tus"]> });
   }
   const why = tusWritable(stored, now);
-  if (why) throw refusal(why);
+  // Termination covers finished uploads too, and a PATCH of nothing at a finished upload's end changes
+  // nothing (tus 1.0.0 "Termination", "PATCH"): both are answered below, under the lock.
+  const finishedOk = why === "complete" && (request.method === "DELETE" || emptyAtEnd(request, stored));
+  if (why && !finishedOk) throw refusal(why);
   if (request.method === "DELETE") return terminate(store);
   if (request.method === "PATCH") return patch(request, store, instance, requestId);
   throw new GatewayError("method_not_allowed", `${request.method} is not a tus method here.`);
 }
 
+/** A PATCH of no bytes at the upload's final offset. */
+function emptyAtEnd(request: Request, stored: Stored | undefined): boolean {
+  const staging = stored?.tus?.staging;
+  return (
+    staging !== undefined &&
+    intHeader(request.headers, "content-length") === 0 &&
+    intHeader(request.headers, "upload-offset") === staging.length
+  );
+}
+
 function head(stored: Stored & { tus: NonNullable<Stored["tus"]> }): Response {
+  const { metadata } = stored.tus;
   return new Response(null, {
     headers: tusHeaders({
       "upload-offset": String(stored.tus.staging.offset),
       "upload-length": String(stored.tus.staging.length),
       "upload-expires": new Date(stored.tus.expiresAt).toUTCString(),
+      // As the client gave it at creation (tus 1.0.0 "Upload-Metadata": HEAD MUST include it).
+      ...(metadata ? { "upload-metadata": metadata } : {}),
       "cache-control": "no-store",
     }),
   });
@@ -81,6 +96,7 @@ async function terminate(store: TusStore): Promise<Response> {
   try {
     const stored = await store.load();
     const why = tusWritable(stored, Date.now());
+    if (why === "complete" && stored?.tus) return end(store, stored, stored.tus);
     if (why || !stored?.tus) throw refusal(why ?? "unknown");
     await discard(store.bucket, stored.tus.staging);
     const gone = new GatewayError("upload_gone", "The upload was terminated by the client.").toProblem();
@@ -89,6 +105,18 @@ async function terminate(store: TusStore): Promise<Response> {
   } finally {
     store.unlock();
   }
+}
+
+/**
+ * DELETE of an upload whose bytes have all arrived: the tus resource ends (HEAD and PATCH then answer 410),
+ * its outcome stays readable, and the staged copy goes unless a provider's result points to it (a signed URL
+ * WaveSpeed fetches from): then its alarm deletes it when that retention ends.
+ */
+async function end(store: TusStore, stored: Stored, tus: NonNullable<Stored["tus"]>): Promise<Response> {
+  const kept = stagedInUse(stored);
+  if (!kept) await discard(store.bucket, tus.staging);
+  await store.update((s) => ended(s, kept));
+  return new Response(null, { status: 204, headers: tusHeaders() });
 }
 
 async function patch(
@@ -102,6 +130,12 @@ async function patch(
     // Reloaded under the lock: what another request did before it is seen.
     const stored = await store.load();
     const why = tusWritable(stored, Date.now());
+    if (why === "complete" && stored?.tus && emptyAtEnd(request, stored)) {
+      return new Response(null, {
+        status: 204,
+        headers: tusHeaders({ "upload-offset": String(stored.tus.staging.offset) }),
+      });
+    }
     if (why || !stored?.tus) throw refusal(why ?? "unknown");
     const tus = stored.tus;
     const offset = intHeader(request.headers, "upload-offset");
