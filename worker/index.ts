@@ -23,15 +23,9 @@ import {
 import { health, listProviders } from "./http/routes/meta";
 import { uploadFile, withProvider } from "./http/routes/provider-files";
 import { createUpload, getUpload, uploadWithToken } from "./http/routes/tickets";
-import {
-  retryUpload,
-  tusCreate,
-  tusify,
-  tusOptions,
-  tusOverride,
-  tusResource,
-  withMethodOverride,
-} from "./http/routes/tus";
+import { retryUpload, tusify, tusOptions, tusResource } from "./http/routes/tus";
+import { tusCreate } from "./http/routes/tus-create";
+import { tusOverride, withMethodOverride } from "./http/routes/tus-override";
 import { getUsage } from "./http/routes/usage";
 import { sweep } from "./services/staging/cleanup";
 

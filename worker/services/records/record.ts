@@ -13,6 +13,7 @@ import { LIMITS } from "../../core/limits";
 import type { FileInfo } from "../../core/media";
 import type { Options, ProviderId } from "../../providers/kit/capability";
 import type { StagingState } from "../staging/rechunk";
+import type { TusProtocolState } from "./tus-state";
 
 export type UploadRecord = components["schemas"]["UploadStatus"];
 export type UploadStatus = UploadRecord["status"];
@@ -20,7 +21,7 @@ type Problem = components["schemas"]["Problem"];
 type Delivery = components["schemas"]["Delivery"];
 
 /** A resumable upload's own state. */
-export interface TusUpload {
+export interface TusUpload extends TusProtocolState {
   readonly staging: StagingState;
   readonly file: FileInfo;
   readonly providers: readonly ProviderId[];
@@ -44,10 +45,6 @@ export interface TusUpload {
    * digest was declared, else beside it) and kept, so a retry or a later provider never hashes again.
    */
   readonly stagedSha256?: string;
-  /** Upload-Metadata exactly as the client sent it at creation: HEAD answers carry it (tus 1.0.0). */
-  readonly metadata?: string;
-  /** The client ended the tus resource (DELETE) after every byte had arrived; the record stays as it was. */
-  readonly ended?: boolean;
 }
 
 /** The claim of a single-request upload in progress: renewed as bytes arrive, stale once it lapses. */
@@ -268,21 +265,6 @@ export function terminated(stored: Stored, now: number, error: Problem): Stored 
   if (!stored.tus) return stored;
   return settle({ ...stored, tus: { ...stored.tus, terminated: true } }, now, { status: "failed", error });
 }
-
-/**
- * Termination (tus DELETE) of an upload whose bytes have all arrived: the tus resource ends and the record
- * (its outcome, its deliveries) stays as it is; `kept` says whether the staged copy was kept because a
- * provider's result still points to it (its alarm deletes it at retention), else it is already discarded.
- */
-export function ended(stored: Stored, kept: boolean): Stored {
-  if (!stored.tus) return stored;
-  return { ...stored, tus: { ...stored.tus, ended: true, ...(kept ? {} : { terminated: true }) } };
-}
-
-/** Whether a provider's result points to the staged copy itself (a signed URL to it: WaveSpeed over 300 MB). */
-export const stagedInUse = (stored: Stored): boolean =>
-  (stored.record.deliveries ?? []).some((d) => d.result?.status === "staged") ||
-  stored.record.result?.status === "staged";
 
 /**
  * Merges fresh delivery outcomes with earlier ones, and settles on the whole; `sha256` is the staged bytes'

@@ -4,16 +4,16 @@
 import { GatewayError, renderProblem } from "../../core/errors";
 import type { ProviderId } from "../../providers/kit/capability";
 import {
-  ended,
   progress,
   type Refusal,
   type Stored,
-  stagedInUse,
   terminated,
   tusWritable,
   type UploadRecord,
 } from "../records/record";
+import { ended, stagedInUse } from "../records/tus";
 import { append, discard } from "../staging/rechunk";
+import { stagedKey } from "../staging/staged";
 import { intHeader, parseChecksum, tusHeaders } from "./protocol";
 
 export interface TusStore {
@@ -66,6 +66,9 @@ export async function tusRequest(
   throw new GatewayError("method_not_allowed", `${request.method} is not a tus method here.`);
 }
 
+/** The tus URL path of an upload whose staged object is `key` (a final upload names its partials by it). */
+const uploadPath = (key: string) => `/v1/tus/${key.slice(stagedKey("").length)}`;
+
 /** A PATCH of no bytes at the upload's final offset. */
 function emptyAtEnd(request: Request, stored: Stored | undefined): boolean {
   const staging = stored?.tus?.staging;
@@ -77,9 +80,13 @@ function emptyAtEnd(request: Request, stored: Stored | undefined): boolean {
 }
 
 function head(stored: Stored & { tus: NonNullable<Stored["tus"]> }): Response {
-  const { metadata } = stored.tus;
+  const { metadata, partial, staging } = stored.tus;
+  const concat = partial
+    ? "partial"
+    : staging.concat && `final;${staging.concat.map((p) => uploadPath(p.key)).join(" ")}`;
   return new Response(null, {
     headers: tusHeaders({
+      ...(concat ? { "upload-concat": concat } : {}),
       "upload-offset": String(stored.tus.staging.offset),
       "upload-length": String(stored.tus.staging.length),
       "upload-expires": new Date(stored.tus.expiresAt).toUTCString(),
@@ -158,7 +165,7 @@ async function patch(
         },
       });
     }
-    if (staging.complete) {
+    if (staging.complete && !tus.partial) {
       // Answer only after delivery, so a client's onSuccess means the providers have the file.
       const record = await store.deliver(tus.providers, instance);
       const failed = record.deliveries?.find((d) => d.error)?.error;
