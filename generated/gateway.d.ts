@@ -1404,7 +1404,8 @@ export interface components {
         };
         UploadStatus: {
             id: string;
-            provider: components["schemas"]["ProviderId"];
+            /** @description The (first) provider; null for a partial upload of tus concatenation, which names none. */
+            provider: components["schemas"]["ProviderId"] | null;
             /** @enum {string} */
             status: "pending" | "receiving" | "completed" | "failed" | "expired";
             /** Format: date-time */

@@ -23,7 +23,9 @@ import {
 import { health, listProviders } from "./http/routes/meta";
 import { uploadFile, withProvider } from "./http/routes/provider-files";
 import { createUpload, getUpload, uploadWithToken } from "./http/routes/tickets";
-import { retryUpload, tusCreate, tusify, tusOptions, tusOverride, tusResource } from "./http/routes/tus";
+import { retryUpload, tusify, tusOptions, tusResource } from "./http/routes/tus";
+import { tusCreate } from "./http/routes/tus-create";
+import { tusOverride, withMethodOverride } from "./http/routes/tus-override";
 import { getUsage } from "./http/routes/usage";
 import { sweep } from "./services/staging/cleanup";
 
@@ -74,6 +76,7 @@ router
   .patch("/v1/tus/:id", tusResource)
   .delete("/v1/tus/:id", tusResource)
   .post("/v1/tus/:id", tusOverride)
+  .all("/v1/tus/:id", methodNotAllowed("HEAD, PATCH, DELETE, OPTIONS"))
   // Staged files, for whoever holds a signed URL (WaveSpeed over 300 MB).
   .get("/v1/files/:id/content", serveContent)
   .head("/v1/files/:id/content", serveContent)
@@ -108,8 +111,10 @@ router
 export default {
   // Every body behind a lingering close (http/linger.ts): an answer decided mid-upload reaches the client.
   // Every answer names its request (X-Request-Id, http/access.ts), and every request leaves one access line.
-  fetch: async (request, env, ctx) => {
+  fetch: async (given, env, ctx) => {
     const started = Date.now();
+    // tus: X-HTTP-Method-Override is the request's method (http/routes/tus.ts).
+    const request = withMethodOverride(given);
     const vars = varsFor(request);
     lingerOn(request);
     const response = await answer(request, await router.fetch(request, env, ctx, vars));

@@ -13,6 +13,7 @@ import { call, marker, problemOf, randomBytes, receivedWith, sha256 } from "../h
 import {
   auth,
   created,
+  head,
   MiB,
   metadata,
   patch,
@@ -156,6 +157,14 @@ describe("WaveSpeed over 300 MiB: a signed URL instead of an upload", () => {
     const tail = await call(new Request(url, { headers: { range: `bytes=${LIMIT - 9}-` } }));
     const expectedTail = new Uint8Array(await new Response(pattern(4, LIMIT - 9, 10)).arrayBuffer());
     expect(new Uint8Array(await tail.arrayBuffer())).toEqual(expectedTail);
+    // DELETE ends the tus resource (204) but keeps what WaveSpeed's reference still points to.
+    const del = await call(new Request(b.location, { method: "DELETE", headers: { ...TUS, ...auth } }));
+    expect(del.status).toBe(204);
+    expect((await head(b.location)).status).toBe(410);
+    expect((await call(new Request(url, { method: "HEAD" }))).headers.get("content-length")).toBe(
+      String(LIMIT + 1),
+    );
+    expect((await status(b.id)).result).toMatchObject({ status: "staged" });
   });
 });
 

@@ -169,6 +169,11 @@ export const LIMITS = {
   resumableMaxBytes: 5_000_000_000,
   /** Unfinished resumable uploads are kept this long (Upload-Expires), as R2 keeps unfinished multipart uploads. */
   tusExpiryMs: 7 * DAY_MS,
+  /**
+   * Partial uploads one final upload may name (tus concatenation): each is one R2 read per delivery, and
+   * clients split into a handful (tus-js-client's parallelUploads; the SDK uses 4).
+   */
+  concatMaxPartials: 32,
   /** Staged files are kept as long as WaveSpeed keeps its own: 7 days. */
   stagedRetentionMs: 7 * DAY_MS,
   /** R2 multipart parts: 5 MiB–5 GiB, at most 10,000 (https://developers.cloudflare.com/r2/objects/multipart-objects/#limitations). */

@@ -4,6 +4,8 @@
 import type { IRequest } from "itty-router";
 import type { Env } from "../../core/config";
 import { GatewayError } from "../../core/errors";
+import { uploadSession } from "../../services/sessions/session";
+import { openStaged, piecesSize } from "../../services/staging/concat";
 import { verifyContentUrl } from "../../services/staging/signed-url";
 import { stagedKey } from "../../services/staging/staged";
 
@@ -82,7 +84,7 @@ export async function serveContent(request: IRequest, env: Env): Promise<Respons
   let wanted: RangeRequest;
   if (rangeHeader !== null) {
     const meta = await env.STAGING.head(key);
-    if (!meta) throw new GatewayError("not_found", "This file is no longer stored.");
+    if (!meta) return servePieces(request, env, id);
     if (rangeApplies(request.headers.get("if-range"), meta.httpEtag))
       wanted = parseRange(rangeHeader, meta.size);
   }
@@ -91,15 +93,10 @@ export async function serveContent(request: IRequest, env: Env): Promise<Respons
   const object = head
     ? await env.STAGING.head(key)
     : await env.STAGING.get(key, { onlyIf: conditions, ...(range ? { range } : {}) });
-  if (!object) throw new GatewayError("not_found", "This file is no longer stored.");
+  if (!object) return servePieces(request, env, id);
   const headers = new Headers();
   object.writeHttpMetadata(headers);
-  headers.set("etag", object.httpEtag);
-  headers.set("accept-ranges", "bytes");
-  headers.set("x-content-type-options", "nosniff");
-  headers.set("cache-control", "private, no-transform");
-  const name = object.customMetadata?.filename ?? "file";
-  headers.set("content-disposition", `attachment; filename*=UTF-8''${encodeURIComponent(name)}`);
+  fileHeaders(headers, object.httpEtag, object.customMetadata?.filename ?? "file");
   if (head) {
     headers.set("content-length", String(object.size));
     return new Response(null, { headers });
@@ -113,20 +110,78 @@ export async function serveContent(request: IRequest, env: Env): Promise<Respons
       headers: { etag: object.httpEtag },
     });
   }
-  const body = (object as R2ObjectBody).body;
+  return ranged((object as R2ObjectBody).body, object.size, wanted, rangeHeader, headers);
+}
+
+/** How every staged file is served: a download, never rendered, never transformed. */
+function fileHeaders(headers: Headers, etag: string, name: string): void {
+  headers.set("etag", etag);
+  headers.set("accept-ranges", "bytes");
+  headers.set("x-content-type-options", "nosniff");
+  headers.set("cache-control", "private, no-transform");
+  headers.set("content-disposition", `attachment; filename*=UTF-8''${encodeURIComponent(name)}`);
+}
+
+/** The answer with `body`: all `size` bytes, the range it holds (206), or 416 for a range past the end. */
+async function ranged(
+  body: ReadableStream,
+  size: number,
+  wanted: RangeRequest,
+  rangeHeader: string | null,
+  headers: Headers,
+): Promise<Response> {
+  const range = typeof wanted === "object" ? wanted : undefined;
   if (wanted === "unsatisfiable") {
     await body.cancel();
     throw new GatewayError(
       "range_not_satisfiable",
-      `The range ${rangeHeader} does not overlap the file's ${object.size} bytes.`,
-      { headers: { "content-range": `bytes */${object.size}` } },
+      `The range ${rangeHeader} does not overlap the file's ${size} bytes.`,
+      { headers: { "content-range": `bytes */${size}` } },
     );
   }
   if (range) {
-    headers.set("content-range", `bytes ${range.offset}-${range.offset + range.length - 1}/${object.size}`);
+    headers.set("content-range", `bytes ${range.offset}-${range.offset + range.length - 1}/${size}`);
     headers.set("content-length", String(range.length));
     return new Response(body, { status: 206, headers });
   }
-  headers.set("content-length", String(object.size));
+  headers.set("content-length", String(size));
   return new Response(body, { headers });
+}
+
+/** Whether an If-Match / If-None-Match list names `etag` (or is `*`). */
+const listed = (header: string, etag: string) =>
+  header.trim() === "*" || header.split(",").some((t) => t.trim().replace(/^W\//, "") === etag);
+
+/**
+ * A concatenated file (tus concatenation: no object of its own, its partials' objects in order), as its
+ * upload's object describes it: the same answers, its bytes piped from each piece natively. Its pieces
+ * never change under its id, so the id is its strong ETag.
+ */
+async function servePieces(request: Request, env: Env, id: string): Promise<Response> {
+  const found = await uploadSession(env, id).stagedPieces();
+  if (!found) throw new GatewayError("not_found", "This file is no longer stored.");
+  const size = piecesSize(found.pieces);
+  const etag = `"${id}"`;
+  const headers = new Headers({ "content-type": found.mimeType });
+  fileHeaders(headers, etag, found.name);
+  const ifNoneMatch = request.headers.get("if-none-match");
+  if (ifNoneMatch !== null && listed(ifNoneMatch, etag)) return new Response(null, { status: 304, headers });
+  const ifMatch = request.headers.get("if-match");
+  if (ifMatch !== null && !listed(ifMatch, etag))
+    throw new GatewayError("precondition_failed", "The file does not match the request's preconditions.", {
+      headers: { etag },
+    });
+  if (request.method === "HEAD") {
+    headers.set("content-length", String(size));
+    return new Response(null, { headers });
+  }
+  const rangeHeader = request.headers.get("range");
+  const wanted =
+    rangeHeader !== null && rangeApplies(request.headers.get("if-range"), etag)
+      ? parseRange(rangeHeader, size)
+      : undefined;
+  const range = typeof wanted === "object" ? wanted : undefined;
+  const body = await openStaged(env.STAGING, stagedKey(id), found.pieces, range);
+  if (!body) throw new GatewayError("not_found", "This file is no longer stored.");
+  return ranged(body, size, wanted, rangeHeader, headers);
 }

@@ -4,36 +4,22 @@
 // constraints apply at creation; its expiry too, but not to the PATCHes of an upload already created).
 import type { IRequest } from "itty-router";
 import { chunkReader } from "../../core/bytes";
-import { type Env, maxRequestBytes, publicOrigin } from "../../core/config";
+import { type Env, maxRequestBytes } from "../../core/config";
 import { bodyError, GatewayError, tooLarge, unwrap } from "../../core/errors";
 import { LIMITS } from "../../core/limits";
 import { essence } from "../../core/media";
 import { REQUEST_ID_HEADER } from "../../core/request-id";
-import type { ProviderId } from "../../providers/kit/capability";
-import { demandProvider, fileLimitOf } from "../../services/keys/scope";
 import { minterOf } from "../../services/keys/store";
-import { chargeQuota } from "../../services/quota/hold";
-import {
-  CALLER_HEADER,
-  type Caller,
-  type TusUpload,
-  type UploadRecord,
-  uploadSession,
-} from "../../services/sessions/session";
+import { CALLER_HEADER, type Caller, uploadSession } from "../../services/sessions/session";
 import { type Claims, claimedId, verify } from "../../services/sessions/token";
-import { newStaging } from "../../services/staging/rechunk";
-import { stagedKey } from "../../services/staging/staged";
-import { plan } from "../../services/tus/plan";
 import {
   intHeader,
   OFFSET_OCTET_STREAM,
-  parseMetadata,
   TUS_CHECKSUMS,
   TUS_EXTENSIONS,
   TUS_VERSION,
   tusHeaders,
 } from "../../services/tus/protocol";
-import { hexDigest, oneDigest } from "../../services/upload/digest";
 import { withAuth, withScope } from "../auth";
 import { ownerIn, type Vars } from "../context";
 
@@ -58,7 +44,7 @@ export function tusOptions(): Response {
   });
 }
 
-function requireTusVersion(request: Request): void {
+export function requireTusVersion(request: Request): void {
   if (request.headers.get("tus-resumable") !== TUS_VERSION) {
     throw new GatewayError("unsupported_tus_version", `Send Tus-Resumable: ${TUS_VERSION}.`, {
       headers: { "tus-version": TUS_VERSION },
@@ -71,7 +57,7 @@ function requireTusVersion(request: Request): void {
  * checked. Either way vars.principal is who the upload counts against (a ticket's minting key, as it is
  * now: revoked, its tickets are refused too).
  */
-async function authorize(
+export async function authorize(
   request: IRequest,
   env: Env,
   vars: Vars,
@@ -97,7 +83,7 @@ async function authorize(
 }
 
 /** Checks a PATCH-like body's headers before it reaches the Durable Object. */
-function checkBody(request: Request, env: Env): void {
+export function checkBody(request: Request, env: Env): void {
   if (essence(request.headers.get("content-type")) !== OFFSET_OCTET_STREAM) {
     throw new GatewayError("wrong_content_type", `PATCH bodies are ${OFFSET_OCTET_STREAM}.`);
   }
@@ -120,7 +106,7 @@ function checkBody(request: Request, env: Env): void {
  * stream after the answer had gone: "Uncaught TypeError: Can't read from request stream after response has
  * been sent" on every refused PATCH. HEAD and DELETE forward no body.
  */
-async function toSession(
+export async function toSession(
   env: Env,
   id: string,
   request: Request,
@@ -177,80 +163,6 @@ async function toSession(
   }
 }
 
-export async function tusCreate(request: IRequest, env: Env, _ctx: unknown, vars: Vars): Promise<Response> {
-  requireTusVersion(request);
-  const origin = publicOrigin(request, env);
-  const claims = await authorize(request, env, vars, undefined);
-  if (request.headers.has("upload-defer-length")) {
-    throw new GatewayError("invalid_field", "Upload-Defer-Length is not supported: send Upload-Length.");
-  }
-  const length = intHeader(request.headers, "upload-length");
-  if (length === undefined) throw new GatewayError("invalid_field", "Send Upload-Length.");
-  if (length === 0) throw new GatewayError("no_file_uploaded", "The upload is empty.");
-  const withUpload = request.body !== null && (request.headers.get("content-type") ?? "") !== "";
-  if (withUpload) checkBody(request, env);
-  const metadata = parseMetadata(request.headers.get("upload-metadata"));
-  const p = plan(metadata, length, claims, env);
-  vars.reported.provider = p.providers.join(",");
-  const principal = vars.principal;
-  if (principal) for (const provider of p.providers) demandProvider(principal, provider);
-  const keyLimit = fileLimitOf(principal);
-  if (keyLimit && length > keyLimit.bytes) throw tooLarge(keyLimit, length);
-  // A resumable upload counts against its quotas when it is created, for its whole Upload-Length: it may
-  // take days, so it holds no concurrent slot; an abandoned one is not refunded (docs/keys.md).
-  const rateLimit = await chargeQuota(env, principal, length, vars.requestId);
-  const sha256 = oneDigest(
-    metadata.sha256 === undefined ? undefined : hexDigest(metadata.sha256, 'Upload-Metadata "sha256"'),
-    claims?.sha256,
-  );
-
-  const id = claims?.id ?? crypto.randomUUID();
-  const now = Date.now();
-  const tus: TusUpload = {
-    staging: newStaging(stagedKey(id), length),
-    file: { name: p.name, ...p.type, size: length },
-    providers: p.providers,
-    options: p.options,
-    expiresAt: now + LIMITS.tusExpiryMs,
-    origin,
-    ...(claims ? (claims.owner === undefined ? {} : { owner: claims.owner }) : { owner: ownerIn(vars) }),
-    ...(principal ? { key: principal.keyId } : {}),
-    ...(sha256 === undefined ? {} : { sha256 }),
-  };
-  const record: UploadRecord = {
-    id,
-    provider: p.providers[0] as ProviderId,
-    status: "receiving",
-    created_at: new Date(now).toISOString(),
-    expires_at: new Date(tus.expiresAt).toISOString(),
-    metadata: null,
-  };
-  try {
-    unwrap(await uploadSession(env, id).tusCreate(record, tus, claims !== undefined));
-  } catch (error) {
-    await request.body?.cancel().catch(() => {});
-    throw error;
-  }
-  const location = new URL(`/v1/tus/${id}`, origin);
-  const token = new URL(request.url).searchParams.get("token");
-  if (token) location.searchParams.set("token", token);
-  const headers = tusHeaders({
-    location: location.href,
-    "upload-expires": new Date(tus.expiresAt).toUTCString(),
-    ...rateLimit,
-  });
-  if (!withUpload) return new Response(null, { status: 201, headers });
-  // creation-with-upload: the body is the first PATCH.
-  const patchHeaders = new Headers(request.headers);
-  patchHeaders.set("upload-offset", "0");
-  const patched = await toSession(env, id, request, "PATCH", patchHeaders, { upload: id }, vars);
-  if (patched.status !== 204) return patched;
-  return new Response(null, {
-    status: 201,
-    headers: { ...headers, "upload-offset": patched.headers.get("upload-offset") ?? "0" },
-  });
-}
-
 /** HEAD, PATCH, DELETE /v1/tus/:id. */
 export const tusResource = (request: IRequest, env: Env, _ctx: unknown, vars: Vars) =>
   resource(request, env, vars, request.method);
@@ -264,24 +176,6 @@ async function resource(request: IRequest, env: Env, vars: Vars, method: string)
   if (method === "PATCH") checkBody(request, env);
   const caller: Caller = claims ? { upload: claims.id } : { owner: ownerIn(vars) };
   return toSession(env, id, request, method, request.headers, caller, vars);
-}
-
-/**
- * POST /v1/tus/:id with X-HTTP-Method-Override: PATCH or DELETE, for clients that cannot send those
- * methods (tus-js-client's overridePatchMethod; the tus protocol's "X-HTTP-Method-Override" section).
- */
-export function tusOverride(request: IRequest, env: Env, _ctx: unknown, vars: Vars): Promise<Response> {
-  const method = request.headers.get("x-http-method-override")?.trim().toUpperCase() ?? "";
-  if (method !== "PATCH" && method !== "DELETE") {
-    throw new GatewayError(
-      "method_not_allowed",
-      method
-        ? `X-HTTP-Method-Override: ${method} is not supported here; use PATCH or DELETE.`
-        : "POST to an upload needs X-HTTP-Method-Override: PATCH or DELETE.",
-      { headers: { allow: "HEAD, PATCH, DELETE, POST" } },
-    );
-  }
-  return resource(request, env, vars, method);
 }
 
 /** POST /v1/uploads/:id/retry (gateway key): deliver a staged file again. */

@@ -13,6 +13,7 @@ import { toGatewayError } from "../../providers/failure";
 import { answerCapped } from "../../providers/kit/answer";
 import type { Options, ProviderId } from "../../providers/kit/capability";
 import { capability } from "../../providers/table";
+import { openStaged } from "../staging/concat";
 import {
   fileOf,
   type StagedFile,
@@ -26,11 +27,15 @@ import {
 type UploadResult = components["schemas"]["UploadResult"];
 export type Delivery = components["schemas"]["Delivery"];
 
-/** The staged object, or not_found. */
-async function stagedObject(env: Env, staged: StagedFile): Promise<R2ObjectBody> {
-  const object = await env.STAGING.get(stagedKey(staged.id));
-  if (!object) throw new GatewayError("not_found", "The staged file is no longer stored.");
-  return object;
+/** The staged file's bytes (`range`: only those), from its object or its pieces in order; or not_found. */
+async function stagedBody(
+  env: Env,
+  staged: StagedFile,
+  range?: { offset: number; length: number },
+): Promise<ReadableStream<Uint8Array>> {
+  const body = await openStaged(env.STAGING, stagedKey(staged.id), staged.pieces, range);
+  if (!body) throw new GatewayError("not_found", "The staged file is no longer stored.");
+  return body;
 }
 
 /**
@@ -77,8 +82,8 @@ export class StagedDigest {
   }
 
   private readOwn(): void {
-    stagedObject(this.env, this.staged)
-      .then((object) => sha256Of(object.body))
+    stagedBody(this.env, this.staged)
+      .then((body) => sha256Of(body))
       .then(this.result.resolve, this.result.reject);
   }
 }
@@ -99,16 +104,13 @@ export async function deliverOne(
 ): Promise<UploadResult> {
   // Sniffed at delivery, from the staged copy's first bytes: a ranged read, so the object's own body stays
   // native for the delivery.
-  const head = await env.STAGING.get(stagedKey(stagedFile.id), {
-    range: { offset: 0, length: LIMITS.sniffBytes },
-  });
-  if (!head) throw new GatewayError("not_found", "The staged file is no longer stored.");
-  const { stream: sample, detected } = await sniff(head.body, stagedFile.file);
+  const head = await stagedBody(env, stagedFile, { offset: 0, length: LIMITS.sniffBytes });
+  const { stream: sample, detected } = await sniff(head, stagedFile.file);
   await sample.cancel().catch(() => {});
   const staged = { ...stagedFile, detected };
   if (takesUrl(provider, staged.file.size))
     return stagedResult(env, staged, provider, await digest.get(), id);
-  const object = await stagedObject(env, staged);
+  const object = { body: await stagedBody(env, staged) };
   let config: ProviderConfig;
   try {
     config = configured(env, provider);

@@ -13,6 +13,7 @@ import { LIMITS } from "../../core/limits";
 import type { FileInfo } from "../../core/media";
 import type { Options, ProviderId } from "../../providers/kit/capability";
 import type { StagingState } from "../staging/rechunk";
+import type { TusProtocolState } from "./tus-state";
 
 export type UploadRecord = components["schemas"]["UploadStatus"];
 export type UploadStatus = UploadRecord["status"];
@@ -20,7 +21,7 @@ type Problem = components["schemas"]["Problem"];
 type Delivery = components["schemas"]["Delivery"];
 
 /** A resumable upload's own state. */
-export interface TusUpload {
+export interface TusUpload extends TusProtocolState {
   readonly staging: StagingState;
   readonly file: FileInfo;
   readonly providers: readonly ProviderId[];
@@ -247,7 +248,7 @@ export function startTus(
 /** Why a tus request may not change the upload: gone (terminated/expired), or finished. */
 export function tusWritable(stored: Stored | undefined, now: number): Refusal | null {
   if (!stored?.tus) return "unknown";
-  if (stored.tus.terminated || current(stored, now).status === "expired") return "gone";
+  if (stored.tus.terminated || stored.tus.ended || current(stored, now).status === "expired") return "gone";
   if (stored.tus.staging.complete || stored.record.status === "completed") return "complete";
   return null;
 }

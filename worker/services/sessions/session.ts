@@ -10,19 +10,20 @@ import { GatewayError, isGatewayError, type Outcome, outcome, problemResponse } 
 import { LIMITS } from "../../core/limits";
 import { forwardedRequestId } from "../../core/request-id";
 import type { ProviderId } from "../../providers/kit/capability";
-import { capability } from "../../providers/table";
 import { type Delivery, deliver, StagedDigest } from "../delivery/deliver";
 import * as R from "../records/record";
 import * as S from "../records/schedule";
-import { recordQuietly } from "../registry/files";
+import * as T from "../records/tus";
+import type { Piece } from "../staging/concat";
 import { discard } from "../staging/rechunk";
+import { pieceRefused } from "../tus/concat";
 import { refusal, type TusStore, tusRequest } from "../tus/handlers";
 import { TUS_VERSION } from "../tus/protocol";
 import { digestMismatch } from "../upload/digest";
-import { tallyQuietly } from "../usage/usage";
 import { deliverCallback } from "./callback";
 import { callerOf } from "./caller";
 import { claimRefused } from "./claim";
+import { register } from "./register";
 
 export type { Caller, TusUpload, UploadRecord, UploadStatus } from "../records/record";
 export { CALLER_HEADER } from "./caller";
@@ -64,9 +65,11 @@ export class UploadSession extends DurableObject<Env> {
    * Applies a step to the record as stored now. A refusal throws its problem (as a signed URL's holder is
    * told, unless `refuse` says otherwise); nothing is saved.
    */
-  private async step<T>(
-    take: (stored: R.Stored | undefined, now: number) => R.Step<T>,
-    refuse: (reason: R.Refusal) => GatewayError = claimRefused,
+  private async step<T, Why extends string = R.Refusal>(
+    take: (stored: R.Stored | undefined, now: number) => R.Step<T> | { readonly refused: Why },
+    refuse: (reason: R.Refusal | Why) => GatewayError = claimRefused as (
+      reason: R.Refusal | Why,
+    ) => GatewayError,
   ): Promise<T> {
     const stored = await this.load();
     const result = take(stored, Date.now());
@@ -168,6 +171,7 @@ export class UploadSession extends DurableObject<Env> {
       file: tus.file,
       origin: tus.origin,
       stagedAt: tus.stagedAt ?? Date.now(),
+      ...(tus.staging.concat ? { pieces: tus.staging.concat } : {}),
     };
     let sha256 = tus.stagedSha256;
     if (sha256 === undefined && tus.sha256 !== undefined)
@@ -183,27 +187,25 @@ export class UploadSession extends DurableObject<Env> {
       fresh = out.deliveries;
       sha256 = out.sha256;
     }
-    if (tus.owner !== undefined) await this.register(tus.owner, tus, fresh, requestId);
+    if (tus.owner !== undefined) await register(this.env, tus.owner, tus, fresh, requestId);
     return R.current(await this.update((s, now) => R.delivered(s, now, fresh, sha256)), Date.now());
   }
 
-  /**
-   * Records each provider's result in the file registry, with the options that provider takes, and what it
-   * adds to the usage of the key the upload counts against (a failed delivery, as a failure).
-   */
-  private async register(owner: string, tus: R.TusUpload, fresh: readonly Delivery[], requestId?: string) {
-    const account = tus.key === undefined ? undefined : { project: owner, keyId: tus.key };
-    for (const d of fresh) {
-      if (!d.result) {
-        if (account) await tallyQuietly(this.env.DB, account, d.provider, { failures: 1 }, requestId);
-        continue;
-      }
-      const fields = capability(d.provider).fields.map((f) => f.name as string);
-      const own = Object.fromEntries(Object.entries(tus.options).filter(([k]) => fields.includes(k)));
-      const tally = { uploads: 1, bytes: d.result.file.size };
-      const usage = account ? { account, tally } : undefined;
-      await recordQuietly(this.env.DB, owner, d.result, own, usage, requestId);
-    }
+  /** Hands this partial's bytes to the final upload `final` (`take`), or checks it could (records/tus.ts). */
+  handOver(caller: R.Caller, final: string, take: boolean): Promise<Outcome<Piece>> {
+    return outcome(() => this.step((s, now) => T.handOver(s, caller, now, final, take), pieceRefused));
+  }
+
+  /** Gives this partial back when the final upload that took it could not be created. */
+  async release(final: string): Promise<void> {
+    await this.update((s) => T.release(s, final));
+  }
+
+  /** A concatenated staged file's pieces, name and type (for its signed content URL), while it is kept. */
+  async stagedPieces(): Promise<{ pieces: readonly Piece[]; name: string; mimeType: string } | null> {
+    const tus = (await this.load())?.tus;
+    if (!tus?.staging.concat || tus.terminated) return null;
+    return { pieces: tus.staging.concat, name: tus.file.name, mimeType: tus.file.mimeType };
   }
 
   /** Delivers a staged file again to the providers that failed (POST /v1/uploads/{id}/retry). */

@@ -6,6 +6,7 @@
 // connection cut mid-PATCH loses at most what was in flight.
 import { GatewayError, tooLarge } from "../../core/errors";
 import { LIMITS } from "../../core/limits";
+import type { Piece } from "./concat";
 
 /** R2's smallest part (https://developers.cloudflare.com/r2/objects/multipart-objects/#limitations). */
 export const MIN_PART_BYTES = LIMITS.minPartBytes;
@@ -25,6 +26,8 @@ export interface StagingState {
   /** The remainder short of a part, saved as its own object. */
   readonly pending: { readonly key: string; readonly size: number } | null;
   readonly complete: boolean;
+  /** A final upload's bytes: its partial uploads' objects, read in order (./concat.ts); `key` holds none. */
+  readonly concat?: readonly Piece[];
 }
 
 /** Equal parts of at least 5 MiB, few enough for R2's 10,000; refuses lengths that can't fit. */
@@ -210,6 +213,7 @@ export async function discard(bucket: R2Bucket, state: StagingState): Promise<vo
       .resumeMultipartUpload(state.key, state.multipartId)
       .abort()
       .catch(() => {});
-  const keys = [state.pending?.key, state.key].filter((k): k is string => !!k);
+  const pieces = state.concat?.map((p) => p.key) ?? [];
+  const keys = [state.pending?.key, state.key, ...pieces].filter((k): k is string => !!k);
   await bucket.delete(keys);
 }

@@ -11,6 +11,7 @@ import type { ProviderId } from "../../providers/kit/capability";
 import { encodeRaw } from "../../providers/kit/encode";
 import type { Delivered } from "../../providers/kit/types";
 import { capability } from "../../providers/table";
+import type { Piece } from "./concat";
 import { signContentUrl } from "./signed-url";
 
 type UploadResult = components["schemas"]["UploadResult"];
@@ -29,6 +30,8 @@ export interface StagedFile {
   readonly detected?: string | null;
   /** The bytes' SHA-256 (hex), when already known (kept with the upload's record); else hashed from R2. */
   readonly sha256?: string;
+  /** A concatenated file's pieces, read in order (./concat.ts); else the file is the object at stagedKey. */
+  readonly pieces?: readonly Piece[];
 }
 
 /** Whether the provider gets a URL to the staged copy instead of an upload (WaveSpeed over 300 MiB). */

@@ -11,7 +11,9 @@ import {
   tusWritable,
   type UploadRecord,
 } from "../records/record";
+import { ended, stagedInUse } from "../records/tus";
 import { append, discard } from "../staging/rechunk";
+import { stagedKey } from "../staging/staged";
 import { intHeader, parseChecksum, tusHeaders } from "./protocol";
 
 export interface TusStore {
@@ -30,10 +32,7 @@ const REFUSED: Record<Refusal, () => GatewayError> = {
   unknown: () => new GatewayError("not_found", "No such upload."),
   gone: () => new GatewayError("upload_gone", "This upload was terminated or has expired."),
   complete: () =>
-    new GatewayError(
-      "upload_complete",
-      "This upload has all its bytes; it can no longer be changed or deleted.",
-    ),
+    new GatewayError("upload_complete", "This upload has all its bytes; it can no longer be changed."),
   expired: () => new GatewayError("upload_gone", "This upload has expired."),
   used: () => new GatewayError("upload_complete", "This upload has finished."),
   in_use: () => new GatewayError("upload_locked", "Another request is writing to this upload."),
@@ -58,18 +57,41 @@ export async function tusRequest(
     return head(stored as Stored & { tus: NonNullable<Stored["tus"]> });
   }
   const why = tusWritable(stored, now);
-  if (why) throw refusal(why);
+  // Termination covers finished uploads too, and a PATCH of nothing at a finished upload's end changes
+  // nothing (tus 1.0.0 "Termination", "PATCH"): both are answered below, under the lock.
+  const finishedOk = why === "complete" && (request.method === "DELETE" || emptyAtEnd(request, stored));
+  if (why && !finishedOk) throw refusal(why);
   if (request.method === "DELETE") return terminate(store);
   if (request.method === "PATCH") return patch(request, store, instance, requestId);
   throw new GatewayError("method_not_allowed", `${request.method} is not a tus method here.`);
 }
 
+/** The tus URL path of an upload whose staged object is `key` (a final upload names its partials by it). */
+const uploadPath = (key: string) => `/v1/tus/${key.slice(stagedKey("").length)}`;
+
+/** A PATCH of no bytes at the upload's final offset. */
+function emptyAtEnd(request: Request, stored: Stored | undefined): boolean {
+  const staging = stored?.tus?.staging;
+  return (
+    staging !== undefined &&
+    intHeader(request.headers, "content-length") === 0 &&
+    intHeader(request.headers, "upload-offset") === staging.length
+  );
+}
+
 function head(stored: Stored & { tus: NonNullable<Stored["tus"]> }): Response {
+  const { metadata, partial, staging } = stored.tus;
+  const concat = partial
+    ? "partial"
+    : staging.concat && `final;${staging.concat.map((p) => uploadPath(p.key)).join(" ")}`;
   return new Response(null, {
     headers: tusHeaders({
+      ...(concat ? { "upload-concat": concat } : {}),
       "upload-offset": String(stored.tus.staging.offset),
       "upload-length": String(stored.tus.staging.length),
       "upload-expires": new Date(stored.tus.expiresAt).toUTCString(),
+      // As the client gave it at creation (tus 1.0.0 "Upload-Metadata": HEAD MUST include it).
+      ...(metadata ? { "upload-metadata": metadata } : {}),
       "cache-control": "no-store",
     }),
   });
@@ -81,6 +103,7 @@ async function terminate(store: TusStore): Promise<Response> {
   try {
     const stored = await store.load();
     const why = tusWritable(stored, Date.now());
+    if (why === "complete" && stored?.tus) return end(store, stored, stored.tus);
     if (why || !stored?.tus) throw refusal(why ?? "unknown");
     await discard(store.bucket, stored.tus.staging);
     const gone = new GatewayError("upload_gone", "The upload was terminated by the client.").toProblem();
@@ -89,6 +112,18 @@ async function terminate(store: TusStore): Promise<Response> {
   } finally {
     store.unlock();
   }
+}
+
+/**
+ * DELETE of an upload whose bytes have all arrived: the tus resource ends (HEAD and PATCH then answer 410),
+ * its outcome stays readable, and the staged copy goes unless a provider's result points to it (a signed URL
+ * WaveSpeed fetches from): then its alarm deletes it when that retention ends.
+ */
+async function end(store: TusStore, stored: Stored, tus: NonNullable<Stored["tus"]>): Promise<Response> {
+  const kept = stagedInUse(stored);
+  if (!kept) await discard(store.bucket, tus.staging);
+  await store.update((s) => ended(s, kept));
+  return new Response(null, { status: 204, headers: tusHeaders() });
 }
 
 async function patch(
@@ -102,6 +137,12 @@ async function patch(
     // Reloaded under the lock: what another request did before it is seen.
     const stored = await store.load();
     const why = tusWritable(stored, Date.now());
+    if (why === "complete" && stored?.tus && emptyAtEnd(request, stored)) {
+      return new Response(null, {
+        status: 204,
+        headers: tusHeaders({ "upload-offset": String(stored.tus.staging.offset) }),
+      });
+    }
     if (why || !stored?.tus) throw refusal(why ?? "unknown");
     const tus = stored.tus;
     const offset = intHeader(request.headers, "upload-offset");
@@ -124,7 +165,7 @@ async function patch(
         },
       });
     }
-    if (staging.complete) {
+    if (staging.complete && !tus.partial) {
       // Answer only after delivery, so a client's onSuccess means the providers have the file.
       const record = await store.deliver(tus.providers, instance);
       const failed = record.deliveries?.find((d) => d.error)?.error;

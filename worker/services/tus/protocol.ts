@@ -2,12 +2,12 @@
 import { GatewayError } from "../../core/errors";
 
 export const TUS_VERSION = "1.0.0";
-export const TUS_EXTENSIONS = "creation,creation-with-upload,termination,expiration,checksum";
+export const TUS_EXTENSIONS = "creation,creation-with-upload,termination,expiration,checksum,concatenation";
 export const TUS_CHECKSUMS = "sha1,sha256";
 export const OFFSET_OCTET_STREAM = "application/offset+octet-stream";
 /** Headers tus clients read; exposed to browsers. */
 export const TUS_EXPOSED =
-  "location, upload-offset, upload-length, upload-expires, upload-metadata, tus-version, tus-resumable, tus-extension, tus-max-size, tus-checksum-algorithm";
+  "location, upload-offset, upload-length, upload-expires, upload-metadata, upload-concat, tus-version, tus-resumable, tus-extension, tus-max-size, tus-checksum-algorithm";
 export const TUS_ALLOWED =
   "authorization, content-type, upload-length, upload-offset, upload-metadata, upload-checksum, upload-defer-length, upload-concat, tus-resumable, x-http-method-override, x-requested-with";
 

@@ -1,0 +1,60 @@
+// A resumable upload's steps beyond the core state machine (./record.ts), as pure functions of the stored
+// record: termination of a finished upload, and concatenation (tus 1.0.0 "concatenation": partial uploads
+// handed over to the final upload that names them).
+import type { Piece } from "../staging/concat";
+import type { Caller, Refusal, Step, Stored } from "./record";
+import { permits, tusWritable } from "./record";
+
+/**
+ * Termination (tus DELETE) of an upload whose bytes have all arrived: the tus resource ends and the record
+ * (its outcome, its deliveries) stays as it is; `kept` says whether the staged copy was kept because a
+ * provider's result still points to it (its alarm deletes it at retention), else it is already discarded.
+ */
+export function ended(stored: Stored, kept: boolean): Stored {
+  if (!stored.tus) return stored;
+  return { ...stored, tus: { ...stored.tus, ended: true, ...(kept ? {} : { terminated: true }) } };
+}
+
+/** Whether a provider's result points to the staged copy itself (a signed URL to it: WaveSpeed over 300 MB). */
+export const stagedInUse = (stored: Stored): boolean =>
+  (stored.record.deliveries ?? []).some((d) => d.result?.status === "staged") ||
+  stored.record.result?.status === "staged";
+
+/** Why a partial can't be part of a final upload; "unfinished" is the client's to fix. */
+export type PieceRefusal = Refusal | "unfinished" | "not_partial";
+
+/**
+ * A partial upload's bytes for the final upload `final`, and (with `take`) the partial handed over: its
+ * bytes are the final's from then on (its own alarm no longer discards them, the final's does). Another
+ * owner's partial is as unknown as none; one already taken by another final can't be taken again.
+ */
+export function handOver(
+  stored: Stored | undefined,
+  caller: Caller,
+  now: number,
+  final: string,
+  take: boolean,
+): Step<Piece> | { readonly refused: PieceRefusal } {
+  if (!permits(stored, caller) || !stored.tus) return { refused: "unknown" };
+  const tus = stored.tus;
+  if (!tus.partial) return { refused: "not_partial" };
+  if (tus.usedBy !== undefined) return tus.usedBy === final ? piece(stored) : { refused: "used" };
+  const why = tusWritable(stored, now);
+  if (why === "gone") return { refused: "gone" };
+  if (!tus.staging.complete) return { refused: "unfinished" };
+  if (!take) return piece(stored);
+  return { next: { ...stored, tus: { ...tus, usedBy: final, terminated: true } }, value: pieceOf(stored) };
+}
+
+const pieceOf = (stored: Stored): Piece => ({
+  key: stored.tus?.staging.key ?? "",
+  size: stored.tus?.staging.length ?? 0,
+});
+const piece = (stored: Stored) => ({ next: stored, value: pieceOf(stored) });
+
+/** Gives a partial back when the final that took it could not be created. */
+export function release(stored: Stored, final: string): Stored {
+  if (stored.tus?.usedBy !== final) return stored;
+  const { usedBy: _u, terminated: _t, ...tus } = stored.tus;
+  return { ...stored, tus };
+}
