@@ -66,8 +66,9 @@ function setUp(): Promise<World> {
           filename: `${mark}.png`,
           type: "image/png",
           bytes,
-          // Kept: B's copies, refreshes and digests must never reach A's original.
-          query: { account: mark, keep_days: "1" },
+          // Kept (beyond any sweep clock another test moves): B's copies, refreshes and digests must
+          // never reach A's original.
+          query: { account: mark, keep_days: "30" },
         }),
       ),
     );

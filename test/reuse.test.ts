@@ -2,14 +2,26 @@
 // client re-sending it, answered for an upload that declares its digest without reading the body, refreshed
 // when a provider's copy expires, and swept when its retention ends. Each test runs in a project of its own
 // (a fresh bootstrap key), so the project's keep_days and D1 rows left by earlier runs never leak in.
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import type { components } from "../generated/gateway";
 import type { Env } from "../worker/core/config";
 import { LIMITS } from "../worker/core/limits";
 import { sweepOriginals } from "../worker/services/originals/sweep";
 import { ownerOf } from "../worker/services/registry/files";
-import { call, marker, problemOf, randomBytes, rawRequest, receivedWith, resultOf, sha256 } from "./helpers";
+import {
+  call,
+  KEY,
+  marker,
+  problemOf,
+  randomBytes,
+  rawRequest,
+  receivedWith,
+  resultOf,
+  sha256,
+} from "./helpers";
+import { created, patch, status, stub } from "./tus/helpers";
 
 type UploadResult = components["schemas"]["UploadResult"];
 type FileRecord = components["schemas"]["FileRecord"];
@@ -245,5 +257,54 @@ describe("kept originals", () => {
       404,
       "original_not_kept",
     );
+  });
+
+  it("tus: keep_days in Upload-Metadata keeps the staged object as the original instead of deleting it", async () => {
+    const mark = marker("keeptus");
+    const bytes = randomBytes(6000);
+    const hex = await sha256(bytes);
+    const meta = { provider: "jimmy", filename: `${mark}.png`, filetype: "image/png", keep_days: "1" };
+    const { location, id } = await created(meta, bytes.length);
+    expect((await patch(location, 0, bytes, bytes.length)).status).toBe(204);
+    expect((await status(id)).status).toBe("completed");
+    const row = await DB.prepare("SELECT upload_id, kept_until FROM originals WHERE owner = ? AND sha256 = ?")
+      .bind(await ownerOf(KEY), hex)
+      .first<{ upload_id: string; kept_until: string }>();
+    expect(row?.upload_id).toBe(id);
+    // The resumable upload's own retention passes (its alarm's discard): the original stays.
+    await runInDurableObject(stub(id), async (_instance, state) => {
+      const stored = (await state.storage.get("upload")) as { tus: { stagedAt: number } };
+      stored.tus.stagedAt = Date.now() - 8 * 86400_000;
+      await state.storage.put("upload", stored);
+    });
+    await runDurableObjectAlarm(stub(id));
+    expect(await STAGING.head(`uploads/${id}`)).not.toBeNull();
+    const res = await call(
+      new Request(`http://gw/v1/files/${id}/copies`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" },
+        body: JSON.stringify({ provider: "useapi", account: mark }),
+      }),
+    );
+    const copy = (await res.json()) as UploadResult;
+    expect(res.status, JSON.stringify(copy)).toBe(201);
+    expect(copy).toMatchObject({ source: "kept", file: { sha256: hex } });
+    const useapi = (await receivedWith(mark, 2)).filter((r) => r.provider === "useapi");
+    expect(useapi.map((r) => r.sha256)).toEqual([hex]);
+  });
+
+  it("a URL import with keep_days keeps its original (a source of unknown length, staged first)", async () => {
+    const p = projects();
+    const mark = marker("keepimp");
+    const url = `${inject("originUrl")}/media/${mark}.png?size=50000&nolength=1`;
+    const res = await p.post(p.a, "/v1/providers/jimmy/files", { url, keep_days: 1 });
+    const result = (await res.json()) as UploadResult;
+    expect(res.status, JSON.stringify(result)).toBe(201);
+    expect(result.original?.kept).toBe(true);
+    expect(await STAGING.head(`uploads/${result.id}`)).not.toBeNull();
+    const copy = await p.post(p.a, `/v1/files/${result.id}/copies`, { provider: "dify", user: "alice" });
+    expect(copy.status).toBe(201);
+    const got = await receivedWith(mark, 2);
+    expect(new Set(got.map((r) => r.sha256))).toEqual(new Set([result.file.sha256]));
   });
 });

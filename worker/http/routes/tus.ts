@@ -12,6 +12,7 @@ import { REQUEST_ID_HEADER } from "../../core/request-id";
 import type { ProviderId } from "../../providers/kit/capability";
 import { demandProvider, fileLimitOf } from "../../services/keys/scope";
 import { minterOf } from "../../services/keys/store";
+import { parseKeepDays } from "../../services/originals/days";
 import { chargeQuota } from "../../services/quota/hold";
 import {
   CALLER_HEADER,
@@ -34,6 +35,7 @@ import {
   tusHeaders,
 } from "../../services/tus/protocol";
 import { hexDigest, oneDigest } from "../../services/upload/digest";
+import { keepDaysFor } from "../../services/upload/kept";
 import { withAuth, withScope } from "../auth";
 import { ownerIn, type Vars } from "../context";
 
@@ -196,6 +198,10 @@ export async function tusCreate(request: IRequest, env: Env, _ctx: unknown, vars
   if (principal) for (const provider of p.providers) demandProvider(principal, provider);
   const keyLimit = fileLimitOf(principal);
   if (keyLimit && length > keyLimit.bytes) throw tooLarge(keyLimit, length);
+  // Upload-Metadata keep_days (a ticket's, fixed), else the project's: the staged object is kept as the
+  // original instead of being deleted (docs/reuse.md).
+  const owner = claims ? claims.owner : ownerIn(vars);
+  const keepDays = await keepDaysFor(env.DB, owner, parseKeepDays(metadata.keep_days), claims?.keep_days);
   // A resumable upload counts against its quotas when it is created, for its whole Upload-Length: it may
   // take days, so it holds no concurrent slot; an abandoned one is not refunded (docs/keys.md).
   const rateLimit = await chargeQuota(env, principal, length, vars.requestId);
@@ -216,6 +222,7 @@ export async function tusCreate(request: IRequest, env: Env, _ctx: unknown, vars
     ...(claims ? (claims.owner === undefined ? {} : { owner: claims.owner }) : { owner: ownerIn(vars) }),
     ...(principal ? { key: principal.keyId } : {}),
     ...(sha256 === undefined ? {} : { sha256 }),
+    ...(keepDays > 0 ? { keepDays } : {}),
   };
   const record: UploadRecord = {
     id,

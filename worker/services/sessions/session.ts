@@ -19,6 +19,7 @@ import { discard } from "../staging/rechunk";
 import { refusal, type TusStore, tusRequest } from "../tus/handlers";
 import { TUS_VERSION } from "../tus/protocol";
 import { digestMismatch } from "../upload/digest";
+import { isKept, keepStaged } from "../upload/kept";
 import { tallyQuietly } from "../usage/usage";
 import { deliverCallback } from "./callback";
 import { callerOf } from "./caller";
@@ -184,6 +185,9 @@ export class UploadSession extends DurableObject<Env> {
       sha256 = out.sha256;
     }
     if (tus.owner !== undefined) await this.register(tus.owner, tus, fresh, requestId);
+    // Kept: the staged object, its digest now known, becomes the owner's original (the alarm leaves it).
+    if (tus.owner !== undefined && tus.keepDays && sha256 !== undefined)
+      await keepStaged(this.env, tus.owner, { ...staged, sha256 }, tus.keepDays);
     return R.current(await this.update((s, now) => R.delivered(s, now, fresh, sha256)), Date.now());
   }
 
@@ -254,7 +258,8 @@ export class UploadSession extends DurableObject<Env> {
       return;
     }
     if (due.discard && stored.tus) {
-      await discard(this.env.STAGING, stored.tus.staging);
+      if (!(stored.tus.keepDays && (await isKept(this.env.DB, stored.record.id))))
+        await discard(this.env.STAGING, stored.tus.staging);
       stored = await this.update((s, at) => S.expiredTus(s, at));
     }
     if (due.lapsedLease)

@@ -19,6 +19,9 @@ import { sizeLimit, tighter, validateFile, validateOptions } from "./validate";
 
 type UploadResult = components["schemas"]["UploadResult"];
 
+/** Whether an upload's staged object is a kept original (a resumable upload's alarm must then leave it). */
+export { isKept } from "../originals/store";
+
 /**
  * Days to keep an upload's original: what the upload (or its ticket) says, else the project's keep_days.
  * A ticket fixes it: an app holding the ticket may repeat it, never change it (storage is the project's cost).
