@@ -14,6 +14,7 @@ import {
   call,
   KEY,
   marker,
+  mintTicket,
   problemOf,
   randomBytes,
   rawRequest,
@@ -306,5 +307,37 @@ describe("kept originals", () => {
     expect(copy.status).toBe(201);
     const got = await receivedWith(mark, 2);
     expect(new Set(got.map((r) => r.sha256))).toEqual(new Set([result.file.sha256]));
+  });
+
+  it("a ticket uses a kept original only for the digest it binds, and fixes keep_days", async () => {
+    const mark = marker("keeptkt");
+    const bytes = randomBytes(3500);
+    const hex = await sha256(bytes);
+    await resultOf(
+      await call(
+        rawRequest("jimmy", { filename: `${mark}.png`, type: "image/png", bytes, query: { keep_days: "1" } }),
+      ),
+    );
+    const ticketPut = (url: string, body: BodyInit, headers: Record<string, string> = {}) => {
+      const u = new URL(url);
+      u.searchParams.set("filename", `${mark}.png`);
+      const init = { "content-type": "image/png", "content-length": String(bytes.length), ...headers };
+      return call(new Request(u, { method: "PUT", headers: init, body }));
+    };
+    // Bound digest: answered from the original, the body never read.
+    const bound = await mintTicket({ provider: "useapi", account: mark, sha256: hex });
+    const hit = (await (await ticketPut(bound.upload_url, silentBody())).json()) as UploadResult;
+    expect(hit).toMatchObject({ provider: "useapi", source: "kept", file: { sha256: hex } });
+    // Unbound: the app's own declared digest looks nothing up; its bytes are sent as its own upload.
+    const other = await mintTicket({ provider: "useapi", account: `${mark}-2`, keep_days: 2 });
+    const own = await ticketPut(other.upload_url, bytes, { "repr-digest": `sha-256=:${b64(hex)}:` });
+    const result = (await own.json()) as UploadResult;
+    expect(own.status, JSON.stringify(result)).toBe(201);
+    expect(result.source).toBeUndefined();
+    // The ticket's keep_days holds: the app may not change it.
+    const fixed = await mintTicket({ provider: "useapi", account: `${mark}-3`, keep_days: 2 });
+    const u = new URL(fixed.upload_url);
+    u.searchParams.set("keep_days", "9");
+    await problemOf(await ticketPut(u.href, bytes), 400, "invalid_field");
   });
 });
