@@ -3,6 +3,7 @@
 // another provider copies from the kept original (nothing sent by the client); mg.copy and mg.refresh too.
 import { describe, expect, it } from "vitest";
 import { createMediagate } from "../client/src/index";
+import { blobSha256, Sha256 } from "../client/src/sha256";
 import { call, marker, randomBytes, receivedWith, sha256 } from "./helpers";
 
 describe("mg.ensure", () => {
@@ -41,5 +42,16 @@ describe("mg.ensure", () => {
     expect(viaCopy).toMatchObject({ provider: "useapi", source: "kept" });
     const same = await mg.refresh(first.id, { margin_seconds: 0 });
     expect(same.id).toBe(first.id);
+  });
+
+  it("the JS incremental SHA-256 matches Web Crypto's, whatever the sizes and chunking", async () => {
+    for (const size of [0, 1, 55, 56, 63, 64, 65, 119, 120, 1000, 70_001]) {
+      const bytes = randomBytes(size);
+      const hash = new Sha256();
+      for (let at = 0; at < size; at += 37) hash.update(bytes.subarray(at, at + 37));
+      expect(hash.hex(), `size ${size}`).toBe(await sha256(bytes));
+    }
+    const big = randomBytes(3 * 1024 * 1024 + 5);
+    expect(await blobSha256(new Blob([big as Uint8Array<ArrayBuffer>]))).toBe(await sha256(big));
   });
 });

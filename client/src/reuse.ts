@@ -3,6 +3,7 @@
 // sent), else a copy from the project's kept original (the gateway sends it, the client sends nothing), else
 // an upload (declaring the digest, so the gateway may still answer it from a kept original unread).
 import { MediagateError } from "./errors";
+import { blobSha256 } from "./sha256";
 import type {
   FileList,
   FileRecord,
@@ -66,7 +67,10 @@ export function reuseCalls(d: Deps) {
   async function ensure(input: UploadInput, opts: UploadOptions): Promise<Ensured> {
     d.needKey("ensure()");
     const source = await d.open(input);
-    const sha256 = (opts.sha256 ?? (await source.sha256?.()))?.toLowerCase();
+    // A Blob the runtime could not hash whole (a browser's over 16 MiB) is read once through a JS hash.
+    const hashed =
+      opts.sha256 ?? (await source.sha256?.()) ?? (source.blob ? await blobSha256(source.blob) : undefined);
+    const sha256 = hashed?.toLowerCase();
     if (sha256) {
       const options = optionsOf(opts);
       const list = await d.json<FileList>(
