@@ -147,6 +147,8 @@ export interface paths {
                     metadata?: string;
                     /** @description The file's SHA-256 (hex), for a multipart upload (a raw upload declares it with Repr-Digest). Verified on the fly: a mismatch is 400 digest_mismatch and the provider never gets the whole file. */
                     sha256?: components["schemas"]["Sha256"];
+                    /** @description Keep the original in the gateway's R2 for this many days (0: do not keep), overriding the project's keep_days; a kept original can be copied to another provider without re-sending (POST /v1/files/{id}/copies). A multipart upload may give it as a text field instead. */
+                    keep_days?: components["schemas"]["KeepDays"];
                     /** @description false: upload even when the caller's registry holds a live record with the same provider, SHA-256 and options. */
                     dedupe?: boolean;
                 };
@@ -170,6 +172,8 @@ export interface paths {
                         /** @description Replicate only, a JSON object as JSON text. */
                         metadata?: string;
                         sha256?: components["schemas"]["Sha256"];
+                        /** @description As the keep_days query parameter. */
+                        keep_days?: string;
                         /** Format: binary */
                         file: {
                             readonly name: string;
@@ -197,7 +201,7 @@ export interface paths {
                         "application/json": components["schemas"]["UploadResult"];
                     };
                 };
-                /** @description Uploaded. */
+                /** @description Uploaded; or, when the upload declares a SHA-256 whose original the caller's project keeps, delivered from the kept original with `source: kept` (the body is not read). */
                 201: {
                     headers: {
                         [name: string]: unknown;
@@ -353,6 +357,139 @@ export interface paths {
                 504: components["responses"]["Problem"];
             };
         };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/files/{id}/copies": {
+        parameters: {
+            query?: {
+                /** @description Which provider's record names the content, when a fan-out gave one id several. */
+                provider?: components["schemas"]["ProviderId"];
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Copy a record's kept original to another provider, without re-sending it
+         * @description Delivers the original the caller's project keeps for this record's content (SHA-256) from R2 to `provider`, natively, with every check a direct upload passes (type, size, content sniffing, quotas), records the new provider's record and answers its UploadResult with `source: kept`. 404 original_not_kept when no original is kept (never kept, or its retention ended).
+         */
+        post: {
+            parameters: {
+                query?: {
+                    /** @description Which provider's record names the content, when a fan-out gave one id several. */
+                    provider?: components["schemas"]["ProviderId"];
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["CopyRequest"];
+                };
+            };
+            responses: {
+                /** @description Delivered from the kept original. */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["UploadResult"];
+                    };
+                };
+                400: components["responses"]["Problem"];
+                401: components["responses"]["Problem"];
+                403: components["responses"]["Problem"];
+                404: components["responses"]["Problem"];
+                413: components["responses"]["Problem"];
+                415: components["responses"]["Problem"];
+                429: components["responses"]["Problem"];
+                502: components["responses"]["Problem"];
+                503: components["responses"]["Problem"];
+                504: components["responses"]["Problem"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/files/{id}/refresh": {
+        parameters: {
+            query?: {
+                /** @description Which provider's record, when a fan-out gave one id several. */
+                provider?: components["schemas"]["ProviderId"];
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Re-deliver a record's file from its kept original when the provider's copy has expired or soon will
+         * @description 200 with the record when it is live beyond `margin_seconds`; otherwise the kept original is delivered to the record's provider again (with the record's options), the old record reads `expired` from then on, and 201 answers the fresh record. 404 original_not_kept when no original is kept.
+         */
+        post: {
+            parameters: {
+                query?: {
+                    /** @description Which provider's record, when a fan-out gave one id several. */
+                    provider?: components["schemas"]["ProviderId"];
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": components["schemas"]["RefreshRequest"];
+                };
+            };
+            responses: {
+                /** @description Live beyond the margin; nothing was sent. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["FileRecord"];
+                    };
+                };
+                /** @description Re-delivered; the fresh record. */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["FileRecord"];
+                    };
+                };
+                400: components["responses"]["Problem"];
+                401: components["responses"]["Problem"];
+                403: components["responses"]["Problem"];
+                404: components["responses"]["Problem"];
+                429: components["responses"]["Problem"];
+                502: components["responses"]["Problem"];
+                503: components["responses"]["Problem"];
+                504: components["responses"]["Problem"];
+            };
+        };
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1245,11 +1382,43 @@ export interface components {
     schemas: {
         Project: {
             quotas: components["schemas"]["Quotas"];
+            /** @description Days the originals of the project's uploads are kept in R2 unless an upload or ticket says otherwise; 0 (the default): not kept. */
+            keep_days: components["schemas"]["KeepDays"];
             /** Format: date-time */
             updated_at: string | null;
         };
         SetProject: {
             quotas: components["schemas"]["Quotas"];
+            /** @description The project's default retention of originals; omitted, unchanged. */
+            keep_days?: components["schemas"]["KeepDays"];
+        };
+        /** @description Days a kept original stays in the gateway's R2 (0 = not kept). */
+        KeepDays: number;
+        /** @description The original this content's bytes are kept as, in the gateway's R2 (once per project and SHA-256): copies and refreshes deliver it without the client re-sending. */
+        Original: {
+            /** @constant */
+            kept: true;
+            /**
+             * Format: date-time
+             * @description When its retention ends (the daily sweep deletes it then, unless a live record needs it).
+             */
+            until: string;
+        };
+        CopyRequest: {
+            provider: components["schemas"]["ProviderId"];
+            purpose?: components["schemas"]["Purpose"];
+            user?: string;
+            account?: string;
+            expires_after?: string;
+            display_name?: string;
+            metadata?: string;
+        };
+        RefreshRequest: {
+            /**
+             * @description Re-deliver when the provider's copy expires within this many seconds.
+             * @default 0
+             */
+            margin_seconds: number;
         };
         /**
          * @description upload — direct, tus and import uploads and retries; tickets — signed upload URLs and their status; files:read / files:delete — the registry; usage:read — GET /v1/usage; keys:admin — keys and audit.
@@ -1362,6 +1531,8 @@ export interface components {
             metadata?: {
                 [key: string]: unknown;
             } | null;
+            /** @description Keep the original for this many days (fixed by the URL; default the project's keep_days). */
+            keep_days?: components["schemas"]["KeepDays"];
         };
         /** @description Import from a URL: the gateway fetches `url` and streams its body to the provider, with every check an upload gets. The name is `filename`, else the source's Content-Disposition, else the URL path's last segment; the type is the source's Content-Type, else the extension's. A source that declares Content-Length is checked against the provider's limit before a byte is sent and held to it; one that does not is staged in R2 first, bounded by the limit as it arrives. */
         ImportRequest: {
@@ -1377,6 +1548,8 @@ export interface components {
             display_name?: string;
             /** @description Replicate only, a JSON object as JSON text. */
             metadata?: string;
+            /** @description Keep the imported original for this many days (default the project's keep_days). */
+            keep_days?: components["schemas"]["KeepDays"];
         };
         /** @description A media type (image/png) or a wildcard for its family (image/*). */
         MediaRange: string;
@@ -1482,6 +1655,8 @@ export interface components {
             deleted_at: string | null;
             /** @description After DELETE, whether the provider deleted its copy (false where it has no delete API). */
             provider_deleted: boolean | null;
+            /** @description Present while the project keeps this content's original. */
+            original?: components["schemas"]["Original"];
         };
         FileList: {
             data: components["schemas"]["FileRecord"][];
@@ -1528,6 +1703,13 @@ export interface components {
             };
             /** @description True when this is an earlier upload's result and no byte was forwarded (dedupe). */
             deduplicated?: boolean;
+            /** @description Present when the project keeps this content's original. */
+            original?: components["schemas"]["Original"];
+            /**
+             * @description kept: the bytes came from the project's kept original in the gateway's R2, not from the client (a copy, a refresh, or an upload declaring a digest whose original is kept).
+             * @enum {string}
+             */
+            source?: "kept";
         };
         Provider: {
             id: components["schemas"]["ProviderId"];
@@ -1581,7 +1763,7 @@ export interface components {
             detail?: string;
             instance?: string;
             /** @enum {string} */
-            code: "unauthorized" | "not_found" | "method_not_allowed" | "unknown_provider" | "no_file_uploaded" | "too_many_files" | "filename_missing" | "invalid_field" | "malformed_body" | "length_required" | "file_too_large" | "unsupported_file_type" | "provider_rate_limited" | "provider_auth_failed" | "provider_error" | "provider_timeout" | "provider_not_configured" | "range_not_satisfiable" | "checksum_mismatch" | "upload_offset_mismatch" | "upload_locked" | "upload_gone" | "upload_complete" | "upload_stalled" | "precondition_failed" | "unsupported_tus_version" | "wrong_content_type" | "invalid_token" | "token_expired" | "token_used" | "signing_not_configured" | "internal_error" | "content_mismatch" | "source_refused" | "source_failed" | "source_timeout" | "digest_mismatch" | "key_revoked" | "key_expired" | "scope_denied" | "quota_exceeded";
+            code: "unauthorized" | "not_found" | "method_not_allowed" | "unknown_provider" | "no_file_uploaded" | "too_many_files" | "filename_missing" | "invalid_field" | "malformed_body" | "length_required" | "file_too_large" | "unsupported_file_type" | "provider_rate_limited" | "provider_auth_failed" | "provider_error" | "provider_timeout" | "provider_not_configured" | "range_not_satisfiable" | "checksum_mismatch" | "upload_offset_mismatch" | "upload_locked" | "upload_gone" | "upload_complete" | "upload_stalled" | "precondition_failed" | "unsupported_tus_version" | "wrong_content_type" | "invalid_token" | "token_expired" | "token_used" | "signing_not_configured" | "internal_error" | "content_mismatch" | "source_refused" | "source_failed" | "source_timeout" | "digest_mismatch" | "key_revoked" | "key_expired" | "scope_denied" | "quota_exceeded" | "original_not_kept";
             provider?: components["schemas"]["ProviderId"];
             /** @description The provider's HTTP status. */
             provider_status?: number;

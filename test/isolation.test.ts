@@ -62,7 +62,14 @@ function setUp(): Promise<World> {
     const bytes = randomBytes(2000);
     const result = await resultOf(
       await call(
-        rawRequest("useapi", { filename: `${mark}.png`, type: "image/png", bytes, query: { account: mark } }),
+        rawRequest("useapi", {
+          filename: `${mark}.png`,
+          type: "image/png",
+          bytes,
+          // Kept (beyond any sweep clock another test moves): B's copies, refreshes and digests must
+          // never reach A's original.
+          query: { account: mark, keep_days: "30" },
+        }),
       ),
     );
     const file = await json<FileRecord>(await as(KEY, `/v1/files/${result.id}`));
@@ -103,6 +110,7 @@ async function unchanged(w: World): Promise<void> {
   expect(await json<FileRecord>(await as(KEY, `/v1/files/${w.file.id}`))).toMatchObject({
     status: "uploaded",
     provider_deleted: null,
+    original: { kept: true },
   });
   expect((await status(w.ticket.id)).status).toBe("pending");
   expect(await status(w.tus.id)).toMatchObject({ status: "receiving", offset: 1000, length: LENGTH });
@@ -193,6 +201,25 @@ const TABLE: Record<string, Entry> = {
       await statusOf(await as(KEY_B, `/v1/files/${w.file.id}`, { method: "DELETE" }), [404], ["not_found"]);
     },
     ticket: ticketRefused("DELETE", (w) => `/v1/files/${w.file.id}`),
+  },
+  "POST /v1/files/{id}/copies": {
+    keyB: async (w) => {
+      const init = { method: "POST", headers: { "content-type": "application/json" } };
+      const body = JSON.stringify({ provider: "useapi", account: w.mark });
+      await statusOf(
+        await as(KEY_B, `/v1/files/${w.file.id}/copies`, { ...init, body }),
+        [404],
+        ["not_found"],
+      );
+    },
+    ticket: ticketRefused("POST", (w) => `/v1/files/${w.file.id}/copies`, { body: '{"provider":"useapi"}' }),
+  },
+  "POST /v1/files/{id}/refresh": {
+    keyB: async (w) => {
+      const init = { method: "POST", headers: { "content-type": "application/json" }, body: "{}" };
+      await statusOf(await as(KEY_B, `/v1/files/${w.file.id}/refresh`, init), [404], ["not_found"]);
+    },
+    ticket: ticketRefused("POST", (w) => `/v1/files/${w.file.id}/refresh`, { body: "{}" }),
   },
   "POST /v1/uploads": {
     // B's ticket for the digest of A's file learns nothing of it.

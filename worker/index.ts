@@ -11,6 +11,7 @@ import type { Args } from "./http/context";
 import { corsify, preflight, withPreflight } from "./http/cors";
 import { answer, lingerOn } from "./http/linger";
 import { serveContent } from "./http/routes/content";
+import { copyFile, refreshFile } from "./http/routes/copies";
 import { deleteRegistryFile, getRegistryFile, listRegistry } from "./http/routes/file-registry";
 import {
   createKeyRoute,
@@ -27,6 +28,8 @@ import { retryUpload, tusify, tusOptions, tusResource } from "./http/routes/tus"
 import { tusCreate } from "./http/routes/tus-create";
 import { tusOverride, withMethodOverride } from "./http/routes/tus-override";
 import { getUsage } from "./http/routes/usage";
+import { keptUploads } from "./services/originals/store";
+import { sweepOriginals } from "./services/originals/sweep";
 import { sweep } from "./services/staging/cleanup";
 
 export { ProjectQuota } from "./services/quota/project";
@@ -87,6 +90,10 @@ router
   .all("/v1/providers/:provider/files", methodNotAllowed("POST"))
   .get("/v1/files", withScope("files:read"), listRegistry)
   .all("/v1/files", methodNotAllowed("GET"))
+  .post("/v1/files/:id/copies", withScope("upload"), copyFile)
+  .all("/v1/files/:id/copies", methodNotAllowed("POST"))
+  .post("/v1/files/:id/refresh", withScope("upload"), refreshFile)
+  .all("/v1/files/:id/refresh", methodNotAllowed("POST"))
   .get("/v1/files/:id", withScope("files:read"), getRegistryFile)
   .delete("/v1/files/:id", withScope("files:delete"), deleteRegistryFile)
   .all("/v1/files/:id", methodNotAllowed("GET, DELETE"))
@@ -123,7 +130,9 @@ export default {
   },
   /** Daily (wrangler.toml [triggers]): the backstop sweep of staged files. */
   scheduled: async (controller, env) => {
-    const { deleted } = await sweep(env, controller.scheduledTime);
+    const { deleted } = await sweep(env, controller.scheduledTime, (ids) => keptUploads(env.DB, ids));
     if (deleted) log("info", "cleanup: deleted stale staged objects", { deleted });
+    const originals = await sweepOriginals(env, controller.scheduledTime);
+    if (originals.deleted) log("info", "cleanup: deleted originals past retention", originals);
   },
 } satisfies ExportedHandler<Env>;

@@ -19,6 +19,7 @@ const OPTIONS = {
   limit: { type: "string" },
   cursor: { type: "string" },
   "chunk-size": { type: "string" },
+  "keep-days": { type: "string" },
   resumable: { type: "boolean" },
   json: { type: "boolean" },
   help: { type: "boolean", short: "h" },
@@ -57,6 +58,13 @@ export function count(flag: string, value: string | undefined): number | undefin
   if (value === undefined) return undefined;
   if (!/^\d+$/.test(value) || Number(value) < 1)
     throw new UsageError(`--${flag} takes a whole number of at least 1 (got "${value}").`);
+  return Number(value);
+}
+
+/** A flag's value as a whole number, 0 allowed (--keep-days 0: not kept); the gateway bounds it. */
+export function whole(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d{1,6}$/.test(value)) throw new UsageError(`--${flag} takes a whole number (got "${value}").`);
   return Number(value);
 }
 

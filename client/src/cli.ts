@@ -4,7 +4,8 @@
 // Whatever came from the server (results, file lists, provider names, problems) is printed through inert() or
 // inertJson() (./terminal.ts): a hostile gateway or provider cannot drive the user's terminal.
 import { keysCommand, usageCommand } from "./cli-admin";
-import { one, parse, UsageError } from "./cli-args";
+import { one, parse, UsageError, whole } from "./cli-args";
+import { reuseCommand } from "./cli-reuse";
 import { humanSize } from "./format";
 import { fileRows, providerLines } from "./listing";
 import { createMediagate, MediagateError, type ProviderId, type Purpose } from "./node";
@@ -15,6 +16,8 @@ const USAGE = `Usage: mediagate <command> [options]
 
   upload <file...> --provider P [provider options] [--json] [--resumable]
   import <url> --provider P [--filename NAME] [provider options] [--json]
+  ensure <file> --provider P [--keep-days N] [provider options] [--json]
+  copy <id> --provider P [provider options] [--json]
   files [ls [--provider P] [--limit N] [--cursor C] | get ID | rm ID] [--json]
   providers [--json]
   keys create NAME [--provider P ...] [--action A ...] [--bytes-per-day N] [--uploads-per-minute N]
@@ -27,6 +30,7 @@ Options:
   --key KEY       a gateway key (or MEDIAGATE_KEY)
   --resumable     always upload through tus (resumable), whatever the size
   --chunk-size N  bytes per tus PATCH (default: 50 MiB, at most the single-request limit)
+  --keep-days N   keep the original in the gateway this many days (upload, ensure; 0: not kept)
   --json          print JSON results
   -h, --help      this text
 
@@ -36,6 +40,9 @@ Provider options (\`mediagate providers\` lists which provider takes which):
 keys create: --provider and --action once per value (actions: upload, tickets, files:read, files:delete,
 usage:read, keys:admin; omitted, the calling key's own); quotas are whole numbers; --expires is an ISO 8601
 time. The new key is printed once, alone on stdout (what to know about it goes to stderr).
+
+ensure: the registry's live record at P if any, else a copy of the kept original, else an upload; it
+prints which (live, copy, upload). copy: a kept original to another provider, the file not sent again.
 
 Re-running an interrupted upload of the same file resumes it.
 Exit: 0 ok, 1 problem, 2 usage or unreadable input file, 130 interrupted.`;
@@ -94,6 +101,7 @@ async function main(argv: string[]): Promise<number> {
             write: (text) => process.stderr.write(text),
           });
           const chunk = values["chunk-size"] ? Number(values["chunk-size"]) : undefined;
+          const keep = whole("keep-days", values["keep-days"]);
           const uploaded = await mg
             .upload(file, {
               provider: p,
@@ -103,6 +111,7 @@ async function main(argv: string[]): Promise<number> {
               onResume: (offset) => bar.resumed(offset),
               ...(values.resumable ? { transport: "tus" as const } : {}),
               ...(chunk ? { chunkSize: chunk } : {}),
+              ...(keep === undefined ? {} : { keep_days: keep }),
             })
             .finally(() => bar.done());
           results.push(uploaded.result);
@@ -168,6 +177,9 @@ async function main(argv: string[]): Promise<number> {
       out({ providers: list }, providerLines(list).join("\n"));
       return 0;
     }
+    case "ensure":
+    case "copy":
+      return reuseCommand(mg, command, rest, values, { provider: provider(), fields });
     case "keys":
       return keysCommand(mg, rest, values);
     case "usage":

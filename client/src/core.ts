@@ -6,6 +6,7 @@ import type { components, paths } from "../../generated/gateway";
 import { adminCalls } from "./admin";
 import { MediagateError, problemError, toMediagateError, unwrap } from "./errors";
 import type { FileQuery, ImportOptions, Mediagate, TicketForUpload } from "./instance";
+import { reuseCalls } from "./reuse";
 import { progressReporter, readBody, sendWithFetch, sendWithXhr, XhrClass } from "./single";
 import { MiB, openInMemory, reprDigest, typeOf } from "./sources";
 import { ticketFilename } from "./ticket";
@@ -37,6 +38,7 @@ export type {
   TicketForUpload,
   UsageQuery,
 } from "./instance";
+export type { CopyOptions, Ensured } from "./reuse";
 export { typeOf } from "./sources";
 export * from "./types";
 
@@ -132,6 +134,7 @@ export function createCore(options: MediagateOptions, platform: Platform): Media
     const type = opts.contentType ?? source.type ?? typeOf(name);
     const fields: Record<string, string> = {};
     for (const f of OPTION_NAMES) if (opts[f]) fields[f] = String(opts[f]);
+    if (opts.keep_days !== undefined) fields.keep_days = String(opts.keep_days);
     const list = await providers();
     const provider = list.find((p) => p.id === opts.provider);
     const limit = provider?.max_bytes ?? 100 * MiB;
@@ -251,5 +254,6 @@ export function createCore(options: MediagateOptions, platform: Platform): Media
       },
     },
     ...adminCalls(api, needKey),
+    ...reuseCalls({ json, open, upload, needKey }),
   };
 }

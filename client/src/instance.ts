@@ -1,6 +1,7 @@
 // The SDK's instance, declared (as ky and @vercel/blob declare theirs): what createMediagate returns is this
 // interface, so its shape is a contract the compiler holds the implementation to (core.ts), not whatever
 // the implementation happens to return. Type behaviour is tested in test/types/sdk.test-d.ts.
+import type { CopyOptions, Ensured } from "./reuse";
 import type {
   AuditList,
   CreatedKey,
@@ -17,6 +18,7 @@ import type {
   Uploaded,
   UploadInput,
   UploadOptions,
+  UploadResult,
   UploadStatus,
   UploadTicket,
   Usage,
@@ -96,4 +98,13 @@ export interface Mediagate {
   usage(query?: UsageQuery): Promise<Usage[]>;
   /** Who created and revoked the project's keys, newest first, a page at a time (keys:admin). */
   audit(query?: AuditQuery): Promise<AuditList>;
+  /**
+   * A live reference for this content at `provider`, with the least transfer: the registry's live record,
+   * else a copy from the kept original, else an upload (docs/reuse.md).
+   */
+  ensure(input: UploadInput, opts: UploadOptions): Promise<Ensured>;
+  /** POST /v1/files/{id}/copies: the kept original delivered to another provider, nothing sent. */
+  copy(id: string, opts: CopyOptions): Promise<UploadResult>;
+  /** POST /v1/files/{id}/refresh: re-delivered from the kept original when expired or within the margin. */
+  refresh(id: string, opts?: { margin_seconds?: number }): Promise<FileRecord>;
 }

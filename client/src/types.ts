@@ -114,6 +114,8 @@ export interface ProviderOptions {
 
 export interface UploadOptions extends TransferOptions, ProviderOptions {
   provider: ProviderId;
+  /** Keep the original in the gateway's R2 this many days (0: not kept; default the project's keep_days). */
+  keep_days?: number;
 }
 
 export interface Uploaded {

@@ -167,6 +167,50 @@ describe("the README's first upload, and the sandbox's imports", () => {
   });
 });
 
+describe("the README's upload once, use anywhere", () => {
+  it("keeps an original, copies it to WaveSpeed with nothing sent, lists both, and refreshes the copy", async () => {
+    const cwd = join(dir, `reuse-${Date.now()}`);
+    mkdirSync(cwd);
+    // Fresh bytes: no earlier run's original or record of them.
+    const photo = file("photo.png", 30_000 + Math.floor(Math.random() * 30_000), cwd);
+    const [block = ""] = blocks(section("README.md", "## Upload once, use anywhere"), "sh");
+    const [keep = "", copy = "", list = "", refresh = ""] = commands(block);
+    const first = await shellOne(keep, cwd);
+    expect(first.status, JSON.stringify(first.body)).toBe(201);
+    expect(first.body).toMatchObject({
+      provider: "jimmy",
+      file: { sha256: photo.sha256 },
+      original: { kept: true },
+    });
+    const copied = await shellOne(copy.replaceAll("ID", first.body.id), cwd);
+    expect(copied.status, JSON.stringify(copied.body)).toBe(201);
+    expect(copied.body).toMatchObject({
+      provider: "wavespeed",
+      source: "kept",
+      file: { sha256: photo.sha256 },
+    });
+    const received = (await (await fetch(`${sandbox}/__sandbox/received`)).json()) as {
+      provider: string;
+      sha256: string;
+      complete: boolean;
+    }[];
+    const atWavespeed = received.filter((r) => r.provider === "wavespeed" && r.sha256 === photo.sha256);
+    expect(atWavespeed.map((r) => r.complete)).toEqual([true]);
+    const listed = await shellOne(list.replace("SHA256", photo.sha256), cwd);
+    expect(listed.body.data.map((r: { provider: string }) => r.provider).sort()).toEqual([
+      "jimmy",
+      "wavespeed",
+    ]);
+    const fresh = await shellOne(refresh.replace("COPY_ID", copied.body.id), cwd);
+    expect(fresh.status, JSON.stringify(fresh.body)).toBe(201);
+    expect(fresh.body).toMatchObject({ provider: "wavespeed", status: "uploaded" });
+    const old = await fetch(`${base}/v1/files/${copied.body.id}`, {
+      headers: { authorization: "Bearer dev-key" },
+    });
+    expect(((await old.json()) as { status: string }).status).toBe("expired");
+  });
+});
+
 describe("docs/keys.md: a project's quotas", () => {
   it("sets them with the documented curl, and they read back; then they are removed again", async () => {
     const [block = ""] = blocks(section("docs/keys.md", "## Quotas"), "sh");

@@ -16,7 +16,11 @@ const setQuotas = (quotas: Record<string, number>, by = KEY_Q) =>
 describe("project quotas", () => {
   it("bind every key of the project together, and say whose quota it was", async () => {
     const mark = marker("proj");
-    expect(await (await as(KEY_Q, "/v1/project", {}, Q)).json()).toEqual({ quotas: {}, updated_at: null });
+    expect(await (await as(KEY_Q, "/v1/project", {}, Q)).json()).toEqual({
+      quotas: {},
+      keep_days: 0,
+      updated_at: null,
+    });
     const set = (await (await setQuotas({ uploads_per_minute: 2, max_file_bytes: 5000 })).json()) as Project;
     expect(set.quotas).toEqual({ uploads_per_minute: 2, max_file_bytes: 5000 });
     const [a, b] = [await makeKey({ name: "a" }, KEY_Q, Q), await makeKey({ name: "b" }, KEY_Q, Q)];

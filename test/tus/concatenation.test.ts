@@ -199,6 +199,25 @@ describe("concatenation", () => {
     );
   });
 
+  it("keep_days on a final upload is refused (its bytes are its partials'), and the partials stay usable", async () => {
+    const a = await concat(FIXTURES.png, randomBytes(500));
+    const pa = await partial(a);
+    expect((await patch(pa.location, 0, a, a.length)).status).toBe(204);
+    const mark = marker("keepcat");
+    const meta = { provider: "useapi", filename: "k.png", filetype: "image/png", account: mark };
+    const refused = await problemOf(
+      await final([pa.location], { ...meta, keep_days: "3" }),
+      400,
+      "invalid_field",
+    );
+    expect(refused.detail).toContain("keep_days");
+    expect(await receivedWith(mark)).toEqual([]);
+    // Nothing was taken: the same partial makes a final without keep_days.
+    expect((await final([pa.location], meta)).status).toBe(201);
+    const [seen] = await receivedWith(mark, 1);
+    expect(seen?.sha256).toBe(await sha256(a));
+  });
+
   it("refused with a signed URL's token: it names one upload", async () => {
     const t = (await (
       await call(

@@ -49,6 +49,7 @@ export const ERRORS = {
   key_expired: { status: 401, title: "The gateway API key has expired" },
   scope_denied: { status: 403, title: "The gateway API key's scope does not cover this" },
   quota_exceeded: { status: 429, title: "A quota of this key or project is used up" },
+  original_not_kept: { status: 404, title: "No original of this file is kept" },
 } as const satisfies Record<Problem["code"], { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

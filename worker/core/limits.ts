@@ -189,6 +189,16 @@ export const LIMITS = {
   /** The daily sweep deletes staged objects older than any upload may live, plus this margin. */
   sweepMarginMs: 1 * DAY_MS,
 
+  // --- Kept originals (R2, docs/reuse.md) ------------------------------------------------------------------
+  /**
+   * keep_days at most: a year. Keeping is paid storage (R2 bills stored GB-months), so retention is bounded
+   * and chosen; 0 keeps nothing.
+   */
+  keepDaysMax: 365,
+  keepDayMs: DAY_MS,
+  /** POST /v1/files/{id}/refresh margin_seconds at most: 30 days, OpenAI's longest expires_after. */
+  refreshMarginMaxSeconds: 30 * 24 * 3600,
+
   // --- File registry (D1) ----------------------------------------------------------------------------------
   /** GET /v1/files page size: default, and at most (one D1 query reads a page plus one row). */
   filesPageDefault: 20,

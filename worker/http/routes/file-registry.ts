@@ -6,6 +6,7 @@ import type { Env } from "../../core/config";
 import { GatewayError } from "../../core/errors";
 import { isProviderId } from "../../providers/table";
 import { demandProvider } from "../../services/keys/scope";
+import { withOriginals } from "../../services/originals/store";
 import { type FileRecord, getFiles } from "../../services/registry/files";
 import { decodeCursor, type ListQuery, listFiles } from "../../services/registry/list";
 import { removeFile } from "../../services/registry/remove";
@@ -53,11 +54,11 @@ export async function listRegistry(
   if (q.provider) demandProvider(who, q.provider);
   const within = who.providers === null ? {} : { within: who.providers };
   const page = await listFiles(env.DB, ownerIn(vars), { ...q, ...within });
-  return Response.json(page);
+  return Response.json({ ...page, data: await withOriginals(env.DB, ownerIn(vars), page.data) });
 }
 
 /** The caller's record under this id (and ?provider=, which a fan-out's shared id needs). */
-async function oneRecord(request: IRequest, env: Env, vars: Vars): Promise<FileRecord> {
+export async function oneRecord(request: IRequest, env: Env, vars: Vars): Promise<FileRecord> {
   const id = request.params.id ?? "";
   const provider = new URL(request.url).searchParams.get("provider") ?? undefined;
   if (provider !== undefined && !isProviderId(provider)) throw bad(`No provider "${provider}".`);
@@ -77,7 +78,8 @@ export async function getRegistryFile(
   _ctx: unknown,
   vars: Vars,
 ): Promise<Response> {
-  return Response.json(await oneRecord(request, env, vars));
+  const [record] = await withOriginals(env.DB, ownerIn(vars), [await oneRecord(request, env, vars)]);
+  return Response.json(record);
 }
 
 export async function deleteRegistryFile(

@@ -1,5 +1,6 @@
 // Runtime keys (services/keys): POST /v1/keys, GET /v1/keys, DELETE /v1/keys/{id} — keys:admin, within the
-// caller's project; GET /v1/audit, the log of those changes; GET and PUT /v1/project, the project's quotas.
+// caller's project; GET /v1/audit, the log of those changes; GET and PUT /v1/project, the project's quotas
+// and default retention of kept originals.
 import type { IRequest } from "itty-router";
 import type { Env } from "../../core/config";
 import { GatewayError } from "../../core/errors";
@@ -63,5 +64,5 @@ export async function setProjectRoute(request: IRequest, env: Env, _ctx: unknown
   const who = need(vars, "principal");
   demandProjectAdmin(who);
   const body = validateBody("SetProject", await readJsonObject(request));
-  return Response.json(await setProject(env.DB, who.project, who, body.quotas));
+  return Response.json(await setProject(env.DB, who.project, who, body.quotas, body.keep_days));
 }

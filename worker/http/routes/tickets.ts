@@ -100,6 +100,7 @@ async function readCreate(request: IRequest, env: Env, vars: Vars) {
     owner: minter.project,
     key: minter.keyId,
     ...(body.sha256 === undefined ? {} : { sha256: body.sha256.toLowerCase() }),
+    ...(body.keep_days === undefined ? {} : { keep_days: body.keep_days }),
   };
   return { claims, metadata, callback: callbackUrl(body.callback_url, env) };
 }
@@ -201,6 +202,7 @@ export async function uploadWithToken(
         fixed: claims.fixed,
         ...(claims.filename === undefined ? {} : { filename: claims.filename }),
         ...(claims.sha256 === undefined ? {} : { sha256: claims.sha256 }),
+        ...(claims.keep_days === undefined ? {} : { keepDays: claims.keep_days }),
       },
       watch: { onProgress, signal: lost.signal },
       owner: claims.owner,

@@ -7,6 +7,7 @@ import { GatewayError, renderProblem, tooLarge, unwrap } from "../../core/errors
 import { LIMITS } from "../../core/limits";
 import type { ProviderId } from "../../providers/kit/capability";
 import { demandProvider, fileLimitOf } from "../../services/keys/scope";
+import { parseKeepDays } from "../../services/originals/days";
 import { chargeQuota } from "../../services/quota/hold";
 import {
   type Caller,
@@ -22,6 +23,7 @@ import { parseConcat } from "../../services/tus/concat";
 import { type Plan, plan } from "../../services/tus/plan";
 import { intHeader, parseMetadata, tusHeaders } from "../../services/tus/protocol";
 import { hexDigest, oneDigest } from "../../services/upload/digest";
+import { keepDaysFor } from "../../services/upload/kept";
 import { ownerIn, type Vars } from "../context";
 import { authorize, checkBody, requireTusVersion, toSession } from "./tus";
 
@@ -107,6 +109,18 @@ async function start(request: Request, env: Env, vars: Vars, claims: Claims | un
     s.metadata.sha256 === undefined ? undefined : hexDigest(s.metadata.sha256, 'Upload-Metadata "sha256"'),
     claims?.sha256,
   );
+  // Upload-Metadata keep_days (a ticket's, fixed), else the project's: the staged object is kept as the
+  // original instead of being deleted (docs/reuse.md). A concatenated upload's bytes are its partials'
+  // objects, not one object an original can name: asked for, it is refused; the project's default skips it.
+  const owner = claims ? claims.owner : ownerIn(vars);
+  const asked = parseKeepDays(s.metadata.keep_days);
+  if (s.pieces && asked)
+    throw new GatewayError(
+      "invalid_field",
+      "keep_days is not available for a concatenated upload (Upload-Concat: final): send the file as one upload to keep its original.",
+      { extras: { field: "keep_days" } },
+    );
+  const keepDays = s.plan && !s.pieces ? await keepDaysFor(env.DB, owner, asked, claims?.keep_days) : 0;
   const now = Date.now();
   const staging = newStaging(stagedKey(s.id), s.length);
   const given = request.headers.get("upload-metadata")?.trim();
@@ -123,6 +137,7 @@ async function start(request: Request, env: Env, vars: Vars, claims: Claims | un
     ...(given ? { metadata: given } : {}),
     ...(s.plan ? {} : { partial: true }),
     ...(s.pieces ? { stagedAt: now } : {}),
+    ...(keepDays > 0 ? { keepDays } : {}),
   };
   const record: UploadRecord = {
     id: s.id,

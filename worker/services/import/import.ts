@@ -15,11 +15,13 @@ import { optionsIn } from "../../providers/kit/capability";
 import { capability, resumableLimit } from "../../providers/table";
 import { deliverOne } from "../delivery/deliver";
 import { fileLimitOf, type Principal } from "../keys/scope";
+import { markOf } from "../originals/store";
 import { underQuota } from "../quota/hold";
 import { recordQuietly } from "../registry/files";
 import { append, discard, newStaging, type StagingState } from "../staging/rechunk";
 import { type StagedFile, stagedKey } from "../staging/staged";
 import { ingest, type UploadResult } from "../upload/ingest";
+import { keepDaysFor, keepStaged } from "../upload/kept";
 import { sizeLimit, tighter, validateName, validateOptions } from "../upload/validate";
 import { fetchSource, hold, type Source } from "./source";
 
@@ -97,6 +99,7 @@ export async function importFile(
   const options = validateOptions(cap, optionsIn(body), "json");
   const named = body.filename === undefined ? undefined : baseName(body.filename) || undefined;
   if (named !== undefined) validateName(cap, named, undefined, options);
+  const keepDays = await keepDaysFor(env.DB, target.owner, body.keep_days);
   const origin = publicOrigin(request, env);
   const idleMs = importTimeoutMs(env);
   const source = await fetchSource(body.url, { allowPrivate: allowPrivateNetwork(env), timeoutMs: idleMs });
@@ -120,6 +123,7 @@ export async function importFile(
             options,
             limit,
             idleMs,
+            keepDays,
           })
         : await registered(
             env,
@@ -127,7 +131,7 @@ export async function importFile(
             options,
             // The most it may send is reserved against the key's quotas; ingest holds a known length itself.
             await underQuota(env, target, limit.bytes, () =>
-              staged(env, target, { source, filename, type, options, limit, idleMs, origin }),
+              staged(env, target, { source, filename, type, options, limit, idleMs, origin, keepDays }),
             ),
           );
     return { ...result, source_url: sourceUrl };
@@ -144,6 +148,8 @@ interface Known {
   readonly options: Options;
   readonly limit: SizeLimit;
   readonly idleMs: number;
+  /** Days to keep the original (resolved: the request's keep_days, else the project's). */
+  readonly keepDays: number;
 }
 
 /**
@@ -164,6 +170,7 @@ async function asUpload(target: ImportTarget, env: Env, origin: string, k: Known
       slack: 0,
       options: k.options,
       dedupe: false,
+      keepDays: k.keepDays,
       surface: "json",
       origin,
     },
@@ -217,8 +224,15 @@ async function staged(
   };
   try {
     const result = await deliverOne(env, file, target.provider, k.options);
-    if (result.status !== "staged") await env.STAGING.delete(key);
-    return result;
+    // Kept: the staged copy (hashed on its way to the provider) becomes the original (docs/reuse.md).
+    const keep = target.owner !== undefined && k.keepDays > 0 ? target.owner : undefined;
+    const original =
+      keep === undefined
+        ? undefined
+        : await keepStaged(env, keep, { ...file, sha256: result.file.sha256 }, k.keepDays);
+    // The copy stays while it is the original, or the provider was handed its URL.
+    if (original?.upload_id !== target.id && result.status !== "staged") await env.STAGING.delete(key);
+    return original ? { ...result, original: markOf(original) } : result;
   } catch (error) {
     await env.STAGING.delete(key).catch(() => {});
     throw error;

@@ -45,6 +45,8 @@ export interface TusUpload extends TusProtocolState {
    * digest was declared, else beside it) and kept, so a retry or a later provider never hashes again.
    */
   readonly stagedSha256?: string;
+  /** Days the staged object is kept as the owner's original once delivered (docs/reuse.md); none: not kept. */
+  readonly keepDays?: number;
 }
 
 /** The claim of a single-request upload in progress: renewed as bytes arrive, stale once it lapses. */

@@ -6,6 +6,7 @@ import { adapter } from "../../providers/adapters";
 import { configured } from "../../providers/config";
 import { toGatewayError } from "../../providers/failure";
 import { answerCapped } from "../../providers/kit/answer";
+import { isKept } from "../originals/store";
 import { stagedKey } from "../staging/staged";
 import { type FileRecord, getFiles, markDeleted, providerCopyShared, stagedCopyInUse } from "./files";
 
@@ -42,7 +43,9 @@ export async function removeFile(
   await markDeleted(env.DB, owner, record.id, record.provider, atProvider);
   const needed =
     (await stagedCopyInUse(env.DB, record.upload_id)) || (await uploadNeedsStaged(record.upload_id));
-  if (!needed) await env.STAGING.delete(stagedKey(record.upload_id));
+  // A kept original (docs/reuse.md) stays until its own retention ends: the originals' sweep deletes it.
+  if (!needed && !(await isKept(env.DB, record.upload_id)))
+    await env.STAGING.delete(stagedKey(record.upload_id));
   const [after] = await getFiles(env.DB, owner, record.id, record.provider);
   if (!after) throw new Error("unreachable: the record was just updated");
   return after;

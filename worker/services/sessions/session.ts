@@ -20,6 +20,7 @@ import { pieceRefused } from "../tus/concat";
 import { refusal, type TusStore, tusRequest } from "../tus/handlers";
 import { TUS_VERSION } from "../tus/protocol";
 import { digestMismatch } from "../upload/digest";
+import { isKept, keepStaged } from "../upload/kept";
 import { deliverCallback } from "./callback";
 import { callerOf } from "./caller";
 import { claimRefused } from "./claim";
@@ -188,6 +189,9 @@ export class UploadSession extends DurableObject<Env> {
       sha256 = out.sha256;
     }
     if (tus.owner !== undefined) await register(this.env, tus.owner, tus, fresh, requestId);
+    // Kept: the staged object, its digest now known, becomes the owner's original (the alarm leaves it).
+    if (tus.owner !== undefined && tus.keepDays && sha256 !== undefined)
+      await keepStaged(this.env, tus.owner, { ...staged, sha256 }, tus.keepDays);
     return R.current(await this.update((s, now) => R.delivered(s, now, fresh, sha256)), Date.now());
   }
 
@@ -256,7 +260,8 @@ export class UploadSession extends DurableObject<Env> {
       return;
     }
     if (due.discard && stored.tus) {
-      await discard(this.env.STAGING, stored.tus.staging);
+      if (!(stored.tus.keepDays && (await isKept(this.env.DB, stored.record.id))))
+        await discard(this.env.STAGING, stored.tus.staging);
       stored = await this.update((s, at) => S.expiredTus(s, at));
     }
     if (due.lapsedLease)

@@ -32,6 +32,8 @@ export interface Claims {
   readonly key?: string;
   /** The file's SHA-256 (hex), when the ticket binds one. */
   readonly sha256?: string;
+  /** Days to keep the original (docs/reuse.md), when the ticket fixes it; else the project's keep_days. */
+  readonly keep_days?: number;
 }
 
 export const CLOCK_SKEW_SECONDS = LIMITS.clockSkewSeconds;

@@ -117,10 +117,11 @@ async function terminate(store: TusStore): Promise<Response> {
 /**
  * DELETE of an upload whose bytes have all arrived: the tus resource ends (HEAD and PATCH then answer 410),
  * its outcome stays readable, and the staged copy goes unless a provider's result points to it (a signed URL
- * WaveSpeed fetches from): then its alarm deletes it when that retention ends.
+ * WaveSpeed fetches from) or it was asked to be kept as the original (docs/reuse.md): then its alarm decides
+ * when it goes (that retention's end; an original that was kept stays for the originals' sweep).
  */
 async function end(store: TusStore, stored: Stored, tus: NonNullable<Stored["tus"]>): Promise<Response> {
-  const kept = stagedInUse(stored);
+  const kept = stagedInUse(stored) || Boolean(tus.keepDays);
   if (!kept) await discard(store.bucket, tus.staging);
   await store.update((s) => ended(s, kept));
   return new Response(null, { status: 204, headers: tusHeaders() });

@@ -20,6 +20,7 @@ import { type Tally, tallyQuietly } from "../usage/usage";
 import type { Surface } from "./advice";
 import { oneDigest, verifyDigest } from "./digest";
 import { forward } from "./forward";
+import { deliverKept, deliverStagedKept, keepDaysFor, keptFor } from "./kept";
 import { meter, type Watch } from "./meter";
 import { admits, applyPolicy, checkContentTypes, type UploadPolicy } from "./policy";
 import { sizeLimit, tighter, validateFile, validateOptions } from "./validate";
@@ -86,8 +87,10 @@ export interface IngestInput {
   readonly options: Options;
   /** A declared SHA-256 (hex): verified before the last bytes go, and the dedupe key with a gateway key. */
   readonly sha256?: string | undefined;
-  /** Whether a registry hit may answer instead of the upload. */
+  /** Whether a registry hit (or a kept original of the declared digest) may answer instead of the upload. */
   readonly dedupe: boolean;
+  /** Days to keep the original (keep_days); none given: the ticket's, else the project's (docs/reuse.md). */
+  readonly keepDays?: number | undefined;
   /** Where the caller set its options (advice names that place). */
   readonly surface: Surface;
   /** The gateway's public origin (a staged file's signed URL starts with it). */
@@ -101,12 +104,14 @@ export async function ingest(env: Env, req: ReceiveRequest, input: IngestInput):
   const limit = tighter(sizeLimit(cap, policy?.maxBytes), fileLimitOf(req.principal));
   let checked: { options: Options; file: ReturnType<typeof validateFile> };
   let declared: string | undefined;
+  let keepDays = 0;
   try {
     const options = validateOptions(cap, applyPolicy(input.options, policy), input.surface);
     const file = validateFile(cap, input, options, limit);
     if (policy) checkContentTypes(file, policy.contentTypes);
     checked = { options, file };
     declared = oneDigest(input.sha256, policy?.sha256);
+    keepDays = await keepDaysFor(env.DB, req.owner, input.keepDays, policy?.keepDays);
   } catch (error) {
     // Refused before a byte was forwarded: stop reading the body.
     await input.stream.cancel(error).catch(() => {});
@@ -147,6 +152,12 @@ export async function ingest(env: Env, req: ReceiveRequest, input: IngestInput):
       await record(own, saved);
       return { ...own, deduplicated: true };
     }
+    // No live copy at this provider, but the original is kept: delivered from R2, the body left unread.
+    const kept = await keptFor(env.DB, owner, lookup, input);
+    if (kept) {
+      await stopReading(input.stream);
+      return recordSent((await deliverKept(env, { ...req, ...input, name: input.filename }, kept)).result);
+    }
   }
   const send = async (): Promise<UploadResult> => {
     // A declared digest holds the file's last bytes back until it matches (./digest.ts).
@@ -155,7 +166,8 @@ export async function ingest(env: Env, req: ReceiveRequest, input: IngestInput):
     // The file's first bytes against what it was validated as, before a byte is forwarded or staged (and
     // after every check the declared length allows, which must not wait for the body).
     const sniffed = () => sniffUpload(verified, checked.file);
-    if (takesUrl(req.provider, checked.file.size - checked.file.slack)) {
+    const keeping = owner !== undefined && keepDays > 0;
+    if (keeping || takesUrl(req.provider, checked.file.size - checked.file.slack)) {
       // An R2 object needs its exact size: commit to the CRLF-terminated reading, as a raw upstream does.
       const exact = checked.file.size - checked.file.slack;
       // A staged file is held to what a resumable upload may be (within R2's single-put ceiling), before a
@@ -175,7 +187,19 @@ export async function ingest(env: Env, req: ReceiveRequest, input: IngestInput):
       const file = { ...checked.file, size: exact };
       const staged = { id: req.id, file, origin: input.origin, stagedAt: Date.now(), detected };
       try {
-        return await stageDirect(env, staged, req.provider, metered.stream, metered.sha256);
+        const result = await stageDirect(env, staged, req.provider, metered.stream, metered.sha256);
+        if (!keeping) return result;
+        // Kept: the staged bytes (their digest computed as they arrived) become the original, and the
+        // provider gets them natively from R2, as a finished resumable upload's (./kept.ts).
+        const sha256 = result.file.sha256;
+        return await deliverStagedKept(
+          env,
+          owner,
+          { ...staged, sha256 },
+          req.provider,
+          checked.options,
+          keepDays,
+        );
       } catch (error) {
         const broken = metered.failure();
         throw broken !== undefined ? bodyError(broken) : error;

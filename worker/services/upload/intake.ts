@@ -7,6 +7,7 @@ import { LIMITS } from "../../core/limits";
 import { baseName, essence } from "../../core/media";
 import type { Capability, FieldName } from "../../providers/kit/capability";
 import { resumableLimit } from "../../providers/table";
+import { parseKeepDays } from "../originals/days";
 import { noSuchField } from "./advice";
 import { hexDigest, oneDigest, reprDigestSha256 } from "./digest";
 import { CLOSING_SLACK, closingLength, parseMultipart } from "./multipart-parser";
@@ -32,6 +33,8 @@ export interface Intake {
   readonly sha256?: string;
   /** `?dedupe=false`: upload even when the registry holds the file. */
   readonly dedupe: boolean;
+  /** keep_days (a query parameter or text field): days to keep the original (docs/reuse.md). */
+  readonly keepDays?: number;
   /** The file's bytes only. */
   readonly stream: ReadableStream<Uint8Array>;
 }
@@ -122,13 +125,23 @@ function filenameFor(sent: string | null | undefined, limits: IntakeLimits): str
 }
 
 /** Query parameters and fields that are not upload options. */
-const NOT_OPTIONS = ["filename", "token", "sha256", "dedupe"];
+const NOT_OPTIONS = ["filename", "token", "sha256", "dedupe", "keep_days"];
 
 function dedupeParam(url: URL): boolean {
   const value = url.searchParams.get("dedupe");
   if (value === null || value === "true") return true;
   if (value === "false") return false;
   throw new GatewayError("invalid_field", '"dedupe" is true or false.');
+}
+
+/** keep_days from a text field or the query (one place, once). */
+function keepParam(fields: readonly (readonly [string, string])[], url: URL): number | undefined {
+  const given = [
+    ...fields.filter(([name]) => name === "keep_days").map(([, v]) => v),
+    ...url.searchParams.getAll("keep_days"),
+  ];
+  if (given.length > 1) throw new GatewayError("invalid_field", '"keep_days" is given twice.');
+  return parseKeepDays(given[0]);
 }
 
 const queryDigest = (url: URL) => {
@@ -156,6 +169,7 @@ export async function readIntake(request: Request, limits: IntakeLimits): Promis
         queryDigest(url),
       );
       const dedupe = dedupeParam(url);
+      const keepDays = keepParam(head.fields, url);
       if (!file) throw new GatewayError("no_file_uploaded", 'The form has no "file" part.');
       if (file.field !== "file") {
         throw new GatewayError("invalid_field", `The file part must be named "file", not "${file.field}".`);
@@ -175,6 +189,7 @@ export async function readIntake(request: Request, limits: IntakeLimits): Promis
         options,
         ...(sha256 === undefined ? {} : { sha256 }),
         dedupe,
+        ...(keepDays === undefined ? {} : { keepDays }),
         stream: file.stream,
       };
     } catch (error) {
@@ -193,6 +208,7 @@ export async function readIntake(request: Request, limits: IntakeLimits): Promis
     if (!filename) throw new GatewayError("filename_missing", "Raw uploads name the file with ?filename=.");
     const sha256 = oneDigest(reprDigestSha256(request.headers.get("repr-digest")), queryDigest(url));
     const dedupe = dedupeParam(url);
+    const keepDays = keepParam([], url);
     return {
       form: "raw",
       filename,
@@ -202,6 +218,7 @@ export async function readIntake(request: Request, limits: IntakeLimits): Promis
       options,
       ...(sha256 === undefined ? {} : { sha256 }),
       dedupe,
+      ...(keepDays === undefined ? {} : { keepDays }),
       stream: body,
     };
   } catch (error) {

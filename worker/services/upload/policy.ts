@@ -17,6 +17,8 @@ export interface UploadPolicy {
   readonly filename?: string;
   /** The file's SHA-256 (hex), when the ticket binds one. */
   readonly sha256?: string;
+  /** Days to keep the original, when the ticket fixes it (docs/reuse.md). */
+  readonly keepDays?: number;
 }
 
 export const typeAllowed = (type: string, allowed: readonly string[]) =>
