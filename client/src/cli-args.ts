@@ -19,6 +19,7 @@ const OPTIONS = {
   limit: { type: "string" },
   cursor: { type: "string" },
   "chunk-size": { type: "string" },
+  parallel: { type: "string" },
   resumable: { type: "boolean" },
   json: { type: "boolean" },
   help: { type: "boolean", short: "h" },

@@ -4,7 +4,7 @@
 // Whatever came from the server (results, file lists, provider names, problems) is printed through inert() or
 // inertJson() (./terminal.ts): a hostile gateway or provider cannot drive the user's terminal.
 import { keysCommand, usageCommand } from "./cli-admin";
-import { one, parse, UsageError } from "./cli-args";
+import { count, one, parse, UsageError } from "./cli-args";
 import { humanSize } from "./format";
 import { fileRows, providerLines } from "./listing";
 import { createMediagate, MediagateError, type ProviderId, type Purpose } from "./node";
@@ -27,6 +27,7 @@ Options:
   --key KEY       a gateway key (or MEDIAGATE_KEY)
   --resumable     always upload through tus (resumable), whatever the size
   --chunk-size N  bytes per tus PATCH (default: 50 MiB, at most the single-request limit)
+  --parallel N    tus parts sent at once where the gateway concatenates (default 4; 1: one sequence)
   --json          print JSON results
   -h, --help      this text
 
@@ -94,6 +95,7 @@ async function main(argv: string[]): Promise<number> {
             write: (text) => process.stderr.write(text),
           });
           const chunk = values["chunk-size"] ? Number(values["chunk-size"]) : undefined;
+          const parallel = count("parallel", values.parallel);
           const uploaded = await mg
             .upload(file, {
               provider: p,
@@ -103,6 +105,7 @@ async function main(argv: string[]): Promise<number> {
               onResume: (offset) => bar.resumed(offset),
               ...(values.resumable ? { transport: "tus" as const } : {}),
               ...(chunk ? { chunkSize: chunk } : {}),
+              ...(parallel === undefined ? {} : { parallelUploads: parallel }),
             })
             .finally(() => bar.done());
           results.push(uploaded.result);
