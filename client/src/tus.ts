@@ -82,9 +82,13 @@ export async function viaTus(request: TusRequest): Promise<string> {
         const last = previous[0];
         if (last) {
           upload.resumeFromPreviousUpload(last);
+          // In parallel, each part asks for its own offset: the upload resumes at their sum, once all have.
+          let heads = 0;
+          let offset = 0;
           upload.options.onAfterResponse = (req, res) => {
-            if (req.getMethod() === "HEAD" && res.getStatus() < 300)
-              opts.onResume?.(Number(res.getHeader("upload-offset") ?? 0));
+            if (req.getMethod() !== "HEAD" || res.getStatus() >= 300) return;
+            offset += Number(res.getHeader("upload-offset") ?? 0);
+            if (++heads === parallel) opts.onResume?.(offset);
           };
         }
       }
