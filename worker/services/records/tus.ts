@@ -58,3 +58,14 @@ export function release(stored: Stored, final: string): Stored {
   const { usedBy: _u, terminated: _t, ...tus } = stored.tus;
   return { ...stored, tus };
 }
+
+/** A deferred length, declared (creation-defer-length): the staging and the file take it, the bound goes. */
+export function lengthKnown(stored: Stored, length: number): Stored {
+  const tus = stored.tus;
+  if (!tus?.deferred) return stored;
+  const { deferred: _d, ...rest } = tus;
+  return {
+    ...stored,
+    tus: { ...rest, staging: { ...tus.staging, length }, file: { ...tus.file, size: length } },
+  };
+}
