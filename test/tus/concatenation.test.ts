@@ -1,8 +1,8 @@
 // tus concatenation: partial uploads in parallel (no metadata), then a final upload naming them and the
 // provider. The provider receives the partials' bytes in order; nothing is copied into a new object.
-import { env } from "cloudflare:workers";
+import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { Env } from "../../worker/core/config";
+import type { Stored } from "../../worker/services/records/record";
 import { signContentUrl } from "../../worker/services/staging/signed-url";
 import { stagedKey } from "../../worker/services/staging/staged";
 import { FIXTURES } from "../fixtures/media";
@@ -16,7 +16,7 @@ import {
   SIGNING_SECRET,
   sha256,
 } from "../helpers";
-import { auth, bucket, create, head, metadata, patch, status, TUS } from "./helpers";
+import { auth, bucket, create, head, metadata, patch, status, stub, TUS } from "./helpers";
 
 const partial = async (bytes: Uint8Array, headers: Record<string, string> = {}) => {
   const res = await create({}, bytes.length, {
@@ -98,6 +98,14 @@ describe("concatenation", () => {
     expect(done).toMatchObject({ status: "completed", offset: whole.length, length: whole.length });
     expect(done.result?.file).toMatchObject({ size: whole.length, detected_type: "image/png" });
     expect(done.result?.file.sha256).toBe(await sha256(whole));
+    // Its retention runs from its oldest bytes: no piece outlives the sweep's bound.
+    const stagedAt = async (upload: string) =>
+      runInDurableObject(
+        stub(upload),
+        async (_o, state) => (await state.storage.get<Stored>("upload"))?.tus?.stagedAt,
+      );
+    const partsAt = await Promise.all([pa.id, pb.id, pc.id].map(stagedAt));
+    expect(await stagedAt(id)).toBe(Math.min(...(partsAt as number[])));
     // Never copied: the final upload has no object of its own; the partials are its bytes.
     expect(await bucket.head(stagedKey(id))).toBeNull();
     expect(await bucket.head(stagedKey(pb.id))).not.toBeNull();
@@ -218,5 +226,3 @@ describe("concatenation", () => {
     await problemOf(res, 400, "invalid_field");
   });
 });
-
-void (env as unknown as Env);

@@ -8,6 +8,7 @@ import { LIMITS } from "../../core/limits";
 import type { ProviderId } from "../../providers/kit/capability";
 import { demandProvider, fileLimitOf } from "../../services/keys/scope";
 import { chargeQuota } from "../../services/quota/hold";
+import type { HandedPiece } from "../../services/records/tus";
 import {
   type Caller,
   type TusUpload,
@@ -15,7 +16,7 @@ import {
   uploadSession,
 } from "../../services/sessions/session";
 import type { Claims } from "../../services/sessions/token";
-import { type Piece, piecesSize } from "../../services/staging/concat";
+import { piecesSize } from "../../services/staging/concat";
 import { newStaging } from "../../services/staging/rechunk";
 import { stagedKey } from "../../services/staging/staged";
 import { parseConcat } from "../../services/tus/concat";
@@ -110,6 +111,8 @@ interface Start {
   readonly deferred?: boolean;
   /** A final upload's pieces (its partials' objects, handed over): its bytes have all arrived. */
   readonly pieces?: TusUpload["staging"]["concat"];
+  /** When the oldest piece's bytes all arrived. */
+  readonly stagedAt?: number;
 }
 
 /** Creates the upload's record in its Durable Object; answers Location and Upload-Expires. */
@@ -134,7 +137,7 @@ async function start(request: Request, env: Env, vars: Vars, claims: Claims | un
     ...(sha256 === undefined ? {} : { sha256 }),
     ...(given ? { metadata: given } : {}),
     ...(s.plan ? {} : { partial: true }),
-    ...(s.pieces ? { stagedAt: now } : {}),
+    ...(s.pieces ? { stagedAt: s.stagedAt ?? now } : {}),
     ...(s.deferred ? { deferred: true } : {}),
   };
   const record: UploadRecord = {
@@ -177,10 +180,13 @@ async function createFinal(request: Request, env: Env, vars: Vars, ids: readonly
   const p = plan(metadata, length, undefined, env);
   charge(vars, p);
   const rateLimit = await chargeQuota(env, vars.principal, length, vars.requestId);
-  const pieces = await gather(env, ids, caller, id, true);
+  const handed = await gather(env, ids, caller, id, true);
+  // Its retention starts when its oldest bytes arrived, so no piece outlives the sweep's bound (cleanup.ts).
+  const stagedAt = Math.min(...handed.map((h) => h.stagedAt));
+  const pieces = handed.map(({ key, size }) => ({ key, size }));
   let started: Record<string, string>;
   try {
-    started = await start(request, env, vars, undefined, { id, length, plan: p, metadata, pieces });
+    started = await start(request, env, vars, undefined, { id, length, plan: p, metadata, pieces, stagedAt });
   } catch (error) {
     await Promise.all(ids.map((partial) => uploadSession(env, partial).release(id)));
     throw error;
@@ -203,7 +209,7 @@ export async function gather(
   caller: Caller,
   final: string,
   take: boolean,
-): Promise<Piece[]> {
+): Promise<HandedPiece[]> {
   const answers = await Promise.all(ids.map((id) => uploadSession(env, id).handOver(caller, final, take)));
   const refused = answers.find((a) => !a.ok);
   if (refused && take)

@@ -192,7 +192,7 @@ export class UploadSession extends DurableObject<Env> {
   }
 
   /** Hands this partial's bytes to the final upload `final` (`take`), or checks it could (records/tus.ts). */
-  handOver(caller: R.Caller, final: string, take: boolean): Promise<Outcome<Piece>> {
+  handOver(caller: R.Caller, final: string, take: boolean): Promise<Outcome<T.HandedPiece>> {
     return outcome(() => this.step((s, now) => T.handOver(s, caller, now, final, take), pieceRefused));
   }
 
