@@ -97,12 +97,17 @@ describe("creation-defer-length", () => {
       return res.headers.get("location") ?? "";
     };
     const a = await start();
-    const declare = (location: string, n: number) =>
-      patch(location, 0, randomBytes(n), n, { ...as, "upload-length": String(n) });
-    expect((await declare(a, 3000)).status).toBe(204);
+    const declare = (location: string, n: number, headers: Record<string, string> = {}) =>
+      patch(location, 0, randomBytes(n), n, { ...as, "upload-length": String(n), ...headers });
+    // Declared by a PATCH whose body is then refused (460): the length stands, and it is counted.
+    const wrong = btoa(String.fromCharCode(...new Uint8Array(20)));
+    await problemOf(await declare(a, 3000, { "upload-checksum": `sha1 ${wrong}` }), 460, "checksum_mismatch");
+    expect((await head(a)).headers.get("upload-length")).toBe("3000");
     const b = await start();
     await problemOf(await declare(b, 3000), 429, "quota_exceeded");
     expect((await head(b)).headers.get("upload-defer-length")).toBe("1");
     expect((await declare(b, 2000)).status).toBe(204);
+    // The declaring PATCH sent again counts nothing more.
+    expect((await declare(a, 3000)).status).toBe(204);
   });
 });

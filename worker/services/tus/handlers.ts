@@ -1,7 +1,7 @@
 // tus HEAD, PATCH and DELETE of one upload (https://tus.io/protocols/resumable-upload), over a small store:
 // the upload's Durable Object provides it (sessions/session.ts), tests can provide another. Creation is in
 // the Worker (http/routes/tus.ts), where everything checkable is checked before a byte is stored.
-import { GatewayError, renderProblem, tooLarge } from "../../core/errors";
+import { GatewayError, isGatewayError, renderProblem, tooLarge } from "../../core/errors";
 import type { ProviderId } from "../../providers/kit/capability";
 import {
   progress,
@@ -194,29 +194,39 @@ async function patch(
     const checksum = parseChecksum(request.headers.get("upload-checksum"));
     const known = await declareLength(request, store, tus, declared);
     if (known) tus = known;
+    // A length declared here is counted against quotas by the Worker, whatever becomes of the bytes.
+    const declaredNow: Record<string, string> = known
+      ? { [LENGTH_DECLARED]: String(known.staging.length) }
+      : {};
     let staging = tus.staging;
-    if ((declared > 0 && request.body) || known) {
-      staging = await append(store.bucket, tus.staging, request.body ?? EMPTY(), {
-        declared,
-        ...(checksum ? { checksum } : {}),
-        contentType: tus.file.mimeType,
-        commit: async (next) => {
-          await store.update((s, now) => progress(s, now, next));
-        },
-      });
+    try {
+      if ((declared > 0 && request.body) || known) {
+        staging = await append(store.bucket, tus.staging, request.body ?? EMPTY(), {
+          declared,
+          ...(checksum ? { checksum } : {}),
+          contentType: tus.file.mimeType,
+          commit: async (next) => {
+            await store.update((s, now) => progress(s, now, next));
+          },
+        });
+      }
+    } catch (error) {
+      if (known && isGatewayError(error)) Object.assign(error.headers, declaredNow);
+      throw error;
     }
     if (staging.complete && !tus.partial) {
       // Answer only after delivery, so a client's onSuccess means the providers have the file.
       const record = await store.deliver(tus.providers, instance);
       const failed = record.deliveries?.find((d) => d.error)?.error;
       if (failed && tus.providers.length === 1) {
-        return renderProblem(failed, tusHeaders({ "upload-offset": String(staging.offset) }), requestId);
+        const headers = tusHeaders({ ...declaredNow, "upload-offset": String(staging.offset) });
+        return renderProblem(failed, headers, requestId);
       }
     }
     return new Response(null, {
       status: 204,
       headers: tusHeaders({
-        ...(known ? { [LENGTH_DECLARED]: String(known.staging.length) } : {}),
+        ...declaredNow,
         "upload-offset": String(staging.offset),
         "upload-expires": new Date(tus.expiresAt).toUTCString(),
       }),
