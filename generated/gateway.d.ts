@@ -1436,7 +1436,7 @@ export interface components {
             deliveries?: components["schemas"]["Delivery"][];
             /** @description Resumable uploads — bytes received so far. */
             offset?: number;
-            /** @description Resumable uploads — Upload-Length. */
+            /** @description Resumable uploads — Upload-Length (absent while a deferred length is not declared yet). */
             length?: number;
         };
         Delivery: {
