@@ -16,6 +16,7 @@ import {
   SIGNING_SECRET,
   sha256,
 } from "../helpers";
+import { makeKey } from "../keys/helpers";
 import { auth, bucket, create, head, metadata, patch, status, stub, TUS } from "./helpers";
 
 const partial = async (bytes: Uint8Array, headers: Record<string, string> = {}) => {
@@ -205,6 +206,25 @@ describe("concatenation", () => {
       400,
       "invalid_field",
     );
+  });
+
+  it("quotas count the whole file once, when the final upload is created; partials count nothing", async () => {
+    const key = (await makeKey({ name: "concat", quotas: { bytes_per_day: 5000 } })).key;
+    const as = { authorization: `Bearer ${key}` };
+    // 6000 bytes of partials under a 5000-byte day: none is refused.
+    const parts = await Promise.all([2000, 2000, 2000].map(() => randomBytes(2000)));
+    const ps = await Promise.all(parts.map((bytes) => partial(bytes, as)));
+    for (const [i, p] of ps.entries()) {
+      const bytes = parts[i] as Uint8Array;
+      expect((await patch(p.location, 0, bytes, bytes.length, as)).status).toBe(204);
+    }
+    const meta = { provider: "useapi", filename: "a.mp4" };
+    const first = await final([ps[0]?.location ?? "", ps[1]?.location ?? ""], meta, as);
+    expect(first.status, await first.clone().text()).toBe(201);
+    expect(first.headers.get("ratelimit")).toMatch(/^"bytes_per_day";r=1000;/);
+    await problemOf(await final([ps[2]?.location ?? ""], meta, as), 429, "quota_exceeded");
+    // Refused before it took anything: the partial is still there to use.
+    expect((await head(ps[2]?.location ?? "")).status).toBe(200);
   });
 
   it("refused with a signed URL's token: it names one upload", async () => {
