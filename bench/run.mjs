@@ -4,9 +4,10 @@
 // medians and ratios, because client, workerd and sink share the cores. RSS and CPU are read from /proc for
 // each contender's workerd processes. Then: fresh-isolate memory (bench/lib/fresh.mjs), latency, a load run
 // (bench/lib/load.mjs), a rate-limited provider (bench/lib/throttled.mjs), tus delivery beside a bare R2 pipe
-// (bench/lib/tus.mjs) and the bundle size. Writes bench/results.md (a full run only), which `npm run generate` copies into docs/benchmark.md.
+// (bench/lib/tus.mjs), parallel tus through a per-connection rate limit
+// (bench/lib/parallel-tus.mjs) and the bundle size. Writes bench/results.md (a full run only), which `npm run generate` copies into docs/benchmark.md.
 //
-// Knobs: BENCH_PARTS=fresh,load,throttled,tus,latency,throughput runs only those sections (and writes no
+// Knobs: BENCH_PARTS=fresh,load,throttled,tus,parallel-tus,latency,throughput runs only those sections (and writes no
 // results.md); BENCH_SIZES_MIB=1024 BENCH_REPS=3 BENCH_ONLY='direct|raw→raw|import' narrow the throughput
 // section (BENCH_ONLY alone runs only that section); BENCH_FRESH_REPS, BENCH_LOAD_SECONDS; BENCH_PORT moves
 // every port.
@@ -18,6 +19,7 @@ import { CR_BLOCK, fmt, MiB, median, multipart, upload } from "./lib/client.mjs"
 import { fresh } from "./lib/fresh.mjs";
 import { latency } from "./lib/latency.mjs";
 import { load } from "./lib/load.mjs";
+import { parallelTus } from "./lib/parallel-tus.mjs";
 import { measured, migrate, stop, waitUp, workerdPids, wrangler } from "./lib/procs.mjs";
 import { auth, gatewayVars, inspectorOf, PORTS } from "./lib/setup.mjs";
 import { throttled } from "./lib/throttled.mjs";
@@ -25,7 +27,7 @@ import { tus } from "./lib/tus.mjs";
 import { startSink } from "./sink.mjs";
 
 const QUICK = process.argv.includes("--quick");
-const ALL_PARTS = ["throughput", "fresh", "latency", "load", "throttled", "tus"];
+const ALL_PARTS = ["throughput", "fresh", "latency", "load", "throttled", "tus", "parallel-tus"];
 const ONLY = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : null;
 const PARTS = process.env.BENCH_PARTS
   ? process.env.BENCH_PARTS.split(",").map((p) => p.trim())
@@ -40,7 +42,7 @@ const log = (line) => process.stdout.write(`${line}\n`);
 // ---------------------------------------------------------------- setup: the warmed processes
 const sink = await startSink();
 const need = {
-  gateway: ["throughput", "latency", "load", "tus"].some(part),
+  gateway: ["throughput", "latency", "load", "tus", "parallel-tus"].some(part),
   pipe: ["throughput", "latency", "load"].some(part),
   buffering: part("throughput"),
 };
@@ -184,6 +186,7 @@ const ctx = {
 const latencyLines = part("latency") ? await latency(ctx) : null;
 const loadLines = part("load") ? await load(ctx) : null;
 const tusLines = part("tus") ? await tus(ctx) : null;
+const parallelTusLines = part("parallel-tus") ? await parallelTus(ctx) : null;
 
 // ---------------------------------------------------------------- sections on processes of their own
 for (const child of Object.values(procs)) await stop(child);
@@ -237,6 +240,7 @@ if (latencyLines) lines.push("", ...latencyLines);
 if (loadLines) lines.push("", ...loadLines);
 if (throttledLines) lines.push("", ...throttledLines);
 if (tusLines) lines.push("", ...tusLines);
+if (parallelTusLines) lines.push("", ...parallelTusLines);
 lines.push("");
 if (!NARROWED) lines.push(`Bundle: ${fmt(bundleGzipKiB)} KiB gzip (budget 96 KiB).`);
 lines.push(

@@ -764,8 +764,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Create a resumable upload (tus 1.0.0 creation, creation-with-upload)
-         * @description https://tus.io/protocols/resumable-upload. Authorized by a gateway key, or by a signed upload URL's token (`?token=`, the ticket's tus_url), whose constraints apply. Upload-Metadata names the provider(s) (`provider` or comma-separated `providers`: a fan-out), `filename`, `filetype`, options and an optional `sha256`. The upload belongs to the key's project (or the ticket's).
+         * Create a resumable upload (tus 1.0.0 creation, creation-with-upload, creation-defer-length, concatenation)
+         * @description https://tus.io/protocols/resumable-upload. Authorized by a gateway key, or by a signed upload URL's token (`?token=`, the ticket's tus_url), whose constraints apply. Upload-Metadata names the provider(s) (`provider` or comma-separated `providers`: a fan-out), `filename`, `filetype`, options and an optional `sha256`. The upload belongs to the key's project (or the ticket's). `Upload-Defer-Length: 1` (instead of Upload-Length) leaves the length to a later PATCH. With a gateway key, `Upload-Concat: partial` creates a partial upload (bytes only, no metadata needed), and `Upload-Concat: final;<upload URLs>` (no Upload-Length) the final upload of the caller's own finished partials, in order, named by its Upload-Metadata and delivered before the answer.
          */
         post: {
             parameters: {
@@ -835,7 +835,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** PATCH or DELETE for clients that cannot send them (X-HTTP-Method-Override) */
+        /**
+         * Another method, for clients that cannot send it (X-HTTP-Method-Override)
+         * @description On /v1/tus paths X-HTTP-Method-Override is the request's method, whatever method carries it (POST + PATCH, POST + HEAD, GET + OPTIONS, …); without one, a POST to an upload is a 405.
+         */
         post: {
             parameters: {
                 query?: {
@@ -843,7 +846,7 @@ export interface paths {
                     token?: components["parameters"]["TusToken"];
                 };
                 header: {
-                    "x-http-method-override": "PATCH" | "DELETE";
+                    "x-http-method-override": "PATCH" | "DELETE" | "HEAD" | "OPTIONS";
                 };
                 path: {
                     id: string;
@@ -852,7 +855,14 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description As PATCH or DELETE. */
+                /** @description As HEAD. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description As PATCH, DELETE or OPTIONS. */
                 204: {
                     headers: {
                         [name: string]: unknown;
@@ -864,7 +874,10 @@ export interface paths {
                 405: components["responses"]["Problem"];
             };
         };
-        /** Terminate an unfinished upload (tus termination) */
+        /**
+         * Terminate an upload (tus termination)
+         * @description Unfinished, its bytes are deleted and it fails. Finished, the tus resource ends (HEAD/PATCH answer 410) and its outcome stays; its staged copy is deleted unless a provider's result points to it.
+         */
         delete: {
             parameters: {
                 query?: {
@@ -879,7 +892,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Terminated; its bytes are deleted. */
+                /** @description Terminated. */
                 204: {
                     headers: {
                         [name: string]: unknown;
@@ -934,7 +947,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Upload-Offset and Upload-Length. */
+                /** @description Upload-Offset and Upload-Length (or Upload-Defer-Length: 1), Upload-Metadata as given at creation, and Upload-Concat for a partial or final upload. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -1596,7 +1609,7 @@ export interface components {
             deliveries?: components["schemas"]["Delivery"][];
             /** @description Resumable uploads — bytes received so far. */
             offset?: number;
-            /** @description Resumable uploads — Upload-Length. */
+            /** @description Resumable uploads — Upload-Length (absent while a deferred length is not declared yet). */
             length?: number;
         };
         Delivery: {

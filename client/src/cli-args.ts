@@ -20,6 +20,7 @@ const OPTIONS = {
   cursor: { type: "string" },
   "chunk-size": { type: "string" },
   "keep-days": { type: "string" },
+  parallel: { type: "string" },
   resumable: { type: "boolean" },
   json: { type: "boolean" },
   help: { type: "boolean", short: "h" },

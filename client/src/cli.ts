@@ -4,7 +4,7 @@
 // Whatever came from the server (results, file lists, provider names, problems) is printed through inert() or
 // inertJson() (./terminal.ts): a hostile gateway or provider cannot drive the user's terminal.
 import { keysCommand, usageCommand } from "./cli-admin";
-import { one, parse, UsageError, whole } from "./cli-args";
+import { count, one, parse, UsageError, whole } from "./cli-args";
 import { reuseCommand } from "./cli-reuse";
 import { humanSize } from "./format";
 import { fileRows, providerLines } from "./listing";
@@ -31,6 +31,7 @@ Options:
   --resumable     always upload through tus (resumable), whatever the size
   --chunk-size N  bytes per tus PATCH (default: 50 MiB, at most the single-request limit)
   --keep-days N   keep the original in the gateway this many days (upload, ensure; 0: not kept)
+  --parallel N    tus parts sent at once where the gateway concatenates (default 4; 1: one sequence)
   --json          print JSON results
   -h, --help      this text
 
@@ -102,6 +103,7 @@ async function main(argv: string[]): Promise<number> {
           });
           const chunk = values["chunk-size"] ? Number(values["chunk-size"]) : undefined;
           const keep = whole("keep-days", values["keep-days"]);
+          const parallel = count("parallel", values.parallel);
           const uploaded = await mg
             .upload(file, {
               provider: p,
@@ -112,6 +114,7 @@ async function main(argv: string[]): Promise<number> {
               ...(values.resumable ? { transport: "tus" as const } : {}),
               ...(chunk ? { chunkSize: chunk } : {}),
               ...(keep === undefined ? {} : { keep_days: keep }),
+              ...(parallel === undefined ? {} : { parallelUploads: parallel }),
             })
             .finally(() => bar.done());
           results.push(uploaded.result);

@@ -42,6 +42,9 @@ export type { CopyOptions, Ensured } from "./reuse";
 export { typeOf } from "./sources";
 export * from "./types";
 
+/** Parts of a large tus upload sent at once by default (each its own connection). */
+const PARALLEL_PARTS = 4;
+
 const dedupedOf = (result: UploadResult) => (result as { deduplicated?: unknown }).deduplicated === true;
 
 export function createCore(options: MediagateOptions, platform: Platform): Mediagate {
@@ -74,6 +77,24 @@ export function createCore(options: MediagateOptions, platform: Platform): Media
     const answer = await readBody(response);
     if (!response.ok) throw problemError(response.status, answer, response.headers.get("retry-after"));
     return answer as T;
+  }
+
+  /** Whether the gateway speaks tus concatenation (OPTIONS /v1/tus lists it in Tus-Extension); asked once. */
+  let concatCache: Promise<boolean> | undefined;
+  const concatenation = (): Promise<boolean> => {
+    concatCache ??= fetcher(`${baseUrl}/v1/tus`, { method: "OPTIONS", headers: { "tus-resumable": "1.0.0" } })
+      .then((r) =>
+        (r.headers.get("tus-extension") ?? "").split(",").some((e) => e.trim() === "concatenation"),
+      )
+      .catch(() => false);
+    return concatCache;
+  };
+
+  /** Parts to send at once: several for a large file that can be sliced, where the gateway concatenates. */
+  async function partsFor(source: Source, chunkSize: number, opts: TransferOptions): Promise<number> {
+    const wanted = Math.max(1, Math.floor(opts.parallelUploads ?? PARALLEL_PARTS));
+    if (wanted === 1 || !source.resumable || source.size < wanted * chunkSize) return 1;
+    return (await concatenation()) ? wanted : 1;
   }
 
   let providerCache: Promise<Provider[]> | undefined;
@@ -147,14 +168,16 @@ export function createCore(options: MediagateOptions, platform: Platform): Media
         return { result, id: result.id, transport, digest_sent: digest, deduplicated: dedupedOf(result) };
       }
       const meta = { filename: name, filetype: type, provider: opts.provider, ...fields };
+      const chunkSize = chunkFor(limit, opts);
       const url = await viaTus({
         endpoint: `${baseUrl}/v1/tus`,
         source,
         metadata: meta,
         headers: auth,
-        chunkSize: chunkFor(limit, opts),
+        chunkSize,
         urlStorage,
         opts,
+        parallel: await partsFor(source, chunkSize, opts),
       });
       const id = idOfTusUrl(url);
       const status = await unwrap(api.GET("/v1/uploads/{id}", { params: { path: { id } } }));
@@ -202,6 +225,8 @@ export function createCore(options: MediagateOptions, platform: Platform): Media
         chunkSize: chunkFor(limit, opts),
         urlStorage,
         opts,
+        // A ticket's tus_url is for one upload: partial uploads would each need their own.
+        parallel: 1,
       });
       return { result: null, id: ticket.id, transport, digest_sent: false, deduplicated: false };
     } catch (error) {

@@ -16,6 +16,8 @@ export interface TusRequest {
   /** Where upload URLs are remembered across restarts; undefined: never resume. */
   urlStorage: tus.UrlStorage | undefined;
   opts: TransferOptions;
+  /** Parts sent at once (tus concatenation); 1: one sequence of PATCHes. */
+  parallel: number;
 }
 
 /** Versions the fingerprint: entries stored under another scheme (tus-js-client's own) are never resumed. */
@@ -23,7 +25,7 @@ const SCHEME = "mediagate-content-v1";
 
 /** Uploads `source` through tus; resolves with the upload URL. */
 export async function viaTus(request: TusRequest): Promise<string> {
-  const { endpoint, source, headers, chunkSize, urlStorage, opts } = request;
+  const { endpoint, source, headers, chunkSize, urlStorage, opts, parallel } = request;
   const { signal } = opts;
   const { sha256, key } = await contentKey(source, opts.sha256, source.resumable && urlStorage !== undefined);
   // The gateway checks the staged file against it before delivering (a mismatch is digest_mismatch).
@@ -32,13 +34,14 @@ export async function viaTus(request: TusRequest): Promise<string> {
   // The endpoint and the metadata (provider, options, filename; the ticket, in a tus_url) are part of it too:
   // the same file sent elsewhere, or with other options, is another upload. Node's FileUrlStorage finds
   // entries by prefix; ending in a whole JSON object, no fingerprint is a prefix of another.
-  const fingerprint = [SCHEME, key, source.size, endpoint, JSON.stringify(metadata)].join(" ");
+  const fingerprint = [SCHEME, key, source.size, endpoint, parallel, JSON.stringify(metadata)].join(" ");
   const report = progressReporter(source.size, "tus", opts.onProgress);
   return new Promise<string>((resolve, reject) => {
     if (signal?.aborted) return reject(abortError(signal.reason));
     const upload = new tus.Upload(source.tusInput() as Blob, {
       endpoint,
-      uploadSize: source.size,
+      // Parallel parts are slices of the input, each of known size (tus-js-client refuses uploadSize then).
+      ...(parallel > 1 ? { parallelUploads: parallel } : { uploadSize: source.size }),
       chunkSize,
       metadata,
       headers,
@@ -79,9 +82,13 @@ export async function viaTus(request: TusRequest): Promise<string> {
         const last = previous[0];
         if (last) {
           upload.resumeFromPreviousUpload(last);
+          // In parallel, each part asks for its own offset: the upload resumes at their sum, once all have.
+          let heads = 0;
+          let offset = 0;
           upload.options.onAfterResponse = (req, res) => {
-            if (req.getMethod() === "HEAD" && res.getStatus() < 300)
-              opts.onResume?.(Number(res.getHeader("upload-offset") ?? 0));
+            if (req.getMethod() !== "HEAD" || res.getStatus() >= 300) return;
+            offset += Number(res.getHeader("upload-offset") ?? 0);
+            if (++heads === parallel) opts.onResume?.(offset);
           };
         }
       }

@@ -83,6 +83,12 @@ export interface TransferOptions {
   transport?: "single" | "tus";
   /** tus PATCH size (default: the smaller of 50 MiB and the single-request limit). */
   chunkSize?: number;
+  /**
+   * tus with a gateway key: send the file as this many parts at once (tus concatenation, where the gateway
+   * advertises it), each over its own connection; 1 sends it in one sequence. Default 4, for a file of at
+   * least 4 PATCHes that can be read at any offset (bytes, a Blob, a path; not a stream).
+   */
+  parallelUploads?: number;
   /** Called when a tus upload resumes one interrupted earlier (with the bytes already at the gateway). */
   onResume?: (offset: number) => void;
 }

@@ -107,7 +107,19 @@ describe("mediagate CLI", () => {
     const second = await run(args);
     expect(second.code, second.stderr).toBe(0);
     expect(second.stderr).toMatch(/resume\.mp4: resuming at [1-9][\d.]* MiB/);
-    expect(JSON.parse(second.stdout)).toMatchObject({ file: { size: 24 * MiB, sha256: f.sha256 } });
+    const done = JSON.parse(second.stdout);
+    expect(done).toMatchObject({ file: { size: 24 * MiB, sha256: f.sha256 } });
+    // Sent as 4 parallel parts (the gateway advertises tus concatenation), each resumed where it was.
+    const head = await fetch(`${base}/v1/tus/${done.upload_id}`, {
+      method: "HEAD",
+      headers: { authorization: "Bearer dev-key", "tus-resumable": "1.0.0" },
+    });
+    expect(
+      head.headers
+        .get("upload-concat")
+        ?.replace(/^final;/, "")
+        .split(" "),
+    ).toHaveLength(4);
   }, 60_000);
 
   it("prints a problem's code, title and detail with exit 1, and usage errors with exit 2", async () => {

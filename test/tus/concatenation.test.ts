@@ -1,8 +1,8 @@
 // tus concatenation: partial uploads in parallel (no metadata), then a final upload naming them and the
 // provider. The provider receives the partials' bytes in order; nothing is copied into a new object.
-import { env } from "cloudflare:workers";
+import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { Env } from "../../worker/core/config";
+import type { Stored } from "../../worker/services/records/record";
 import { signContentUrl } from "../../worker/services/staging/signed-url";
 import { stagedKey } from "../../worker/services/staging/staged";
 import { FIXTURES } from "../fixtures/media";
@@ -16,7 +16,8 @@ import {
   SIGNING_SECRET,
   sha256,
 } from "../helpers";
-import { auth, bucket, create, head, metadata, patch, status, TUS } from "./helpers";
+import { makeKey } from "../keys/helpers";
+import { auth, bucket, create, head, metadata, patch, status, stub, TUS } from "./helpers";
 
 const partial = async (bytes: Uint8Array, headers: Record<string, string> = {}) => {
   const res = await create({}, bytes.length, {
@@ -98,6 +99,14 @@ describe("concatenation", () => {
     expect(done).toMatchObject({ status: "completed", offset: whole.length, length: whole.length });
     expect(done.result?.file).toMatchObject({ size: whole.length, detected_type: "image/png" });
     expect(done.result?.file.sha256).toBe(await sha256(whole));
+    // Its retention runs from its oldest bytes: no piece outlives the sweep's bound.
+    const stagedAt = async (upload: string) =>
+      runInDurableObject(
+        stub(upload),
+        async (_o, state) => (await state.storage.get<Stored>("upload"))?.tus?.stagedAt,
+      );
+    const partsAt = await Promise.all([pa.id, pb.id, pc.id].map(stagedAt));
+    expect(await stagedAt(id)).toBe(Math.min(...(partsAt as number[])));
     // Never copied: the final upload has no object of its own; the partials are its bytes.
     expect(await bucket.head(stagedKey(id))).toBeNull();
     expect(await bucket.head(stagedKey(pb.id))).not.toBeNull();
@@ -218,6 +227,25 @@ describe("concatenation", () => {
     expect(seen?.sha256).toBe(await sha256(a));
   });
 
+  it("quotas count the whole file once, when the final upload is created; partials count nothing", async () => {
+    const key = (await makeKey({ name: "concat", quotas: { bytes_per_day: 5000 } })).key;
+    const as = { authorization: `Bearer ${key}` };
+    // 6000 bytes of partials under a 5000-byte day: none is refused.
+    const parts = await Promise.all([2000, 2000, 2000].map(() => randomBytes(2000)));
+    const ps = await Promise.all(parts.map((bytes) => partial(bytes, as)));
+    for (const [i, p] of ps.entries()) {
+      const bytes = parts[i] as Uint8Array;
+      expect((await patch(p.location, 0, bytes, bytes.length, as)).status).toBe(204);
+    }
+    const meta = { provider: "useapi", filename: "a.mp4" };
+    const first = await final([ps[0]?.location ?? "", ps[1]?.location ?? ""], meta, as);
+    expect(first.status, await first.clone().text()).toBe(201);
+    expect(first.headers.get("ratelimit")).toMatch(/^"bytes_per_day";r=1000;/);
+    await problemOf(await final([ps[2]?.location ?? ""], meta, as), 429, "quota_exceeded");
+    // Refused before it took anything: the partial is still there to use.
+    expect((await head(ps[2]?.location ?? "")).status).toBe(200);
+  });
+
   it("refused with a signed URL's token: it names one upload", async () => {
     const t = (await (
       await call(
@@ -237,5 +265,3 @@ describe("concatenation", () => {
     await problemOf(res, 400, "invalid_field");
   });
 });
-
-void (env as unknown as Env);

@@ -9,6 +9,7 @@ import type { ProviderId } from "../../providers/kit/capability";
 import { demandProvider, fileLimitOf } from "../../services/keys/scope";
 import { parseKeepDays } from "../../services/originals/days";
 import { chargeQuota } from "../../services/quota/hold";
+import type { HandedPiece } from "../../services/records/tus";
 import {
   type Caller,
   type TusUpload,
@@ -16,7 +17,7 @@ import {
   uploadSession,
 } from "../../services/sessions/session";
 import type { Claims } from "../../services/sessions/token";
-import { type Piece, piecesSize } from "../../services/staging/concat";
+import { piecesSize } from "../../services/staging/concat";
 import { newStaging } from "../../services/staging/rechunk";
 import { stagedKey } from "../../services/staging/staged";
 import { parseConcat } from "../../services/tus/concat";
@@ -45,24 +46,33 @@ export async function tusCreate(request: IRequest, env: Env, _ctx: unknown, vars
     throw new GatewayError("invalid_field", detail);
   }
   if (concat?.kind === "final") return createFinal(request, env, vars, concat.ids);
-  if (request.headers.has("upload-defer-length")) {
-    throw new GatewayError("invalid_field", "Upload-Defer-Length is not supported: send Upload-Length.");
+  const defer = request.headers.get("upload-defer-length");
+  if (defer !== null && (defer.trim() !== "1" || request.headers.has("upload-length") || concat)) {
+    const detail = "Send Upload-Defer-Length: 1 without Upload-Length (and not on a partial upload).";
+    throw new GatewayError("invalid_field", detail);
   }
-  const length = intHeader(request.headers, "upload-length");
-  if (length === undefined) throw new GatewayError("invalid_field", "Send Upload-Length.");
+  let length = intHeader(request.headers, "upload-length");
+  if (length === undefined && defer === null) throw new GatewayError("invalid_field", "Send Upload-Length.");
   if (length === 0) throw new GatewayError("no_file_uploaded", "The upload is empty.");
   const withUpload = request.body !== null && (request.headers.get("content-type") ?? "") !== "";
   if (withUpload) checkBody(request, env);
   const metadata = parseMetadata(request.headers.get("upload-metadata"));
   const keyLimit = fileLimitOf(vars.principal);
-  if (keyLimit && length > keyLimit.bytes) throw tooLarge(keyLimit, length);
+  if (keyLimit && length !== undefined && length > keyLimit.bytes) throw tooLarge(keyLimit, length);
   let rateLimit: Record<string, string> = {};
   let p: Plan | undefined;
-  if (concat?.kind === "partial") {
+  if (concat?.kind === "partial" && length !== undefined) {
     // A part of a file yet unnamed: held to the largest file the gateway takes (the final upload is then
     // checked whole against its provider), and counted against quotas once, with the final upload.
     const most = LIMITS.resumableMaxBytes;
-    if (length > most) throw tooLarge({ bytes: most, detail: `Files are at most ${most} bytes` }, length);
+    if ((length ?? 0) > most)
+      throw tooLarge({ bytes: most, detail: `Files are at most ${most} bytes` }, length ?? 0);
+  } else if (length === undefined) {
+    // creation-defer-length: bytes are held to the smallest limit of the providers, the ticket and the key
+    // as they arrive; quotas count the length when a PATCH declares it (http/routes/tus.ts).
+    p = plan(metadata, 0, claims, env);
+    charge(vars, p);
+    length = Math.min(p.limit, keyLimit?.bytes ?? p.limit, LIMITS.resumableMaxBytes);
   } else {
     p = plan(metadata, length, claims, env);
     charge(vars, p);
@@ -71,7 +81,8 @@ export async function tusCreate(request: IRequest, env: Env, _ctx: unknown, vars
     rateLimit = await chargeQuota(env, vars.principal, length, vars.requestId);
   }
   const id = claims?.id ?? crypto.randomUUID();
-  const started = await start(request, env, vars, claims, { id, length, plan: p, metadata });
+  const deferred = defer !== null;
+  const started = await start(request, env, vars, claims, { id, length, plan: p, metadata, deferred });
   const headers = tusHeaders({ ...started, ...rateLimit });
   if (!withUpload) return new Response(null, { status: 201, headers });
   // creation-with-upload: the body is the first PATCH.
@@ -98,8 +109,12 @@ interface Start {
   /** Absent: a partial upload. */
   readonly plan: Plan | undefined;
   readonly metadata: Record<string, string>;
+  /** Upload-Defer-Length: `length` is only the bound until a PATCH declares it. */
+  readonly deferred?: boolean;
   /** A final upload's pieces (its partials' objects, handed over): its bytes have all arrived. */
   readonly pieces?: TusUpload["staging"]["concat"];
+  /** When the oldest piece's bytes all arrived. */
+  readonly stagedAt?: number;
 }
 
 /** Creates the upload's record in its Durable Object; answers Location and Upload-Expires. */
@@ -136,7 +151,8 @@ async function start(request: Request, env: Env, vars: Vars, claims: Claims | un
     ...(sha256 === undefined ? {} : { sha256 }),
     ...(given ? { metadata: given } : {}),
     ...(s.plan ? {} : { partial: true }),
-    ...(s.pieces ? { stagedAt: now } : {}),
+    ...(s.pieces ? { stagedAt: s.stagedAt ?? now } : {}),
+    ...(s.deferred ? { deferred: true } : {}),
     ...(keepDays > 0 ? { keepDays } : {}),
   };
   const record: UploadRecord = {
@@ -179,10 +195,13 @@ async function createFinal(request: Request, env: Env, vars: Vars, ids: readonly
   const p = plan(metadata, length, undefined, env);
   charge(vars, p);
   const rateLimit = await chargeQuota(env, vars.principal, length, vars.requestId);
-  const pieces = await gather(env, ids, caller, id, true);
+  const handed = await gather(env, ids, caller, id, true);
+  // Its retention starts when its oldest bytes arrived, so no piece outlives the sweep's bound (cleanup.ts).
+  const stagedAt = Math.min(...handed.map((h) => h.stagedAt));
+  const pieces = handed.map(({ key, size }) => ({ key, size }));
   let started: Record<string, string>;
   try {
-    started = await start(request, env, vars, undefined, { id, length, plan: p, metadata, pieces });
+    started = await start(request, env, vars, undefined, { id, length, plan: p, metadata, pieces, stagedAt });
   } catch (error) {
     await Promise.all(ids.map((partial) => uploadSession(env, partial).release(id)));
     throw error;
@@ -205,7 +224,7 @@ export async function gather(
   caller: Caller,
   final: string,
   take: boolean,
-): Promise<Piece[]> {
+): Promise<HandedPiece[]> {
   const answers = await Promise.all(ids.map((id) => uploadSession(env, id).handOver(caller, final, take)));
   const refused = answers.find((a) => !a.ok);
   if (refused && take)

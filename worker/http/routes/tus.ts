@@ -10,10 +10,17 @@ import { LIMITS } from "../../core/limits";
 import { essence } from "../../core/media";
 import { REQUEST_ID_HEADER } from "../../core/request-id";
 import { minterOf } from "../../services/keys/store";
-import { CALLER_HEADER, type Caller, uploadSession } from "../../services/sessions/session";
+import { holdQuota } from "../../services/quota/hold";
+import {
+  CALLER_HEADER,
+  type Caller,
+  type UploadRecord,
+  uploadSession,
+} from "../../services/sessions/session";
 import { type Claims, claimedId, verify } from "../../services/sessions/token";
 import {
   intHeader,
+  LENGTH_DECLARED,
   OFFSET_OCTET_STREAM,
   TUS_CHECKSUMS,
   TUS_EXTENSIONS,
@@ -175,7 +182,31 @@ async function resource(request: IRequest, env: Env, vars: Vars, method: string)
   if (claims && claims.id !== id) throw new GatewayError("invalid_token", "This upload URL is not valid.");
   if (method === "PATCH") checkBody(request, env);
   const caller: Caller = claims ? { upload: claims.id } : { owner: ownerIn(vars) };
-  return toSession(env, id, request, method, request.headers, caller, vars);
+  // A deferred upload (creation-defer-length) counts against quotas when a PATCH declares its length:
+  // reserved before, kept only if the upload's object says this PATCH declared it.
+  const length = await declaring(env, id, caller, request, method);
+  const hold =
+    length === undefined ? undefined : await holdQuota(env, vars.principal, length, vars.requestId);
+  const answer = await toSession(env, id, request, method, request.headers, caller, vars).catch(async (e) => {
+    await hold?.settle(0);
+    throw e;
+  });
+  const declared = answer.headers.has(LENGTH_DECLARED);
+  await hold?.settle(declared ? (length ?? 0) : 0);
+  if (!declared) return answer;
+  const out = new Response(answer.body, answer);
+  out.headers.delete(LENGTH_DECLARED);
+  for (const [name, value] of Object.entries(hold?.headers ?? {})) out.headers.set(name, value);
+  return out;
+}
+
+/** The Upload-Length a PATCH declares for an upload whose length is not known yet; a repeat holds nothing. */
+async function declaring(env: Env, id: string, caller: Caller, request: Request, method: string) {
+  const length = method === "PATCH" ? intHeader(request.headers, "upload-length") : undefined;
+  if (length === undefined) return undefined;
+  // A status without a length: a deferred upload (records/record.ts current).
+  const status = (await uploadSession(env, id).status(caller)) as UploadRecord | null;
+  return status && status.length === undefined ? length : undefined;
 }
 
 /** POST /v1/uploads/:id/retry (gateway key): deliver a staged file again. */

@@ -138,7 +138,8 @@ export const leaseLapsed = (lease: Lease, now: number) => now - lease.heartbeatA
 /** The record as of `now`: expiry applied, and a resumable upload's progress. */
 export function current(stored: Stored, now: number): UploadRecord {
   const { record, tus } = stored;
-  const progress = tus ? { offset: tus.staging.offset, length: tus.staging.length } : {};
+  const length = tus && !tus.deferred ? { length: tus.staging.length } : {};
+  const progress = tus ? { offset: tus.staging.offset, ...length } : {};
   const unfinishedTus = tus && !tus.staging.complete && !tus.terminated && now > tus.expiresAt;
   const open = record.status === "pending" || record.status === "failed";
   const expired = unfinishedTus || (open && !tus && now > Date.parse(record.expires_at) + skewMs);

@@ -10,4 +10,9 @@ export interface TusProtocolState {
   readonly partial?: boolean;
   /** The final upload a partial's bytes were handed to: they are the final's from then on. */
   readonly usedBy?: string;
+  /**
+   * Created with Upload-Defer-Length: the length is not known yet, and the staging's `length` is only the
+   * bound bytes are held to (the provider's limit) until a PATCH declares it (creation-defer-length).
+   */
+  readonly deferred?: boolean;
 }

@@ -20,6 +20,11 @@ export const stagedInUse = (stored: Stored): boolean =>
   (stored.record.deliveries ?? []).some((d) => d.result?.status === "staged") ||
   stored.record.result?.status === "staged";
 
+/** A partial's piece as it is handed over, with when its bytes all arrived (its retention's start). */
+export interface HandedPiece extends Piece {
+  readonly stagedAt: number;
+}
+
 /** Why a partial can't be part of a final upload; "unfinished" is the client's to fix. */
 export type PieceRefusal = Refusal | "unfinished" | "not_partial";
 
@@ -34,7 +39,7 @@ export function handOver(
   now: number,
   final: string,
   take: boolean,
-): Step<Piece> | { readonly refused: PieceRefusal } {
+): Step<HandedPiece> | { readonly refused: PieceRefusal } {
   if (!permits(stored, caller) || !stored.tus) return { refused: "unknown" };
   const tus = stored.tus;
   if (!tus.partial) return { refused: "not_partial" };
@@ -46,9 +51,10 @@ export function handOver(
   return { next: { ...stored, tus: { ...tus, usedBy: final, terminated: true } }, value: pieceOf(stored) };
 }
 
-const pieceOf = (stored: Stored): Piece => ({
+const pieceOf = (stored: Stored): HandedPiece => ({
   key: stored.tus?.staging.key ?? "",
   size: stored.tus?.staging.length ?? 0,
+  stagedAt: stored.tus?.stagedAt ?? 0,
 });
 const piece = (stored: Stored) => ({ next: stored, value: pieceOf(stored) });
 
@@ -57,4 +63,15 @@ export function release(stored: Stored, final: string): Stored {
   if (stored.tus?.usedBy !== final) return stored;
   const { usedBy: _u, terminated: _t, ...tus } = stored.tus;
   return { ...stored, tus };
+}
+
+/** A deferred length, declared (creation-defer-length): the staging and the file take it, the bound goes. */
+export function lengthKnown(stored: Stored, length: number): Stored {
+  const tus = stored.tus;
+  if (!tus?.deferred) return stored;
+  const { deferred: _d, ...rest } = tus;
+  return {
+    ...stored,
+    tus: { ...rest, staging: { ...tus.staging, length }, file: { ...tus.file, size: length } },
+  };
 }

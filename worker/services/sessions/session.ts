@@ -27,6 +27,7 @@ import { claimRefused } from "./claim";
 import { register } from "./register";
 
 export type { Caller, TusUpload, UploadRecord, UploadStatus } from "../records/record";
+
 export { CALLER_HEADER } from "./caller";
 
 /** The upload's Durable Object. */
@@ -66,11 +67,9 @@ export class UploadSession extends DurableObject<Env> {
    * Applies a step to the record as stored now. A refusal throws its problem (as a signed URL's holder is
    * told, unless `refuse` says otherwise); nothing is saved.
    */
-  private async step<T, Why extends string = R.Refusal>(
-    take: (stored: R.Stored | undefined, now: number) => R.Step<T> | { readonly refused: Why },
-    refuse: (reason: R.Refusal | Why) => GatewayError = claimRefused as (
-      reason: R.Refusal | Why,
-    ) => GatewayError,
+  private async step<T, W extends string = R.Refusal>(
+    take: (stored: R.Stored | undefined, now: number) => R.Step<T> | { readonly refused: W },
+    refuse: (why: R.Refusal | W) => GatewayError = claimRefused as (why: R.Refusal | W) => GatewayError,
   ): Promise<T> {
     const stored = await this.load();
     const result = take(stored, Date.now());
@@ -196,7 +195,7 @@ export class UploadSession extends DurableObject<Env> {
   }
 
   /** Hands this partial's bytes to the final upload `final` (`take`), or checks it could (records/tus.ts). */
-  handOver(caller: R.Caller, final: string, take: boolean): Promise<Outcome<Piece>> {
+  handOver(caller: R.Caller, final: string, take: boolean): Promise<Outcome<T.HandedPiece>> {
     return outcome(() => this.step((s, now) => T.handOver(s, caller, now, final, take), pieceRefused));
   }
 
@@ -208,8 +207,8 @@ export class UploadSession extends DurableObject<Env> {
   /** A concatenated staged file's pieces, name and type (for its signed content URL), while it is kept. */
   async stagedPieces(): Promise<{ pieces: readonly Piece[]; name: string; mimeType: string } | null> {
     const tus = (await this.load())?.tus;
-    if (!tus?.staging.concat || tus.terminated) return null;
-    return { pieces: tus.staging.concat, name: tus.file.name, mimeType: tus.file.mimeType };
+    const pieces = tus?.terminated ? undefined : tus?.staging.concat;
+    return pieces && tus ? { pieces, name: tus.file.name, mimeType: tus.file.mimeType } : null;
   }
 
   /** Delivers a staged file again to the providers that failed (POST /v1/uploads/{id}/retry). */

@@ -1,7 +1,7 @@
 // tus HEAD, PATCH and DELETE of one upload (https://tus.io/protocols/resumable-upload), over a small store:
 // the upload's Durable Object provides it (sessions/session.ts), tests can provide another. Creation is in
 // the Worker (http/routes/tus.ts), where everything checkable is checked before a byte is stored.
-import { GatewayError, renderProblem } from "../../core/errors";
+import { GatewayError, isGatewayError, renderProblem, tooLarge } from "../../core/errors";
 import type { ProviderId } from "../../providers/kit/capability";
 import {
   progress,
@@ -11,10 +11,10 @@ import {
   tusWritable,
   type UploadRecord,
 } from "../records/record";
-import { ended, stagedInUse } from "../records/tus";
+import { ended, lengthKnown, stagedInUse } from "../records/tus";
 import { append, discard } from "../staging/rechunk";
 import { stagedKey } from "../staging/staged";
-import { intHeader, parseChecksum, tusHeaders } from "./protocol";
+import { intHeader, LENGTH_DECLARED, parseChecksum, tusHeaders } from "./protocol";
 
 export interface TusStore {
   readonly bucket: R2Bucket;
@@ -66,6 +66,42 @@ export async function tusRequest(
   throw new GatewayError("method_not_allowed", `${request.method} is not a tus method here.`);
 }
 
+const EMPTY = () => new ReadableStream<Uint8Array>({ start: (c) => c.close() });
+
+/**
+ * creation-defer-length: the PATCH that declares Upload-Length fixes it (once: then it must repeat the
+ * same), within the bound the upload was held to; the upload as it is then, or undefined when this PATCH
+ * declared nothing new. A deferred upload's bytes may not reach the bound undeclared.
+ */
+async function declareLength(
+  request: Request,
+  store: TusStore,
+  tus: NonNullable<Stored["tus"]>,
+  declared: number,
+): Promise<NonNullable<Stored["tus"]> | undefined> {
+  const given = intHeader(request.headers, "upload-length");
+  const { offset, length } = tus.staging;
+  if (given === undefined) {
+    if (tus.deferred && offset + declared >= length) {
+      const detail = `This upload takes up to ${length - 1} bytes before it declares its Upload-Length`;
+      throw tooLarge({ bytes: length - 1, detail }, offset + declared);
+    }
+    return undefined;
+  }
+  if (!tus.deferred) {
+    if (given === length) return undefined;
+    throw new GatewayError("invalid_field", `This upload's Upload-Length is ${length}; it can't change.`);
+  }
+  if (given > length)
+    throw tooLarge({ bytes: length, detail: `This upload takes up to ${length} bytes` }, given);
+  if (given === 0) throw new GatewayError("no_file_uploaded", "The upload is empty.");
+  if (given < offset + declared) {
+    const detail = `Upload-Length ${given} is less than the ${offset + declared} bytes this upload would hold.`;
+    throw new GatewayError("invalid_field", detail);
+  }
+  return (await store.update((s) => lengthKnown(s, given))).tus;
+}
+
 /** The tus URL path of an upload whose staged object is `key` (a final upload names its partials by it). */
 const uploadPath = (key: string) => `/v1/tus/${key.slice(stagedKey("").length)}`;
 
@@ -88,7 +124,9 @@ function head(stored: Stored & { tus: NonNullable<Stored["tus"]> }): Response {
     headers: tusHeaders({
       ...(concat ? { "upload-concat": concat } : {}),
       "upload-offset": String(stored.tus.staging.offset),
-      "upload-length": String(stored.tus.staging.length),
+      ...(stored.tus.deferred
+        ? { "upload-defer-length": "1" }
+        : { "upload-length": String(stored.tus.staging.length) }),
       "upload-expires": new Date(stored.tus.expiresAt).toUTCString(),
       // As the client gave it at creation (tus 1.0.0 "Upload-Metadata": HEAD MUST include it).
       ...(metadata ? { "upload-metadata": metadata } : {}),
@@ -145,7 +183,7 @@ async function patch(
       });
     }
     if (why || !stored?.tus) throw refusal(why ?? "unknown");
-    const tus = stored.tus;
+    let tus = stored.tus;
     const offset = intHeader(request.headers, "upload-offset");
     if (offset !== tus.staging.offset) {
       throw new GatewayError(
@@ -155,28 +193,41 @@ async function patch(
     }
     const declared = intHeader(request.headers, "content-length") ?? 0;
     const checksum = parseChecksum(request.headers.get("upload-checksum"));
+    const known = await declareLength(request, store, tus, declared);
+    if (known) tus = known;
+    // A length declared here is counted against quotas by the Worker, whatever becomes of the bytes.
+    const declaredNow: Record<string, string> = known
+      ? { [LENGTH_DECLARED]: String(known.staging.length) }
+      : {};
     let staging = tus.staging;
-    if (declared > 0 && request.body) {
-      staging = await append(store.bucket, tus.staging, request.body, {
-        declared,
-        ...(checksum ? { checksum } : {}),
-        contentType: tus.file.mimeType,
-        commit: async (next) => {
-          await store.update((s, now) => progress(s, now, next));
-        },
-      });
+    try {
+      if ((declared > 0 && request.body) || known) {
+        staging = await append(store.bucket, tus.staging, request.body ?? EMPTY(), {
+          declared,
+          ...(checksum ? { checksum } : {}),
+          contentType: tus.file.mimeType,
+          commit: async (next) => {
+            await store.update((s, now) => progress(s, now, next));
+          },
+        });
+      }
+    } catch (error) {
+      if (known && isGatewayError(error)) Object.assign(error.headers, declaredNow);
+      throw error;
     }
     if (staging.complete && !tus.partial) {
       // Answer only after delivery, so a client's onSuccess means the providers have the file.
       const record = await store.deliver(tus.providers, instance);
       const failed = record.deliveries?.find((d) => d.error)?.error;
       if (failed && tus.providers.length === 1) {
-        return renderProblem(failed, tusHeaders({ "upload-offset": String(staging.offset) }), requestId);
+        const headers = tusHeaders({ ...declaredNow, "upload-offset": String(staging.offset) });
+        return renderProblem(failed, headers, requestId);
       }
     }
     return new Response(null, {
       status: 204,
       headers: tusHeaders({
+        ...declaredNow,
         "upload-offset": String(staging.offset),
         "upload-expires": new Date(tus.expiresAt).toUTCString(),
       }),

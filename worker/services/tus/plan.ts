@@ -25,6 +25,8 @@ export interface Plan {
   options: Options;
   name: string;
   type: FileType;
+  /** The largest file every target (and the ticket) takes: a deferred length is held to it as bytes arrive. */
+  limit: number;
 }
 
 /** Reads and checks Upload-Metadata against every target provider (and the token's policy). */
@@ -61,6 +63,7 @@ export function plan(
   const declared = essence(metadata.filetype ?? metadata.type);
   let type: FileType | undefined;
   const resolved: Options = {};
+  let most = claims ? claims.max_bytes : Number.POSITIVE_INFINITY;
   for (const id of providers) {
     if (!isProviderId(id)) throw new GatewayError("unknown_provider", `No provider "${id}".`);
     configured(env, id);
@@ -72,6 +75,7 @@ export function plan(
     Object.assign(resolved, validateOptions(cap, own, "tus"));
     type = validateName(cap, name, declared, resolved);
     const limit = resumableLimit(cap);
+    most = Math.min(most, limit);
     if (length > limit) {
       throw tooLarge({ bytes: limit, detail: `${cap.name} takes files up to ${limit} bytes` }, length, {
         provider: id,
@@ -92,5 +96,5 @@ export function plan(
   }
   if (!type) throw new Error("unreachable: at least one provider");
   if (claims) checkContentTypes(type, claims.content_types);
-  return { providers: providers as ProviderId[], options: resolved, name, type };
+  return { providers: providers as ProviderId[], options: resolved, name, type, limit: most };
 }

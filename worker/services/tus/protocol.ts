@@ -2,7 +2,13 @@
 import { GatewayError } from "../../core/errors";
 
 export const TUS_VERSION = "1.0.0";
-export const TUS_EXTENSIONS = "creation,creation-with-upload,termination,expiration,checksum,concatenation";
+export const TUS_EXTENSIONS =
+  "creation,creation-with-upload,creation-defer-length,termination,expiration,checksum,concatenation";
+/**
+ * On the upload object's answer to the Worker only (never to a client): the length a PATCH has just
+ * declared for a deferred upload, which the Worker then counts against quotas (http/routes/tus.ts).
+ */
+export const LENGTH_DECLARED = "x-mediagate-length-declared";
 export const TUS_CHECKSUMS = "sha1,sha256";
 export const OFFSET_OCTET_STREAM = "application/offset+octet-stream";
 /** Headers tus clients read; exposed to browsers. */
