@@ -15,6 +15,7 @@ import {
   KEY,
   marker,
   mintTicket,
+  multipartRequest,
   problemOf,
   randomBytes,
   rawRequest,
@@ -339,5 +340,25 @@ describe("kept originals", () => {
     const u = new URL(fixed.upload_url);
     u.searchParams.set("keep_days", "9");
     await problemOf(await ticketPut(u.href, bytes), 400, "invalid_field");
+    // Nor choose one where the ticket fixes none: storage is the project's cost.
+    const unfixed = await mintTicket({ provider: "useapi", account: `${mark}-4` });
+    const v = new URL(unfixed.upload_url);
+    v.searchParams.set("keep_days", "30");
+    await problemOf(await ticketPut(v.href, bytes), 400, "invalid_field");
+  });
+
+  it("multipart: a keep_days field before the file keeps it (a body ending in CRLF, as clients send it)", async () => {
+    const mark = marker("keepmp");
+    const bytes = randomBytes(2200);
+    const spec = { filename: `${mark}.png`, bytes, fields: { keep_days: "1" } };
+    const result = await resultOf(await call(await multipartRequest("jimmy", spec)));
+    expect(result.file).toMatchObject({ size: bytes.length, sha256: await sha256(bytes) });
+    expect(result.original?.kept).toBe(true);
+    // A body with nothing after its closing boundary (workerd's FormData) cannot be stored at its exact
+    // length before its end: refused as a problem, never kept short (docs/reuse.md).
+    const bare = await call(
+      await multipartRequest("jimmy", { ...spec, bytes: randomBytes(2200), epilogue: "none" }),
+    );
+    await problemOf(bare, 400, "malformed_body");
   });
 });

@@ -198,10 +198,10 @@ export async function tusCreate(request: IRequest, env: Env, _ctx: unknown, vars
   if (principal) for (const provider of p.providers) demandProvider(principal, provider);
   const keyLimit = fileLimitOf(principal);
   if (keyLimit && length > keyLimit.bytes) throw tooLarge(keyLimit, length);
-  // Upload-Metadata keep_days (a ticket's, fixed), else the project's: the staged object is kept as the
-  // original instead of being deleted (docs/reuse.md).
+  // keep_days (a ticket fixes it; else the project's): the staged object becomes the original (reuse.md).
+  const keep = parseKeepDays(metadata.keep_days);
   const owner = claims ? claims.owner : ownerIn(vars);
-  const keepDays = await keepDaysFor(env.DB, owner, parseKeepDays(metadata.keep_days), claims?.keep_days);
+  const keepDays = await keepDaysFor(env.DB, owner, keep, claims && (claims.keep_days ?? null));
   // A resumable upload counts against its quotas when it is created, for its whole Upload-Length: it may
   // take days, so it holds no concurrent slot; an abandoned one is not refunded (docs/keys.md).
   const rateLimit = await chargeQuota(env, principal, length, vars.requestId);
