@@ -19,13 +19,14 @@ const run = promisify(execFile);
 const MB = 1_000_000;
 const SIZE = Number(process.env.REUSE_MB ?? 200) * MB;
 const AUTH = ["-H", "Authorization: Bearer dev-key"];
-// Five providers that take a 200 MB mp4 in one request, each with the option it needs.
+// Five providers that take a 200 MB mp4 in one request (the sandbox holds each to its documented limits:
+// Dify's and Jimmy's are 100 MB), each with the option it needs.
 const PROVIDERS = [
-  ["dify", { user: "bench" }],
   ["useapi", { account: "bench" }],
   ["wavespeed", {}],
   ["minimax", { purpose: "video_understanding" }],
   ["gemini", {}],
+  ["openai", { purpose: "user_data" }],
 ];
 
 const { base } = await startLocal({ MAX_REQUEST_BYTES: String(SIZE + MB) });
@@ -85,7 +86,8 @@ const refresh = await post(`/v1/files/${wavespeedCopy.body.id}/refresh`, { margi
 const wavespeedUpload = each.find((r) => r.provider === "wavespeed");
 
 const sum = (rows, key) => rows.reduce((n, r) => n + r[key], 0);
-const mb = (bytes) => (bytes / MB).toFixed(bytes < MB ? 4 : 1);
+/** MB for a file's worth, bytes for a JSON request's. */
+const mb = (bytes) => (bytes < MB ? `${bytes} B` : `${(bytes / MB).toFixed(1)} MB`);
 const rows = PROVIDERS.map(([provider], i) => {
   const a = each[i];
   const b = once[i];
@@ -96,12 +98,12 @@ const lines = [
   `Upload once, use anywhere: a ${SIZE / MB} MB clip to five providers, under npm start (Miniflare, local R2 and D1), ${new Date().toISOString().slice(0, 10)}.`,
   "Bytes the client sent (curl's size_upload) and wall time (curl's time_total), one curl process per request.",
   "",
-  "| provider | upload to each: MB sent | ms | upload once: how | MB sent | ms |",
+  "| provider | upload to each: sent | ms | upload once: how | sent | ms |",
   "|---|---|---|---|---|---|",
   ...rows,
   `| **total** | **${mb(sum(each, "sent"))}** | **${sum(each, "ms").toFixed(0)}** | | **${mb(sum(once, "sent"))}** | **${sum(once, "ms").toFixed(0)}** |`,
   "",
-  `Refresh of the WaveSpeed copy (re-delivered from the kept original): ${refresh.ms.toFixed(0)} ms, ${refresh.sent} bytes sent by the client; the same file uploaded to WaveSpeed: ${wavespeedUpload.ms.toFixed(0)} ms, ${mb(wavespeedUpload.sent)} MB.`,
+  `Refresh of the WaveSpeed copy (re-delivered from the kept original): ${refresh.ms.toFixed(0)} ms, ${mb(refresh.sent)} sent by the client; the same file uploaded to WaveSpeed: ${wavespeedUpload.ms.toFixed(0)} ms, ${mb(wavespeedUpload.sent)}.`,
   "",
 ];
 writeFileSync("bench/reuse-results.md", lines.join("\n"));
