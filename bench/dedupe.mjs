@@ -6,59 +6,16 @@
 //  - a dedupe hit's latency for a 100 MB declared upload (headers sent, not one body byte), against that
 //    upload's first, real run.
 // Writes bench/dedupe-results.md.
-import { spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { request } from "node:http";
-import { createServer } from "node:net";
+import { startLocal } from "./lib/npm-start.mjs";
 
 const RUNS = Number(process.env.RUNS ?? 200);
 const HITS = Number(process.env.HITS ?? 20);
 const KEY = "dev-key";
 
-async function freePort() {
-  const server = createServer();
-  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-const [port, sandboxPort, inspector, sandboxInspector] = [
-  await freePort(),
-  await freePort(),
-  await freePort(),
-  await freePort(),
-];
-const child = spawn("node", ["scripts/start.mjs"], {
-  env: {
-    ...process.env,
-    PORT: String(port),
-    SANDBOX_PORT: String(sandboxPort),
-    INSPECTOR_PORT: String(inspector),
-    SANDBOX_INSPECTOR_PORT: String(sandboxInspector),
-    // One build for the whole measurement.
-    LIVE_RELOAD: "0",
-  },
-  stdio: "ignore",
-  detached: true,
-});
-const stop = () => {
-  try {
-    process.kill(-child.pid, "SIGTERM");
-  } catch {}
-};
-process.on("exit", stop);
-process.on("SIGINT", () => process.exit(130));
-
-const base = `http://127.0.0.1:${port}`;
-for (let i = 0; ; i++) {
-  try {
-    if ((await fetch(`${base}/healthz`)).ok) break;
-  } catch {}
-  if (i > 240) throw new Error("npm start did not come up");
-  await new Promise((r) => setTimeout(r, 250));
-}
+const { base } = await startLocal();
 
 const digestOf = (bytes) => `sha-256=:${createHash("sha256").update(bytes).digest("base64")}:`;
 

@@ -2,66 +2,20 @@
 // client re-sending it, answered for an upload that declares its digest without reading the body, refreshed
 // when a provider's copy expires, and swept when its retention ends. Each test runs in a project of its own
 // (a fresh bootstrap key), so the project's keep_days and D1 rows left by earlier runs never leak in.
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+// Keeping on the other paths (tus, import, tickets, multipart): test/reuse-paths.test.ts.
 import { env } from "cloudflare:workers";
-import { describe, expect, inject, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { components } from "../generated/gateway";
 import type { Env } from "../worker/core/config";
 import { LIMITS } from "../worker/core/limits";
 import { sweepOriginals } from "../worker/services/originals/sweep";
 import { ownerOf } from "../worker/services/registry/files";
-import {
-  call,
-  KEY,
-  marker,
-  mintTicket,
-  problemOf,
-  randomBytes,
-  rawRequest,
-  receivedWith,
-  resultOf,
-  sha256,
-} from "./helpers";
-import { created, patch, status, stub } from "./tus/helpers";
+import { call, marker, problemOf, randomBytes, rawRequest, receivedWith, resultOf, sha256 } from "./helpers";
+import { b64, DB, projects, STAGING, silentBody } from "./reuse-helpers";
 
 type UploadResult = components["schemas"]["UploadResult"];
 type FileRecord = components["schemas"]["FileRecord"];
 type FileList = components["schemas"]["FileList"];
-
-const DB = (env as unknown as Env).DB;
-const STAGING = (env as unknown as Env).STAGING;
-
-/** Two fresh projects (A and B): bootstrap keys that no other test uses. */
-function projects() {
-  const a = `reuse-a-${crypto.randomUUID()}`;
-  const b = `reuse-b-${crypto.randomUUID()}`;
-  const keys = { GATEWAY_API_KEYS: `${a},${b}` };
-  const as = (key: string, path: string, init: RequestInit = {}) =>
-    call(
-      new Request(new URL(path, "http://gw"), {
-        ...init,
-        headers: { authorization: `Bearer ${key}`, ...(init.headers as Record<string, string>) },
-      }),
-      keys,
-    );
-  const post = (key: string, path: string, body: unknown) =>
-    as(key, path, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(body),
-    });
-  const upload = (key: string, provider: string, bytes: Uint8Array, query: Record<string, string>) =>
-    call(
-      rawRequest(provider, { filename: query.filename ?? "x.png", type: "image/png", bytes, query, key }),
-      keys,
-    );
-  return { a, b, as, post, upload };
-}
-
-const b64 = (hex: string) =>
-  btoa(String.fromCharCode(...(hex.match(/../g) ?? []).map((h) => Number.parseInt(h, 16))));
-/** A body that never sends a byte: only an answer given before reading it comes back. */
-const silentBody = () => new ReadableStream<Uint8Array>({ pull: () => new Promise(() => {}) });
 
 describe("kept originals", () => {
   it("a direct upload with keep_days keeps its original; a copy delivers it to another provider from R2", async () => {
@@ -258,111 +212,5 @@ describe("kept originals", () => {
       404,
       "original_not_kept",
     );
-  });
-
-  it("tus: keep_days in Upload-Metadata keeps the staged object as the original instead of deleting it", async () => {
-    const mark = marker("keeptus");
-    const bytes = randomBytes(6000);
-    const hex = await sha256(bytes);
-    const meta = { provider: "jimmy", filename: `${mark}.png`, filetype: "image/png", keep_days: "1" };
-    const { location, id } = await created(meta, bytes.length);
-    expect((await patch(location, 0, bytes, bytes.length)).status).toBe(204);
-    expect((await status(id)).status).toBe("completed");
-    const row = await DB.prepare("SELECT upload_id, kept_until FROM originals WHERE owner = ? AND sha256 = ?")
-      .bind(await ownerOf(KEY), hex)
-      .first<{ upload_id: string; kept_until: string }>();
-    expect(row?.upload_id).toBe(id);
-    // The resumable upload's own retention passes (its alarm's discard): the original stays.
-    await runInDurableObject(stub(id), async (_instance, state) => {
-      const stored = (await state.storage.get("upload")) as { tus: { stagedAt: number } };
-      stored.tus.stagedAt = Date.now() - 8 * 86400_000;
-      await state.storage.put("upload", stored);
-    });
-    await runDurableObjectAlarm(stub(id));
-    expect(await STAGING.head(`uploads/${id}`)).not.toBeNull();
-    const res = await call(
-      new Request(`http://gw/v1/files/${id}/copies`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" },
-        body: JSON.stringify({ provider: "useapi", account: mark }),
-      }),
-    );
-    const copy = (await res.json()) as UploadResult;
-    expect(res.status, JSON.stringify(copy)).toBe(201);
-    expect(copy).toMatchObject({ source: "kept", file: { sha256: hex } });
-    const useapi = (await receivedWith(mark, 2)).filter((r) => r.provider === "useapi");
-    expect(useapi.map((r) => r.sha256)).toEqual([hex]);
-  });
-
-  it("tus: DELETE of a finished upload whose original is kept ends the resource and leaves the original", async () => {
-    const mark = marker("keepdel");
-    const bytes = randomBytes(4000);
-    const meta = { provider: "jimmy", filename: `${mark}.png`, filetype: "image/png", keep_days: "1" };
-    const { location, id } = await created(meta, bytes.length);
-    expect((await patch(location, 0, bytes, bytes.length)).status).toBe(204);
-    const del = await call(
-      new Request(location, {
-        method: "DELETE",
-        headers: { "tus-resumable": "1.0.0", authorization: `Bearer ${KEY}` },
-      }),
-    );
-    expect(del.status).toBe(204);
-    expect(await STAGING.head(`uploads/${id}`)).not.toBeNull();
-    const res = await call(
-      new Request(`http://gw/v1/files/${id}/copies`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" },
-        body: JSON.stringify({ provider: "useapi", account: mark }),
-      }),
-    );
-    expect(res.status, await res.clone().text()).toBe(201);
-    expect(((await res.json()) as UploadResult).file.sha256).toBe(await sha256(bytes));
-  });
-
-  it("a URL import with keep_days keeps its original (a source of unknown length, staged first)", async () => {
-    const p = projects();
-    const mark = marker("keepimp");
-    const url = `${inject("originUrl")}/media/${mark}.png?size=50000&nolength=1`;
-    const res = await p.post(p.a, "/v1/providers/jimmy/files", { url, keep_days: 1 });
-    const result = (await res.json()) as UploadResult;
-    expect(res.status, JSON.stringify(result)).toBe(201);
-    expect(result.original?.kept).toBe(true);
-    expect(await STAGING.head(`uploads/${result.id}`)).not.toBeNull();
-    const copy = await p.post(p.a, `/v1/files/${result.id}/copies`, { provider: "dify", user: "alice" });
-    expect(copy.status).toBe(201);
-    const got = await receivedWith(mark, 2);
-    expect(new Set(got.map((r) => r.sha256))).toEqual(new Set([result.file.sha256]));
-  });
-
-  it("a ticket uses a kept original only for the digest it binds, and fixes keep_days", async () => {
-    const mark = marker("keeptkt");
-    const bytes = randomBytes(3500);
-    const hex = await sha256(bytes);
-    await resultOf(
-      await call(
-        rawRequest("jimmy", { filename: `${mark}.png`, type: "image/png", bytes, query: { keep_days: "1" } }),
-      ),
-    );
-    const ticketPut = (url: string, body: BodyInit, headers: Record<string, string> = {}) => {
-      const u = new URL(url);
-      u.searchParams.set("filename", `${mark}.png`);
-      const init = { "content-type": "image/png", "content-length": String(bytes.length), ...headers };
-      return call(new Request(u, { method: "PUT", headers: init, body }));
-    };
-    // Bound digest: answered from the original, the body never read.
-    const bound = await mintTicket({ provider: "useapi", account: mark, sha256: hex });
-    const hit = (await (await ticketPut(bound.upload_url, silentBody())).json()) as UploadResult;
-    expect(hit).toMatchObject({ provider: "useapi", source: "kept", file: { sha256: hex } });
-    // Unbound: the app's own declared digest looks nothing up; its bytes are sent as its own upload.
-    const other = await mintTicket({ provider: "useapi", account: `${mark}-2`, keep_days: 2 });
-    const own = await ticketPut(other.upload_url, bytes, { "repr-digest": `sha-256=:${b64(hex)}:` });
-    const result = (await own.json()) as UploadResult;
-    expect(own.status, JSON.stringify(result)).toBe(201);
-    expect(result.source).toBeUndefined();
-    // The ticket's keep_days holds: the app may not change it.
-    const fixed = await mintTicket({ provider: "useapi", account: `${mark}-3`, keep_days: 2 });
-    const u = new URL(fixed.upload_url);
-    u.searchParams.set("keep_days", "9");
-    await problemOf(await ticketPut(u.href, bytes), 400, "invalid_field");
   });
 });

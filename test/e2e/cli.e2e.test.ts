@@ -72,6 +72,29 @@ describe("mediagate CLI", () => {
     expect(again.stdout).toMatch(/small\.png: jimmy uploaded reference=\S+ id=\S+ \(deduplicated\)/);
   });
 
+  it("ensure uploads (keeping the original), then finds the live record, then copies; copy ID sends nothing", async () => {
+    const f = file(`ensure-${Date.now()}.png`, 200_000 + Math.floor(Math.random() * 1000), 7);
+    const first = await run(["ensure", f.path, "--provider", "jimmy", "--keep-days", "1", "--json"]);
+    expect(first.code, first.stderr).toBe(0);
+    const uploaded = JSON.parse(first.stdout);
+    expect(uploaded).toMatchObject({
+      via: "upload",
+      result: { file: { sha256: f.sha256 }, original: { kept: true } },
+    });
+    const live = await run(["ensure", f.path, "--provider", "jimmy"]);
+    expect(live.stdout).toMatch(new RegExp(`: live reference=\\S+ id=${uploaded.id}`));
+    const copied = await run(["ensure", f.path, "--provider", "useapi", "--account", "cli"]);
+    expect(copied.code, copied.stderr).toBe(0);
+    expect(copied.stdout).toMatch(/: copy reference=\S+ id=\S+/);
+    const copy = await run(["copy", uploaded.id, "--provider", "wavespeed", "--json"]);
+    expect(copy.code, copy.stderr).toBe(0);
+    expect(JSON.parse(copy.stdout)).toMatchObject({
+      provider: "wavespeed",
+      source: "kept",
+      file: { sha256: f.sha256 },
+    });
+  });
+
   it("uploads a file above the single-request limit through tus", async () => {
     const f = file("large.mp4", 20 * MiB, 2);
     const r = await run(["upload", f.path, "--provider", "useapi", "--json"]);

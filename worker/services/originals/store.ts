@@ -131,11 +131,13 @@ export async function endedOriginals(db: D1Database, now: number, limit: number)
   return results;
 }
 
-export async function forgetOriginal(db: D1Database, original: Original): Promise<void> {
-  await db
+/** Forgets an original as it was read; false when its retention was extended meanwhile (it stays). */
+export async function forgetOriginal(db: D1Database, original: Original): Promise<boolean> {
+  const { meta } = await db
     .prepare("DELETE FROM originals WHERE owner = ? AND sha256 = ? AND kept_until = ?")
     .bind(original.owner, original.sha256, original.kept_until)
     .run();
+  return meta.changes > 0;
 }
 
 export const objectOf = (original: Pick<Original, "upload_id">) => stagedKey(original.upload_id);

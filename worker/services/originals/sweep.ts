@@ -24,7 +24,7 @@ export async function sweepOriginals(env: Env, now: number): Promise<{ deleted: 
     if (await handedOut(env.DB, original.upload_id, now)) continue;
     // Forgotten first: a copy that found the row a moment ago fails on a missing object (not_found),
     // never an object deleted under a row that still promises it.
-    await forgetOriginal(env.DB, original);
+    if (!(await forgetOriginal(env.DB, original))) continue;
     await env.STAGING.delete(objectOf(original));
     deleted++;
   }

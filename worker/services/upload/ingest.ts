@@ -111,7 +111,7 @@ export async function ingest(env: Env, req: ReceiveRequest, input: IngestInput):
     if (policy) checkContentTypes(file, policy.contentTypes);
     checked = { options, file };
     declared = oneDigest(input.sha256, policy?.sha256);
-    keepDays = await keepDaysFor(env.DB, req.owner, input.keepDays, policy?.keepDays);
+    keepDays = await keepDaysFor(env.DB, req.owner, input.keepDays, policy && (policy.keepDays ?? null));
   } catch (error) {
     // Refused before a byte was forwarded: stop reading the body.
     await input.stream.cancel(error).catch(() => {});

@@ -24,20 +24,25 @@ export { isKept } from "../originals/store";
 
 /**
  * Days to keep an upload's original: what the upload (or its ticket) says, else the project's keep_days.
- * A ticket fixes it: an app holding the ticket may repeat it, never change it (storage is the project's cost).
+ * `ticket`: what a ticket fixes (null: it fixes nothing, the project's applies). An app holding a ticket may
+ * repeat a fixed value, never choose its own: storage is the project's cost.
  */
 export async function keepDaysFor(
   db: D1Database,
   owner: string | undefined,
   given: number | undefined,
-  bound?: number,
+  ticket?: number | null,
 ): Promise<number> {
   if (owner === undefined) return 0;
-  if (bound !== undefined && given !== undefined && given !== bound)
-    throw new GatewayError("invalid_field", `"keep_days" is fixed by this upload URL to ${bound}.`, {
-      extras: { field: "keep_days" },
-    });
-  const days = bound ?? given;
+  if (ticket !== undefined && given !== undefined && given !== ticket)
+    throw new GatewayError(
+      "invalid_field",
+      ticket === null
+        ? '"keep_days" is the project\'s for this upload URL; the backend that mints it may set it.'
+        : `"keep_days" is fixed by this upload URL to ${ticket}.`,
+      { extras: { field: "keep_days" } },
+    );
+  const days = ticket === undefined ? given : ticket;
   return days ?? (await projectOf(db, owner)).keep_days;
 }
 
