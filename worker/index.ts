@@ -11,6 +11,14 @@ import type { Args } from "./http/context";
 import { corsify, preflight, withPreflight } from "./http/cors";
 import { answer, lingerOn } from "./http/linger";
 import { serveContent } from "./http/routes/content";
+import {
+  createWebhookRoute,
+  deleteWebhookRoute,
+  getEventRoute,
+  listEventsRoute,
+  listWebhooksRoute,
+  resendEventRoute,
+} from "./http/routes/events";
 import { deleteRegistryFile, getRegistryFile, listRegistry } from "./http/routes/file-registry";
 import {
   createKeyRoute,
@@ -25,6 +33,9 @@ import { uploadFile, withProvider } from "./http/routes/provider-files";
 import { createUpload, getUpload, uploadWithToken } from "./http/routes/tickets";
 import { retryUpload, tusCreate, tusify, tusOptions, tusOverride, tusResource } from "./http/routes/tus";
 import { getUsage } from "./http/routes/usage";
+import { handleEventBatch } from "./services/events/consumer";
+import { noteExpired } from "./services/events/expired";
+import type { EventMessage } from "./services/events/log";
 import { sweep } from "./services/staging/cleanup";
 
 export { ProjectQuota } from "./services/quota/project";
@@ -103,6 +114,17 @@ router
   .get("/v1/project", withScope("keys:admin"), getProjectRoute)
   .put("/v1/project", withScope("keys:admin"), setProjectRoute)
   .all("/v1/project", methodNotAllowed("GET, PUT"))
+  .get("/v1/events", withScope("events:read"), listEventsRoute)
+  .all("/v1/events", methodNotAllowed("GET"))
+  .get("/v1/events/:id", withScope("events:read"), getEventRoute)
+  .all("/v1/events/:id", methodNotAllowed("GET"))
+  .post("/v1/events/:id/resend", withScope("webhooks:admin"), resendEventRoute)
+  .all("/v1/events/:id/resend", methodNotAllowed("POST"))
+  .get("/v1/webhooks", withScope("webhooks:admin"), listWebhooksRoute)
+  .post("/v1/webhooks", withScope("webhooks:admin"), createWebhookRoute)
+  .all("/v1/webhooks", methodNotAllowed("GET, POST"))
+  .delete("/v1/webhooks/:id", withScope("webhooks:admin"), deleteWebhookRoute)
+  .all("/v1/webhooks/:id", methodNotAllowed("DELETE"))
   .all("*", notFound);
 
 export default {
@@ -116,9 +138,12 @@ export default {
     logAccess(request, response, vars, started);
     return response;
   },
-  /** Daily (wrangler.toml [triggers]): the backstop sweep of staged files. */
+  /** Daily (wrangler.toml [triggers]): the backstop sweep of staged files, and the files.expired events. */
   scheduled: async (controller, env) => {
+    await noteExpired(env, controller.scheduledTime);
     const { deleted } = await sweep(env, controller.scheduledTime);
     if (deleted) log("info", "cleanup: deleted stale staged objects", { deleted });
   },
-} satisfies ExportedHandler<Env>;
+  /** The webhook delivery queue and its dead-letter queue (wrangler.toml [[queues.consumers]]). */
+  queue: (batch, env) => handleEventBatch(batch, env),
+} satisfies ExportedHandler<Env, EventMessage>;

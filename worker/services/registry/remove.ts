@@ -19,6 +19,7 @@ export async function removeFile(
   owner: string,
   record: FileRecord,
   uploadNeedsStaged: (uploadId: string) => Promise<boolean>,
+  requestId?: string,
 ): Promise<FileRecord> {
   if (record.status === "deleted") return record;
   const remove = adapter(record.provider).remove;
@@ -38,7 +39,7 @@ export async function removeFile(
     });
     if (result.error) throw toGatewayError(record.provider, result.error, "delete");
   }
-  await markDeleted(env.DB, owner, record.id, record.provider, atProvider);
+  await markDeleted(env, owner, record, atProvider, requestId);
   const needed =
     (await stagedCopyInUse(env.DB, record.upload_id)) || (await uploadNeedsStaged(record.upload_id));
   if (!needed) await env.STAGING.delete(stagedKey(record.upload_id));

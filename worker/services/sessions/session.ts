@@ -12,6 +12,7 @@ import { forwardedRequestId } from "../../core/request-id";
 import type { ProviderId } from "../../providers/kit/capability";
 import { capability } from "../../providers/table";
 import { type Delivery, deliver, StagedDigest } from "../delivery/deliver";
+import { failedQuietly } from "../events/failed";
 import * as R from "../records/record";
 import * as S from "../records/schedule";
 import { recordQuietly } from "../registry/files";
@@ -19,7 +20,6 @@ import { discard } from "../staging/rechunk";
 import { refusal, type TusStore, tusRequest } from "../tus/handlers";
 import { TUS_VERSION } from "../tus/protocol";
 import { digestMismatch } from "../upload/digest";
-import { tallyQuietly } from "../usage/usage";
 import { deliverCallback } from "./callback";
 import { callerOf } from "./caller";
 import { claimRefused } from "./claim";
@@ -183,7 +183,7 @@ export class UploadSession extends DurableObject<Env> {
       fresh = out.deliveries;
       sha256 = out.sha256;
     }
-    if (tus.owner !== undefined) await this.register(tus.owner, tus, fresh, requestId);
+    if (tus.owner !== undefined) await this.register(tus.owner, stored.record.id, tus, fresh, requestId);
     return R.current(await this.update((s, now) => R.delivered(s, now, fresh, sha256)), Date.now());
   }
 
@@ -191,18 +191,23 @@ export class UploadSession extends DurableObject<Env> {
    * Records each provider's result in the file registry, with the options that provider takes, and what it
    * adds to the usage of the key the upload counts against (a failed delivery, as a failure).
    */
-  private async register(owner: string, tus: R.TusUpload, fresh: readonly Delivery[], requestId?: string) {
+  private async register(owner: string, id: string, tus: R.TusUpload, fresh: Delivery[], requestId?: string) {
     const account = tus.key === undefined ? undefined : { project: owner, keyId: tus.key };
     for (const d of fresh) {
       if (!d.result) {
-        if (account) await tallyQuietly(this.env.DB, account, d.provider, { failures: 1 }, requestId);
+        const problem = d.error ?? new GatewayError("internal_error").toProblem();
+        await failedQuietly(
+          this.env,
+          { account, owner, provider: d.provider, uploadId: id, problem },
+          requestId,
+        );
         continue;
       }
       const fields = capability(d.provider).fields.map((f) => f.name as string);
       const own = Object.fromEntries(Object.entries(tus.options).filter(([k]) => fields.includes(k)));
       const tally = { uploads: 1, bytes: d.result.file.size };
       const usage = account ? { account, tally } : undefined;
-      await recordQuietly(this.env.DB, owner, d.result, own, usage, requestId);
+      await recordQuietly(this.env, owner, d.result, own, usage, requestId);
     }
   }
 
