@@ -4,7 +4,7 @@
 // step of LIMITS.webhookBackoffSeconds (message.retry: the Queue redelivers it, also after an eviction or a
 // throw mid-batch, since only acknowledged messages are done). Per upload, events reach an endpoint in the
 // order they happened: one waits while an earlier event of its upload is pending for that endpoint, and is
-// queued again as soon as that one is delivered.
+// queued again as soon as that one is done.
 import type { Env } from "../../core/config";
 import { LIMITS } from "../../core/limits";
 import { log } from "../../core/log";
@@ -30,6 +30,8 @@ interface Pending {
   budget_from: number;
   url: string;
   secret: string;
+  waiting: number;
+  next_id: string | null;
 }
 
 const SCHEDULE = LIMITS.webhookBackoffSeconds;
@@ -46,57 +48,47 @@ const bodyOf = (e: EventRow) =>
     request_id: e.request_id,
   });
 
-/** An earlier event of the same upload still pending for this endpoint (which this one must not overtake). */
-async function earlierPending(db: D1Database, e: EventRow, webhookId: string): Promise<string | null> {
-  if (e.upload_id === null) return null;
-  const row = await db
-    .prepare(
-      `SELECT p.id FROM events p JOIN deliveries d ON d.event_id = p.id AND d.webhook_id = ?3 AND d.status = 'pending'
-       WHERE p.owner = ?1 AND p.upload_id = ?2 AND p.seq < ?4 ORDER BY p.seq LIMIT 1`,
-    )
-    .bind(e.owner, e.upload_id, webhookId, e.seq)
-    .first<{ id: string }>();
-  return row?.id ?? null;
-}
+/**
+ * The event's pending deliveries to live endpoints, each with whether an earlier event of the same upload is
+ * still pending for that endpoint (which this one must not overtake), and the next such event after it.
+ */
+const PENDING_SQL = `SELECT d.webhook_id, d.attempts, d.budget_from, w.url, w.secret,
+    EXISTS (SELECT 1 FROM events p JOIN deliveries pd ON pd.event_id = p.id
+      WHERE p.owner = ?2 AND p.upload_id = ?3 AND p.seq < ?4 AND pd.webhook_id = d.webhook_id
+        AND pd.status = 'pending') AS waiting,
+    (SELECT n.id FROM events n JOIN deliveries nd ON nd.event_id = n.id
+      WHERE n.owner = ?2 AND n.upload_id = ?3 AND n.seq > ?4 AND nd.webhook_id = d.webhook_id
+        AND nd.status = 'pending' ORDER BY n.seq LIMIT 1) AS next_id
+  FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id AND w.deleted_at IS NULL
+  WHERE d.event_id = ?1 AND d.status = 'pending' ORDER BY d.webhook_id`;
 
-/** The next event of the same upload pending for this endpoint: queued again once this one is delivered. */
-async function nextPending(db: D1Database, e: EventRow, webhookId: string): Promise<string | null> {
-  if (e.upload_id === null) return null;
-  const row = await db
-    .prepare(
-      `SELECT n.id FROM events n JOIN deliveries d ON d.event_id = n.id AND d.webhook_id = ?3 AND d.status = 'pending'
-       WHERE n.owner = ?1 AND n.upload_id = ?2 AND n.seq > ?4 ORDER BY n.seq LIMIT 1`,
-    )
-    .bind(e.owner, e.upload_id, webhookId, e.seq)
-    .first<{ id: string }>();
-  return row?.id ?? null;
-}
+/** Endpoints' secrets, unsealed once per batch. */
+type Secrets = Map<string, Promise<string>>;
 
 /**
  * Attempts every pending delivery of one event; null when none is left pending, else the seconds until the
  * message should come back.
  */
-async function deliverEvent(env: Env, e: EventRow, received: number): Promise<number | null> {
+async function deliverEvent(
+  env: Env,
+  e: EventRow,
+  received: number,
+  secrets: Secrets,
+): Promise<number | null> {
   const db = env.DB;
-  const { results } = await db
-    .prepare(
-      `SELECT d.webhook_id, d.attempts, d.budget_from, w.url, w.secret FROM deliveries d
-       JOIN webhooks w ON w.id = d.webhook_id AND w.deleted_at IS NULL
-       WHERE d.event_id = ? AND d.status = 'pending' ORDER BY d.webhook_id`,
-    )
-    .bind(e.id)
-    .all<Pending>();
+  const { results } = await db.prepare(PENDING_SQL).bind(e.id, e.owner, e.upload_id, e.seq).all<Pending>();
   let delay: number | null = null;
   const later = (seconds: number) => {
     delay = delay === null ? seconds : Math.min(delay, seconds);
   };
   const body = bodyOf(e);
   for (const p of results) {
-    if (await earlierPending(db, e, p.webhook_id)) {
+    if (p.waiting) {
       later(backoff(received));
       continue;
     }
-    const secret = await unseal(signingSecret(env), p.secret);
+    if (!secrets.has(p.webhook_id)) secrets.set(p.webhook_id, unseal(signingSecret(env), p.secret));
+    const secret = await (secrets.get(p.webhook_id) as Promise<string>);
     const out = await attemptDelivery(
       env,
       { id: p.webhook_id, url: p.url, secret },
@@ -136,10 +128,8 @@ async function deliverEvent(env: Env, e: EventRow, received: number): Promise<nu
         event: e.id,
         webhook: p.webhook_id,
       });
-    if (status !== "pending") {
-      const next = await nextPending(db, e, p.webhook_id);
-      if (next) await enqueue(env, [next], e.request_id ?? undefined);
-    }
+    // The next event of the upload waits for this one: it goes now rather than at its next look.
+    if (status !== "pending" && p.next_id) await enqueue(env, [p.next_id], e.request_id ?? undefined);
   }
   return delay;
 }
@@ -178,10 +168,18 @@ export async function handleEventBatch(batch: MessageBatch<EventMessage>, env: E
     for (const e of events) for (const m of byId.get(e.id) ?? []) m.ack();
     return;
   }
-  for (const e of events) {
-    const messages = byId.get(e.id) ?? [];
-    const received = Math.max(...messages.map((m) => m.attempts));
-    const delay = await deliverEvent(env, e, received);
-    for (const m of messages) delay === null ? m.ack() : m.retry({ delaySeconds: delay });
-  }
+  // Events are delivered side by side (their order per upload is kept by the deliveries' state, not by
+  // this loop); a failure of one (the database, say) leaves its messages unacknowledged and is thrown after
+  // the others are done, so the Queue redelivers exactly those.
+  const secrets: Secrets = new Map();
+  const outcomes = await Promise.allSettled(
+    events.map(async (e) => {
+      const messages = byId.get(e.id) ?? [];
+      const received = Math.max(...messages.map((m) => m.attempts));
+      const delay = await deliverEvent(env, e, received, secrets);
+      for (const m of messages) delay === null ? m.ack() : m.retry({ delaySeconds: delay });
+    }),
+  );
+  const failed = outcomes.find((o) => o.status === "rejected");
+  if (failed) throw failed.reason;
 }
