@@ -6,9 +6,9 @@ import type { Env } from "../../core/config";
 import { GatewayError } from "../../core/errors";
 import { LIMITS } from "../../core/limits";
 import { type EventType, getEvent, listEvents, resendEvent } from "../../services/events/log";
+import { checkWebhookUrl } from "../../services/events/send";
 import { createWebhook, deleteWebhook, EVENT_TYPES, listWebhooks } from "../../services/events/webhooks";
 import { signingSecret } from "../../services/keys/store";
-import { checkCallbackUrl } from "../../services/sessions/callback";
 import { ownerIn, type Vars } from "../context";
 import { readJsonObject } from "../json";
 import { badField, pageLimit, readQuery } from "../query";
@@ -47,7 +47,7 @@ export async function createWebhookRoute(request: IRequest, env: Env, _ctx: unkn
   const secret = signingSecret(env);
   const body = validateBody("CreateWebhook", await readJsonObject(request));
   // Where deliveries may go: the guard callbacks pass (https to a public host), checked again on each attempt.
-  const check = checkCallbackUrl(body.url, env);
+  const check = checkWebhookUrl(body.url, env);
   if (!check.ok) throw badField(`"url" ${check.reason} (rule: ${check.rule}).`, "url");
   const created = await createWebhook(env.DB, secret, ownerIn(vars), check.url.href, body.events);
   return Response.json(created, { status: 201, headers: { "cache-control": "no-store" } });

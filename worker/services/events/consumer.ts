@@ -8,7 +8,6 @@
 import type { Env } from "../../core/config";
 import { LIMITS } from "../../core/limits";
 import { log } from "../../core/log";
-import { signingSecret } from "../keys/store";
 import { type EventMessage, enqueue } from "./log";
 import { attemptDelivery } from "./send";
 import { unseal } from "./webhooks";
@@ -87,7 +86,7 @@ async function deliverEvent(
       later(backoff(received));
       continue;
     }
-    if (!secrets.has(p.webhook_id)) secrets.set(p.webhook_id, unseal(signingSecret(env), p.secret));
+    if (!secrets.has(p.webhook_id)) secrets.set(p.webhook_id, unseal(env.SIGNING_SECRET ?? "", p.secret));
     const secret = await (secrets.get(p.webhook_id) as Promise<string>);
     const out = await attemptDelivery(
       env,

@@ -4,9 +4,9 @@
 // (./consumer.ts). Should the queueing be lost, the delivery rows stay pending and a resend sends them.
 import type { components } from "../../../generated/gateway";
 import { b64url } from "../../core/crypto";
+import { decodeCursor, encodeCursor } from "../../core/cursor";
 import { GatewayError } from "../../core/errors";
 import { log } from "../../core/log";
-import { decodeCursor, encodeCursor } from "../registry/list";
 
 export type EventType = components["schemas"]["EventType"];
 type Event = components["schemas"]["Event"];

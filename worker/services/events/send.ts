@@ -3,10 +3,10 @@
 // webhook-id (the event's id: the receiver's idempotency key), webhook-timestamp (unix seconds) and
 // webhook-signature "v1,<base64 HMAC-SHA256(secret bytes, "id.timestamp.body")>", where the secret's bytes
 // are the base64 after "whsec_". The endpoint's answer body is never kept: a bounded excerpt reaches the log.
-import type { Env } from "../../core/config";
+import { allowPrivateNetwork, type Env } from "../../core/config";
 import { LIMITS } from "../../core/limits";
 import { log } from "../../core/log";
-import { checkCallbackUrl } from "../sessions/callback";
+import { checkUrl, type UrlCheck } from "../../core/url-guard";
 import { base64 } from "./webhooks";
 
 const encoder = new TextEncoder();
@@ -22,6 +22,10 @@ export async function signWebhook(
   const mac = await crypto.subtle.sign("HMAC", key, encoder.encode(`${id}.${timestamp}.${body}`));
   return `v1,${base64(new Uint8Array(mac))}`;
 }
+
+/** Where deliveries may go: as callbacks, https to a public host; ALLOW_PRIVATE_NETWORK opens local networks. */
+export const checkWebhookUrl = (url: string, env: Env): UrlCheck =>
+  checkUrl(url, { schemes: ["https:"], allowPrivate: allowPrivateNetwork(env) });
 
 export interface AttemptOutcome {
   readonly ok: boolean;
@@ -50,7 +54,7 @@ export async function attemptDelivery(
   requestId: string | null,
 ): Promise<AttemptOutcome> {
   const started = Date.now();
-  const check = checkCallbackUrl(endpoint.url, env);
+  const check = checkWebhookUrl(endpoint.url, env);
   if (!check.ok)
     return { ok: false, statusCode: null, latencyMs: 0, error: `refused (${check.rule}): ${check.reason}` };
   const timestamp = Math.floor(started / 1000);
