@@ -39,6 +39,7 @@ export type {
 } from "./instance";
 export { typeOf } from "./sources";
 export * from "./types";
+export * from "./webhooks";
 
 const dedupedOf = (result: UploadResult) => (result as { deduplicated?: unknown }).deduplicated === true;
 

@@ -2,6 +2,7 @@
 // writes its event, miniflare's queue hands it to this Worker's consumer, which POSTs it signed to the Node
 // emulator's sink (a real HTTP server) — nothing between is replaced.
 import { describe, expect, it } from "vitest";
+import { verifyWebhook, WebhookVerificationError } from "../../client/src/index";
 import { call, marker, problemOf, randomBytes, rawRequest, resultOf } from "../helpers";
 import {
   arrivals,
@@ -96,7 +97,18 @@ describe("events, delivered through the queue", () => {
       expect(Math.abs(Number(a.headers["webhook-timestamp"]) - Date.now() / 1000)).toBeLessThan(60);
       expect(a.headers["webhook-signature"]).toBe(await expectedSignature(hook.secret, a));
       expect(JSON.parse(a.body).id).toBe(a.headers["webhook-id"]);
+      // The SDK's verifier accepts what the gateway sent, and nothing altered.
+      expect((await verifyWebhook(hook.secret, a.headers, a.body)).id).toBe(a.headers["webhook-id"]);
     }
+    const [a] = got as [(typeof got)[number]];
+    const refused = (p: Promise<unknown>) => expect(p).rejects.toBeInstanceOf(WebhookVerificationError);
+    await refused(verifyWebhook(hook.secret, a.headers, a.body.replace("useapi", "fal")));
+    await refused(verifyWebhook(`whsec_${btoa("another secret of 32 bytes......")}`, a.headers, a.body));
+    await refused(verifyWebhook(hook.secret, a.headers, a.body, { now: Date.now() + 600_000 }));
+    await refused(verifyWebhook(hook.secret, { ...a.headers, "webhook-id": "evt_other" }, a.body));
+    const headers = new Headers(a.headers);
+    headers.set("webhook-signature", `v1,${btoa("x".repeat(32))} ${a.headers["webhook-signature"]}`);
+    expect((await verifyWebhook(hook.secret, headers, a.body)).type).toBe("upload.completed");
 
     // The log shows both, newest first, delivered, each attempt with the endpoint's status code.
     const list = await eventually(async () => {
