@@ -5,6 +5,7 @@ import createClient from "openapi-fetch";
 import type { components, paths } from "../../generated/gateway";
 import { adminCalls } from "./admin";
 import { MediagateError, problemError, toMediagateError, unwrap } from "./errors";
+import { eventCalls } from "./events";
 import type { FileQuery, ImportOptions, Mediagate, TicketForUpload } from "./instance";
 import { progressReporter, readBody, sendWithFetch, sendWithXhr, XhrClass } from "./single";
 import { MiB, openInMemory, reprDigest, typeOf } from "./sources";
@@ -252,5 +253,6 @@ export function createCore(options: MediagateOptions, platform: Platform): Media
       },
     },
     ...adminCalls(api, needKey),
+    ...eventCalls(api, needKey),
   };
 }

@@ -4,10 +4,16 @@
 import type {
   AuditList,
   CreatedKey,
+  CreatedWebhook,
   CreateKey,
   CreateUpload,
+  CreateWebhook,
+  EventDetail,
+  EventList,
+  EventType,
   FileList,
   FileRecord,
+  GatewayEvent,
   ImportResult,
   Key,
   Provider,
@@ -20,6 +26,7 @@ import type {
   UploadStatus,
   UploadTicket,
   Usage,
+  Webhook,
 } from "./types";
 
 /** A ticket as uploadWithTicket needs it (what POST /v1/uploads answered, or the fields an app was sent). */
@@ -50,6 +57,14 @@ export interface UsageQuery {
   to?: string;
   provider?: ProviderId;
   key?: string;
+}
+
+/** GET /v1/events's filters. */
+export interface EventQuery {
+  type?: EventType;
+  upload_id?: string;
+  limit?: number;
+  cursor?: string;
 }
 
 export interface AuditQuery {
@@ -96,4 +111,19 @@ export interface Mediagate {
   usage(query?: UsageQuery): Promise<Usage[]>;
   /** Who created and revoked the project's keys, newest first, a page at a time (keys:admin). */
   audit(query?: AuditQuery): Promise<AuditList>;
+  /** The project's events, newest first, with their deliveries (events:read; resend: webhooks:admin). */
+  readonly events: {
+    list(query?: EventQuery): Promise<EventList>;
+    /** One event with its delivered data and every delivery attempt. */
+    get(id: string): Promise<EventDetail>;
+    /** Delivers it again to every endpoint taking its type (202; same webhook-id). */
+    resend(id: string): Promise<GatewayEvent>;
+  };
+  /** Where the project's events are POSTed, signed (webhooks:admin). */
+  readonly webhooks: {
+    /** A new endpoint; its `secret` (whsec_…) is in this answer only: keep it for verifyWebhook. */
+    create(body: CreateWebhook): Promise<CreatedWebhook>;
+    list(): Promise<Webhook[]>;
+    delete(id: string): Promise<Webhook>;
+  };
 }

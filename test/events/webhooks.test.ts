@@ -2,7 +2,12 @@
 // writes its event, miniflare's queue hands it to this Worker's consumer, which POSTs it signed to the Node
 // emulator's sink (a real HTTP server) — nothing between is replaced.
 import { describe, expect, it } from "vitest";
-import { verifyWebhook, WebhookVerificationError } from "../../client/src/index";
+import {
+  createMediagate,
+  MediagateError,
+  verifyWebhook,
+  WebhookVerificationError,
+} from "../../client/src/index";
 import { call, marker, problemOf, randomBytes, rawRequest, resultOf } from "../helpers";
 import {
   arrivals,
@@ -158,5 +163,32 @@ describe("events, delivered through the queue", () => {
     expect(JSON.parse(again[1]?.body ?? "{}").id).toBe(first);
     const detail = await p.json<EventDetail>(`/v1/events/${first}`);
     expect(detail.deliveries[0]).toMatchObject({ attempts: 2, last_status: "delivered" });
+  });
+});
+
+describe("the SDK's events and webhooks", () => {
+  it("creates, lists and deletes an endpoint; lists, reads and resends events; problems are MediagateErrors", async () => {
+    const p = project();
+    const mg = createMediagate({
+      baseUrl: "https://gw.test",
+      apiKey: p.key,
+      fetch: (input, init) => call(new Request(input, init), p.env),
+    });
+    const sink = marker("sdk");
+    const hook = await mg.webhooks.create({ url: sinkUrl(sink), events: ["upload.completed"] });
+    expect(hook.secret).toMatch(/^whsec_/);
+    expect((await mg.webhooks.list()).map((w) => w.id)).toEqual([hook.id]);
+    const result = await resultOf(await upload(p, marker("sdk")));
+    const { data } = await mg.events.list({ upload_id: result.upload_id });
+    expect(data.map((e) => e.type)).toEqual(["upload.completed"]);
+    const id = data[0]?.id as string;
+    await eventually(async () => ((await arrivals(sink)).length === 1 ? true : undefined));
+    expect((await mg.events.get(id)).attempts).toHaveLength(1);
+    expect((await mg.events.resend(id)).id).toBe(id);
+    await eventually(async () => ((await arrivals(sink)).length === 2 ? true : undefined));
+    expect((await mg.webhooks.delete(hook.id)).id).toBe(hook.id);
+    const missing = await mg.events.get("evt_none").catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(MediagateError);
+    expect((missing as MediagateError).problem?.code).toBe("not_found");
   });
 });
