@@ -1,12 +1,12 @@
 // The Events page (GET /v1/events, GET /v1/events/{id}, POST …/resend; GET/POST/DELETE /v1/webhooks): the
 // project's webhook endpoints (the new one's secret shown once), its events a page at a time with each
-// one's deliveries, its attempts on demand, and resend. "Use the sandbox receiver" registers the local
-// sandbox's receiver (npm start) and links to what it received, so a webhook can be seen with no tunnel.
+// one's deliveries, its attempts on demand, and resend. "Use the sandbox receiver" fills in the local sandbox's
+// receiver (npm start) and, once registered, links to what it received, so a webhook is seen with no tunnel.
 import type { EventList, GatewayEvent, Mediagate, Webhook } from "../client/src/index";
 import { $, copyable, describe, el, live } from "./dom";
 
 const PAGE = 20;
-/** The sandbox's receiver beside a local gateway (scripts/start.mjs: the gateway's port + 1). */
+/** The sandbox's receiver beside a local gateway (npm start's default: the gateway's port + 1; editable). */
 const sandboxReceiver = () =>
   `${location.protocol}//${location.hostname}:${Number(location.port || 80) + 1}/__sandbox/webhooks/console`;
 
@@ -41,7 +41,7 @@ export function eventsPage(getClient: () => Mediagate | undefined) {
       if (!made) return;
       out.replaceChildren(
         copyable("Secret (shown once: keep it for verifyWebhook)", made.secret, "the endpoint's secret"),
-        ...(url === sandboxReceiver()
+        ...(url.includes("/__sandbox/webhooks/")
           ? [
               el(
                 "p",
@@ -148,7 +148,10 @@ export function eventsPage(getClient: () => Mediagate | undefined) {
       event.preventDefault();
       void create($<HTMLInputElement>("webhook-url").value.trim());
     };
-    $("webhook-sandbox").onclick = () => void create(sandboxReceiver());
+    $("webhook-sandbox").onclick = () => {
+      $<HTMLInputElement>("webhook-url").value = sandboxReceiver();
+      $("webhook-url").focus();
+    };
     $("events-more").onclick = () => void load(true);
     $("events-refresh").onclick = () => void refresh();
   }
