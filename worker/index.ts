@@ -34,7 +34,7 @@ import { createUpload, getUpload, uploadWithToken } from "./http/routes/tickets"
 import { retryUpload, tusCreate, tusify, tusOptions, tusOverride, tusResource } from "./http/routes/tus";
 import { getUsage } from "./http/routes/usage";
 import { handleEventBatch } from "./services/events/consumer";
-import { noteExpired } from "./services/events/expired";
+import { noteExpired, requeueUnsent } from "./services/events/expired";
 import type { EventMessage } from "./services/events/log";
 import { sweep } from "./services/staging/cleanup";
 
@@ -138,9 +138,10 @@ export default {
     logAccess(request, response, vars, started);
     return response;
   },
-  /** Daily (wrangler.toml [triggers]): the backstop sweep of staged files, and the files.expired events. */
+  /** Daily (wrangler.toml [triggers]): the staged files' backstop sweep, files.expired, events whose queueing was lost. */
   scheduled: async (controller, env) => {
     await noteExpired(env, controller.scheduledTime);
+    await requeueUnsent(env, controller.scheduledTime);
     const { deleted } = await sweep(env, controller.scheduledTime);
     if (deleted) log("info", "cleanup: deleted stale staged objects", { deleted });
   },

@@ -10,6 +10,8 @@ import { describe, expect, it } from "vitest";
 import type { Env } from "../../worker/core/config";
 import { LIMITS } from "../../worker/core/limits";
 import worker from "../../worker/index";
+import { DEAD_LETTER_QUEUE } from "../../worker/services/events/consumer";
+import { requeueUnsent } from "../../worker/services/events/expired";
 import {
   type EventMessage,
   type EventType,
@@ -232,4 +234,35 @@ describe("webhook delivery under failure", () => {
     expect(share).toBeGreaterThan(0.2);
     expect(share).toBeLessThan(0.4);
   }, 120_000);
+
+  it("the dead-letter queue's messages mark what they left pending failed; a lost queueing is sent again", async () => {
+    const { p, owner } = await setUp("");
+    const [dead, lost] = await writeEvents(owner, [
+      { type: "upload.completed", uploadId: marker("u") },
+      { type: "upload.completed", uploadId: marker("u") },
+    ]);
+    const batch = createMessageBatch<EventMessage>(DEAD_LETTER_QUEUE, [
+      { id: "m1", timestamp: 0, attempts: 101, body: { event: dead as string } },
+    ]);
+    const ctx = createExecutionContext();
+    await worker.queue(batch, gatewayEnv());
+    expect((await getQueueResult(batch, ctx)).explicitAcks).toEqual(["m1"]);
+    const detail = await p.json<{ deliveries: { last_status: string; attempts: number }[] }>(
+      `/v1/events/${dead}`,
+    );
+    expect(detail.deliveries).toEqual([expect.objectContaining({ last_status: "failed", attempts: 0 })]);
+
+    // Never queued (as if the Worker died after the batch): the cron's backstop queues it, and only it.
+    const sent: EventMessage[] = [];
+    const sink = {
+      DB: gatewayEnv().DB,
+      EVENTS: { sendBatch: async (m: { body: EventMessage }[]) => void sent.push(...m.map((x) => x.body)) },
+    } as unknown as Env;
+    await requeueUnsent(sink, Date.now() + LIMITS.webhookRequeueAfterMs + 1000);
+    expect(sent.map((m) => m.event)).toContain(lost);
+    expect(sent.map((m) => m.event)).not.toContain(dead);
+    sent.length = 0;
+    await requeueUnsent(sink, Date.now());
+    expect(sent.map((m) => m.event)).not.toContain(lost);
+  });
 });

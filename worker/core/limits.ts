@@ -238,6 +238,11 @@ export const LIMITS = {
   webhookTimeoutMs: 15 * SECOND,
   /** A waiting event (an earlier event of its upload is undelivered) is looked at again after this. */
   webhookOrderWaitSeconds: 10,
+  /**
+   * An event whose delivery was never attempted this long after it was written lost its queue message (the
+   * daily cron queues it again): far beyond a queue's normal delay of seconds.
+   */
+  webhookRequeueAfterMs: 15 * 60 * SECOND,
   /** What of an endpoint's failed answer reaches a log line, at most (its body is never stored). */
   webhookLogExcerptBytes: 256,
 } as const;

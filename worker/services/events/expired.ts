@@ -1,6 +1,7 @@
 // file.expired: the provider's retention of a recorded file has passed (files.expires_at; the registry
 // reports such a record as expired from then on). The daily cron (worker/index.ts) writes one event per
 // file, once (the events_once index), and its deliveries in the same batch, a bounded page at a time.
+import { LIMITS } from "../../core/limits";
 import { log } from "../../core/log";
 import { deliveriesSql, type EventSink, enqueue } from "./log";
 
@@ -42,4 +43,23 @@ export async function noteExpired(sink: EventSink, now: number): Promise<number>
   }
   if (noted) log("info", "events: files expired", { noted });
   return noted;
+}
+
+/**
+ * The backstop for a lost queueing (the Worker died between the batch and the send): events with a delivery
+ * never attempted, written more than LIMITS.webhookRequeueAfterMs ago, are queued again (the daily cron).
+ */
+export async function requeueUnsent(sink: EventSink, now: number): Promise<number> {
+  const before = new Date(now - LIMITS.webhookRequeueAfterMs).toISOString();
+  const { results } = await sink.DB.prepare(
+    `SELECT DISTINCT e.id FROM deliveries d JOIN events e ON e.id = d.event_id
+     WHERE d.status = 'pending' AND d.attempts = d.budget_from AND e.created_at < ? LIMIT 5000`,
+  )
+    .bind(before)
+    .all<{ id: string }>();
+  await enqueue(
+    sink,
+    results.map((r) => r.id),
+  );
+  return results.length;
 }

@@ -1,7 +1,8 @@
 // The event log on D1 (migrations/0006_events.sql, GET /v1/events): what happened to a project's uploads and
 // files. An event is written by the statements of the step that decides it (the registry's batch, a delete,
 // the expiry sweep), with one delivery row per webhook endpoint taking its type; then queued for delivery
-// (./consumer.ts). Should the queueing be lost, the delivery rows stay pending and a resend sends them.
+// (./consumer.ts). Should the queueing be lost, the delivery rows stay pending: the daily cron queues them
+// again (./expired.ts requeueUnsent), and a resend sends them at once.
 import type { components } from "../../../generated/gateway";
 import { b64url } from "../../core/crypto";
 import { decodeCursor, encodeCursor } from "../../core/cursor";
