@@ -79,7 +79,7 @@ describe.skipIf(!haveChromium)("the console's Events", () => {
     await expect
       .poll(
         async () => {
-          await page.getByRole("button", { name: "Refresh events" }).click();
+          await page.getByRole("button", { name: "Show new events" }).click();
           return (await eventItem(first.upload_id).textContent()) ?? "";
         },
         { timeout: 15_000 },
@@ -94,7 +94,7 @@ describe.skipIf(!haveChromium)("the console's Events", () => {
     await expect
       .poll(
         async () => {
-          await page.getByRole("button", { name: "Refresh events" }).click();
+          await page.getByRole("button", { name: "Show new events" }).click();
           return (await eventItem(second.upload_id).textContent()) ?? "";
         },
         { timeout: 20_000 },
