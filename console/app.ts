@@ -3,6 +3,7 @@
 // only). One upload: transfer.ts; the registry: files.ts; the project's keys: keys.ts; its usage: usage.ts.
 import { createMediagate, type Mediagate, type Provider, type UploadTicket } from "../client/src/index";
 import { $, describe, el } from "./dom";
+import { eventsPage } from "./events";
 import { fileRegistry } from "./files";
 import { keysPage } from "./keys";
 import { startUpload } from "./transfer";
@@ -14,6 +15,7 @@ let ticket: UploadTicket | undefined;
 let providers: Provider[] = [];
 const registry = fileRegistry(() => mg);
 const usage = usageView(() => mg);
+const events = eventsPage(() => mg);
 const keys = keysPage(
   () => mg,
   (list) => usage.setKeys(list),
@@ -32,14 +34,16 @@ async function connect(key: string) {
   mg = client;
   sessionStorage.setItem(KEY, key);
   signedIn("Connected with a gateway key");
-  for (const id of ["upload", "import", "registry", "keys", "usage"]) $(id).hidden = false;
+  for (const id of ["upload", "import", "registry", "keys", "events", "usage"]) $(id).hidden = false;
   renderProviders();
   registry.setup(providers);
   keys.setup(providers);
   usage.setup(providers);
+  events.setup();
   void registry.refresh();
   void keys.refresh();
   void usage.refresh();
+  void events.refresh();
   $<HTMLSelectElement>("provider").focus();
 }
 

@@ -1389,10 +1389,331 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The project's events (uploads completed and failed, files deleted and expired), newest first
+         * @description Needs events:read. Each event is written in the same D1 batch as the change it reports, and carries the id of the request that caused it (null for the daily expiry sweep). Its deliveries: one per webhook endpoint it was sent to.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    type?: components["schemas"]["EventType"];
+                    upload_id?: string;
+                    limit?: number;
+                    cursor?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description One page of events. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["EventList"];
+                    };
+                };
+                400: components["responses"]["Problem"];
+                401: components["responses"]["Problem"];
+                403: components["responses"]["Problem"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/events/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * One event, its delivered body's data and every delivery attempt
+         * @description Needs events:read. Another project's event is answered as an unknown one (404).
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The event. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["EventDetail"];
+                    };
+                };
+                401: components["responses"]["Problem"];
+                403: components["responses"]["Problem"];
+                404: components["responses"]["Problem"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/events/{id}/resend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Deliver the event again to every webhook endpoint that takes its type
+         * @description Needs webhooks:admin. Queued (202): each endpoint gets the event again, with the same webhook-id, and a fresh retry schedule.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The event, its deliveries pending. */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Event"];
+                    };
+                };
+                401: components["responses"]["Problem"];
+                403: components["responses"]["Problem"];
+                404: components["responses"]["Problem"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The project's webhook endpoints (never their secrets)
+         * @description Needs webhooks:admin.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The endpoints, newest first. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WebhookList"];
+                    };
+                };
+                401: components["responses"]["Problem"];
+                403: components["responses"]["Problem"];
+            };
+        };
+        put?: never;
+        /**
+         * Register a webhook endpoint; its signing secret is shown in this answer only
+         * @description Needs webhooks:admin. The URL passes the gateway's outbound guard (https to a public host; local networks only with ALLOW_PRIVATE_NETWORK). Deliveries follow the Standard Webhooks specification (https://www.standardwebhooks.com): headers webhook-id, webhook-timestamp and webhook-signature `v1,<base64 HMAC-SHA256 of "id.timestamp.body">` keyed by the secret's base64-decoded bytes.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["CreateWebhook"];
+                };
+            };
+            responses: {
+                /** @description The endpoint, with its secret. */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CreatedWebhook"];
+                    };
+                };
+                400: components["responses"]["Problem"];
+                401: components["responses"]["Problem"];
+                403: components["responses"]["Problem"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove a webhook endpoint (its pending deliveries stop)
+         * @description Needs webhooks:admin.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The endpoint, as it was. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Webhook"];
+                    };
+                };
+                401: components["responses"]["Problem"];
+                403: components["responses"]["Problem"];
+                404: components["responses"]["Problem"];
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * @description upload.completed / upload.failed — a provider's outcome of an upload on every path (direct, ticket, tus, import; one per provider of a fan-out); file.deleted — DELETE /v1/files/{id}; file.expired — the daily sweep found the provider's retention passed.
+         * @enum {string}
+         */
+        EventType: "upload.completed" | "upload.failed" | "file.deleted" | "file.expired";
+        WebhookDelivery: {
+            webhook_id: string;
+            attempts: number;
+            /**
+             * @description failed — every attempt of the retry schedule (over 24 hours) failed, or the queue gave up.
+             * @enum {string}
+             */
+            last_status: "pending" | "delivered" | "failed";
+            /** Format: date-time */
+            delivered_at: string | null;
+        };
+        Event: {
+            /** @description evt_…, sent as the webhook-id header (receivers deduplicate by it). */
+            id: string;
+            type: components["schemas"]["EventType"];
+            /** Format: date-time */
+            created_at: string;
+            upload_id: string | null;
+            request_id: string | null;
+            deliveries: components["schemas"]["WebhookDelivery"][];
+        };
+        EventList: {
+            data: components["schemas"]["Event"][];
+            next_cursor: string | null;
+        };
+        DeliveryAttempt: {
+            webhook_id: string;
+            /** Format: date-time */
+            at: string;
+            /** @enum {string} */
+            status: "delivered" | "failed";
+            /** @description The endpoint's HTTP status; null when it was not reached. Its body is never kept. */
+            status_code: number | null;
+            latency_ms: number;
+            error: string | null;
+        };
+        EventDetail: components["schemas"]["Event"] & {
+            /** @description The delivered body's data (the UploadResult, the failure's problem, or the record). */
+            data: Record<string, never>;
+            attempts: components["schemas"]["DeliveryAttempt"][];
+        };
+        CreateWebhook: {
+            url: string;
+            /** @description The event types to send; omitted, every type. */
+            events?: components["schemas"]["EventType"][];
+        };
+        Webhook: {
+            id: string;
+            url: string;
+            events: components["schemas"]["EventType"][];
+            /** Format: date-time */
+            created_at: string;
+        };
+        CreatedWebhook: components["schemas"]["Webhook"] & {
+            /** @description whsec_ and the base64 of 32 random bytes; shown only in this answer. */
+            secret: string;
+        };
+        WebhookList: {
+            data: components["schemas"]["Webhook"][];
+        };
         Project: {
             quotas: components["schemas"]["Quotas"];
             /** @description Days the originals of the project's uploads are kept in R2 unless an upload or ticket says otherwise; 0 (the default): not kept. */
@@ -1434,10 +1755,10 @@ export interface components {
             margin_seconds: number;
         };
         /**
-         * @description upload — direct, tus and import uploads and retries; tickets — signed upload URLs and their status; files:read / files:delete — the registry; usage:read — GET /v1/usage; keys:admin — keys and audit.
+         * @description upload — direct, tus and import uploads and retries; tickets — signed upload URLs and their status; files:read / files:delete — the registry; usage:read — GET /v1/usage; keys:admin — keys and audit; events:read — the event log; webhooks:admin — webhook endpoints (where the project's events are sent) and resending events.
          * @enum {string}
          */
-        Action: "upload" | "tickets" | "files:read" | "files:delete" | "usage:read" | "keys:admin";
+        Action: "upload" | "tickets" | "files:read" | "files:delete" | "usage:read" | "keys:admin" | "events:read" | "webhooks:admin";
         /** @description Enforced exactly across every location by one Durable Object per project: an upload reserves its declared length (or, with none, the most it may send) when it starts and settles with the bytes the provider received; an upload whose reservation does not fit is refused (429 quota_exceeded) before a byte is forwarded. Days are UTC. */
         Quotas: {
             bytes_per_day?: number;

@@ -27,6 +27,7 @@ import wavespeed from "./dialects/wavespeed";
 import { json, type SandboxProvider, type Upload } from "./kit";
 import { sampleMedia } from "./media";
 import { type MultipartReader, readMultipart } from "./multipart";
+import { receiveWebhook } from "./webhooks";
 
 export type { Call } from "./calls";
 export type { MultipartReader } from "./multipart";
@@ -141,6 +142,8 @@ export async function handleSandbox(request: Request, options: SandboxOptions = 
   if (url.pathname === "/__sandbox/received") return json(received.slice(-200));
   const sample = sampleMedia(url);
   if (sample) return sample;
+  const webhook = await receiveWebhook(request, url);
+  if (webhook) return webhook;
   if (url.pathname === "/__sandbox/calls") return json(calls.slice(-200));
   const readBody = options.readMultipart ?? readMultipart;
   const other = await otherCall(Object.values(SANDBOXES), request, url, {

@@ -2,13 +2,14 @@
 // (a narrower capability of A's own project) against key A's resources. The answer must be a 404, a 401
 // or the ticket's refusal, and A's resources must be as they were. The table is checked against the spec
 // and the spec against the router: an operation added without an entry here fails the first test.
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import type { components } from "../generated/gateway";
 import spec from "../generated/gateway.openapi.json";
 import { router } from "../worker/index";
 import { signContentUrl } from "../worker/services/staging/signed-url";
 import {
   call,
+  emulatorUrl,
   KEY,
   KEY_B,
   marker,
@@ -24,6 +25,7 @@ import { created, patch, status, TUS } from "./tus/helpers";
 type Ticket = components["schemas"]["UploadTicket"];
 type FileRecord = components["schemas"]["FileRecord"];
 type FileList = components["schemas"]["FileList"];
+type EventList = components["schemas"]["EventList"];
 
 const LENGTH = 3000;
 
@@ -40,6 +42,9 @@ interface World {
   contentUrl: string;
   /** A key of A's project, made with POST /v1/keys (only its id and prefix are shown after that). */
   key: { id: string; prefix: string; key: string };
+  /** A's webhook endpoint, and the event A's upload wrote. */
+  webhook: { id: string; secret: string };
+  eventId: string;
 }
 
 const as = (key: string | null, path: string, init: RequestInit = {}) =>
@@ -100,7 +105,28 @@ function setUp(): Promise<World> {
       body: JSON.stringify({ quotas: { concurrent_uploads: 987 } }),
     });
     expect(project.status).toBe(200);
-    return { mark, file, fileSha: await sha256(bytes), ticket, other, tus, contentUrl, key };
+    const webhook = await json<World["webhook"]>(
+      await as(KEY, "/v1/webhooks", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ url: `${emulatorUrl()}/__callbacks/${mark}`, events: ["file.expired"] }),
+      }),
+    );
+    const events = await json<EventList>(await as(KEY, `/v1/events?upload_id=${file.upload_id}`));
+    const eventId = events.data[0]?.id ?? "";
+    expect(eventId).toMatch(/^evt_/);
+    return {
+      mark,
+      file,
+      fileSha: await sha256(bytes),
+      ticket,
+      other,
+      tus,
+      contentUrl,
+      key,
+      webhook,
+      eventId,
+    };
   })();
   return world;
 }
@@ -117,7 +143,15 @@ async function unchanged(w: World): Promise<void> {
   // A's runtime key still works and still sees A's file; A's project keeps its quotas.
   expect((await as(w.key.key, `/v1/files/${w.file.id}`)).status).toBe(200);
   expect(await json(await as(KEY, "/v1/project"))).toMatchObject({ quotas: { concurrent_uploads: 987 } });
+  // A's endpoint is still registered, and A's event still A's, undelivered to anyone else.
+  expect(JSON.stringify(await json(await as(KEY, "/v1/webhooks")))).toContain(w.webhook.id);
+  expect(await json(await as(KEY, `/v1/events/${w.eventId}`))).toMatchObject({ id: w.eventId, attempts: [] });
 }
+
+// A's endpoint goes with the run (a project holds a bounded number, and the local D1 outlives runs).
+afterAll(async () => {
+  if (world) await as(KEY, `/v1/webhooks/${(await world).webhook.id}`, { method: "DELETE" });
+});
 
 type Check = (w: World) => Promise<void>;
 /** Each caller's attempt and what it must get; `null`: the operation touches no owned resource (why given). */
@@ -286,6 +320,60 @@ const TABLE: Record<string, Entry> = {
       expect(usage).toEqual({ data: [] });
     },
     ticket: ticketRefused("GET", () => "/v1/usage"),
+  },
+  "GET /v1/events": {
+    keyB: async (w) => {
+      for (const q of ["", `?upload_id=${w.file.upload_id}`, "?type=upload.completed&limit=100"])
+        expect(await statusOf(await as(KEY_B, `/v1/events${q}`), [200])).not.toContain(w.eventId);
+    },
+    ticket: ticketRefused("GET", () => "/v1/events"),
+  },
+  "GET /v1/events/{id}": {
+    keyB: async (w) =>
+      void (await statusOf(await as(KEY_B, `/v1/events/${w.eventId}`), [404], ["not_found"])),
+    ticket: ticketRefused("GET", (w) => `/v1/events/${w.eventId}`),
+  },
+  "POST /v1/events/{id}/resend": {
+    keyB: async (w) => {
+      const res = await as(KEY_B, `/v1/events/${w.eventId}/resend`, { method: "POST" });
+      await statusOf(res, [404], ["not_found"]);
+    },
+    ticket: ticketRefused("POST", (w) => `/v1/events/${w.eventId}/resend`),
+  },
+  "GET /v1/webhooks": {
+    keyB: async (w) => {
+      const text = await statusOf(await as(KEY_B, "/v1/webhooks"), [200]);
+      expect(text).not.toContain(w.webhook.id);
+      expect(text).not.toContain(w.mark);
+    },
+    ticket: ticketRefused("GET", () => "/v1/webhooks"),
+  },
+  "POST /v1/webhooks": {
+    // B's endpoint is B's: A's list does not show it, and A's events do not go to it.
+    keyB: async (w) => {
+      const made = await as(KEY_B, "/v1/webhooks", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ url: `${emulatorUrl()}/__callbacks/${w.mark}-b` }),
+      });
+      const b = JSON.parse(await statusOf(made, [201])) as World["webhook"];
+      expect(await statusOf(await as(KEY, "/v1/webhooks"), [200])).not.toContain(b.id);
+      await statusOf(await as(KEY_B, `/v1/webhooks/${b.id}`, { method: "DELETE" }), [200]);
+    },
+    ticket: ticketRefused("POST", () => "/v1/webhooks", {
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ url: "https://example.com/hook" }),
+    }),
+  },
+  "DELETE /v1/webhooks/{id}": {
+    keyB: async (w) => {
+      await statusOf(
+        await as(KEY_B, `/v1/webhooks/${w.webhook.id}`, { method: "DELETE" }),
+        [404],
+        ["not_found"],
+      );
+    },
+    ticket: ticketRefused("DELETE", (w) => `/v1/webhooks/${w.webhook.id}`),
   },
   "GET /v1/audit": {
     keyB: async (w) => {

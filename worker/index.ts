@@ -12,6 +12,14 @@ import { corsify, preflight, withPreflight } from "./http/cors";
 import { answer, lingerOn } from "./http/linger";
 import { serveContent } from "./http/routes/content";
 import { copyFile, refreshFile } from "./http/routes/copies";
+import {
+  createWebhookRoute,
+  deleteWebhookRoute,
+  getEventRoute,
+  listEventsRoute,
+  listWebhooksRoute,
+  resendEventRoute,
+} from "./http/routes/events";
 import { deleteRegistryFile, getRegistryFile, listRegistry } from "./http/routes/file-registry";
 import {
   createKeyRoute,
@@ -28,6 +36,9 @@ import { retryUpload, tusify, tusOptions, tusResource } from "./http/routes/tus"
 import { tusCreate } from "./http/routes/tus-create";
 import { tusOverride, withMethodOverride } from "./http/routes/tus-override";
 import { getUsage } from "./http/routes/usage";
+import { handleEventBatch } from "./services/events/consumer";
+import { noteExpired, requeueUnsent } from "./services/events/expired";
+import type { EventMessage } from "./services/events/log";
 import { keptUploads } from "./services/originals/store";
 import { sweepOriginals } from "./services/originals/sweep";
 import { sweep } from "./services/staging/cleanup";
@@ -113,6 +124,17 @@ router
   .get("/v1/project", withScope("keys:admin"), getProjectRoute)
   .put("/v1/project", withScope("keys:admin"), setProjectRoute)
   .all("/v1/project", methodNotAllowed("GET, PUT"))
+  .get("/v1/events", withScope("events:read"), listEventsRoute)
+  .all("/v1/events", methodNotAllowed("GET"))
+  .get("/v1/events/:id", withScope("events:read"), getEventRoute)
+  .all("/v1/events/:id", methodNotAllowed("GET"))
+  .post("/v1/events/:id/resend", withScope("webhooks:admin"), resendEventRoute)
+  .all("/v1/events/:id/resend", methodNotAllowed("POST"))
+  .get("/v1/webhooks", withScope("webhooks:admin"), listWebhooksRoute)
+  .post("/v1/webhooks", withScope("webhooks:admin"), createWebhookRoute)
+  .all("/v1/webhooks", methodNotAllowed("GET, POST"))
+  .delete("/v1/webhooks/:id", withScope("webhooks:admin"), deleteWebhookRoute)
+  .all("/v1/webhooks/:id", methodNotAllowed("DELETE"))
   .all("*", notFound);
 
 export default {
@@ -128,11 +150,15 @@ export default {
     logAccess(request, response, vars, started);
     return response;
   },
-  /** Daily (wrangler.toml [triggers]): the backstop sweep of staged files. */
+  /** Daily (wrangler.toml [triggers]): the staged files' backstop sweep, files.expired, events whose queueing was lost. */
   scheduled: async (controller, env) => {
+    await noteExpired(env, controller.scheduledTime);
+    await requeueUnsent(env, controller.scheduledTime);
     const { deleted } = await sweep(env, controller.scheduledTime, (ids) => keptUploads(env.DB, ids));
     if (deleted) log("info", "cleanup: deleted stale staged objects", { deleted });
     const originals = await sweepOriginals(env, controller.scheduledTime);
     if (originals.deleted) log("info", "cleanup: deleted originals past retention", originals);
   },
-} satisfies ExportedHandler<Env>;
+  /** The webhook delivery queue and its dead-letter queue (wrangler.toml [[queues.consumers]]). */
+  queue: (batch, env) => handleEventBatch(batch, env),
+} satisfies ExportedHandler<Env, EventMessage>;

@@ -39,7 +39,7 @@ Provider options (\`mediagate providers\` lists which provider takes which):
   --purpose X  --user U  --account A  --expires-after SECONDS  --display-name NAME  --metadata JSON
 
 keys create: --provider and --action once per value (actions: upload, tickets, files:read, files:delete,
-usage:read, keys:admin; omitted, the calling key's own); quotas are whole numbers; --expires is an ISO 8601
+usage:read, keys:admin, events:read, webhooks:admin; omitted, the calling key's own); quotas are whole numbers; --expires is an ISO 8601
 time. The new key is printed once, alone on stdout (what to know about it goes to stderr).
 
 ensure: the registry's live record at P if any, else a copy of the kept original, else an upload; it

@@ -5,6 +5,7 @@ import createClient from "openapi-fetch";
 import type { components, paths } from "../../generated/gateway";
 import { adminCalls } from "./admin";
 import { MediagateError, problemError, toMediagateError, unwrap } from "./errors";
+import { eventCalls } from "./events";
 import type { FileQuery, ImportOptions, Mediagate, TicketForUpload } from "./instance";
 import { reuseCalls } from "./reuse";
 import { progressReporter, readBody, sendWithFetch, sendWithXhr, XhrClass } from "./single";
@@ -41,6 +42,7 @@ export type {
 export type { CopyOptions, Ensured } from "./reuse";
 export { typeOf } from "./sources";
 export * from "./types";
+export * from "./webhooks";
 
 /** Parts of a large tus upload sent at once by default (each its own connection). */
 const PARALLEL_PARTS = 4;
@@ -280,5 +282,6 @@ export function createCore(options: MediagateOptions, platform: Platform): Media
     },
     ...adminCalls(api, needKey),
     ...reuseCalls({ json, open, upload, needKey }),
+    ...eventCalls(api, needKey),
   };
 }

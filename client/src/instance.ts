@@ -5,10 +5,16 @@ import type { CopyOptions, Ensured } from "./reuse";
 import type {
   AuditList,
   CreatedKey,
+  CreatedWebhook,
   CreateKey,
   CreateUpload,
+  CreateWebhook,
+  EventDetail,
+  EventList,
+  EventType,
   FileList,
   FileRecord,
+  GatewayEvent,
   ImportResult,
   Key,
   Provider,
@@ -22,6 +28,7 @@ import type {
   UploadStatus,
   UploadTicket,
   Usage,
+  Webhook,
 } from "./types";
 
 /** A ticket as uploadWithTicket needs it (what POST /v1/uploads answered, or the fields an app was sent). */
@@ -52,6 +59,14 @@ export interface UsageQuery {
   to?: string;
   provider?: ProviderId;
   key?: string;
+}
+
+/** GET /v1/events's filters. */
+export interface EventQuery {
+  type?: EventType;
+  upload_id?: string;
+  limit?: number;
+  cursor?: string;
 }
 
 export interface AuditQuery {
@@ -107,4 +122,19 @@ export interface Mediagate {
   copy(id: string, opts: CopyOptions): Promise<UploadResult>;
   /** POST /v1/files/{id}/refresh: re-delivered from the kept original when expired or within the margin. */
   refresh(id: string, opts?: { margin_seconds?: number }): Promise<FileRecord>;
+  /** The project's events, newest first, with their deliveries (events:read; resend: webhooks:admin). */
+  readonly events: {
+    list(query?: EventQuery): Promise<EventList>;
+    /** One event with its delivered data and every delivery attempt. */
+    get(id: string): Promise<EventDetail>;
+    /** Delivers it again to every endpoint taking its type (202; same webhook-id). */
+    resend(id: string): Promise<GatewayEvent>;
+  };
+  /** Where the project's events are POSTed, signed (webhooks:admin). */
+  readonly webhooks: {
+    /** A new endpoint; its `secret` (whsec_…) is in this answer only: keep it for verifyWebhook. */
+    create(body: CreateWebhook): Promise<CreatedWebhook>;
+    list(): Promise<Webhook[]>;
+    delete(id: string): Promise<Webhook>;
+  };
 }

@@ -21,6 +21,13 @@ export type CreatedKey = components["schemas"]["CreatedKey"];
 export type Usage = components["schemas"]["Usage"];
 export type AuditEntry = components["schemas"]["AuditEntry"];
 export type AuditList = components["schemas"]["AuditList"];
+export type EventType = components["schemas"]["EventType"];
+export type GatewayEvent = components["schemas"]["Event"];
+export type EventList = components["schemas"]["EventList"];
+export type EventDetail = components["schemas"]["EventDetail"];
+export type Webhook = components["schemas"]["Webhook"];
+export type CreateWebhook = components["schemas"]["CreateWebhook"];
+export type CreatedWebhook = components["schemas"]["CreatedWebhook"];
 
 // The registry and URL import are typed from gateway.yaml once it describes them; until then, these
 // fallbacks state their shapes.

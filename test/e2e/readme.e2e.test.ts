@@ -380,3 +380,57 @@ describe("docs/tickets.md: the signed-upload flow", () => {
     }
   });
 });
+
+describe("the README's Webhooks step", () => {
+  it("registers the sandbox's receiver, sees an upload's event arrive signed, attempts pile up while it is down, resend delivers", async () => {
+    const cwd = join(dir, `webhooks-${Date.now()}`);
+    mkdirSync(cwd);
+    file("photo.png", 30_000 + Math.floor(Math.random() * 30_000), cwd);
+    const [block = ""] = blocks(section("README.md", "## Webhooks"), "sh");
+    // A receiver of this run's own (the sandbox outlives no run, but the name keeps runs apart in one).
+    const name = `readme-${Date.now()}`;
+    const lines = commands(block).map((l) =>
+      l.replaceAll("/__sandbox/webhooks/demo", `/__sandbox/webhooks/${name}`),
+    );
+    const resend = lines.pop() ?? "";
+    expect(resend).toContain("EVENT_ID/resend");
+    const answers = await shell(lines.join("\n"), cwd);
+    const [created, first, seen, down, second, events, up] = answers;
+    expect(created?.status).toBe(201);
+    expect(created?.body.secret).toMatch(/^whsec_/);
+    expect([first?.status, second?.status]).toEqual([201, 201]);
+    expect([down?.body, up?.body]).toEqual([{ down: true }, { down: false }]);
+    const [arrival] = seen?.body.received ?? [];
+    const { verifyWebhook } = await import("../../client/src/node");
+    const headers = {
+      "webhook-id": arrival["webhook-id"],
+      "webhook-timestamp": arrival["webhook-timestamp"],
+      "webhook-signature": arrival["webhook-signature"],
+    };
+    const event = await verifyWebhook(created?.body.secret, headers, arrival.body);
+    expect(event).toMatchObject({ type: "upload.completed", data: { id: first?.body.id } });
+    const [pending] = events?.body.data ?? [];
+    expect(pending).toMatchObject({ type: "upload.completed", upload_id: second?.body.upload_id });
+    const mine = pending.deliveries.find((d: { webhook_id: string }) => d.webhook_id === created?.body.id);
+    expect(mine).toMatchObject({ last_status: "pending" });
+    expect(mine.attempts).toBeGreaterThanOrEqual(2);
+    // The step's shell still holds AUTH (its first line) when the user types the resend.
+    const [resent] = await shell([lines[0], resend.replace("EVENT_ID", pending.id)].join("\n"), cwd);
+    expect(resent?.status).toBe(202);
+    const until = Date.now() + 10_000;
+    let ids: string[] = [];
+    while (Date.now() < until && !ids.includes(pending.id)) {
+      await new Promise((r) => setTimeout(r, 200));
+      const got = (await (await fetch(`${sandbox}/__sandbox/webhooks/${name}`)).json()) as {
+        received: { "webhook-id": string }[];
+      };
+      ids = got.received.map((r) => r["webhook-id"]);
+    }
+    expect(ids).toContain(pending.id);
+    // The local D1 outlives the run: the endpoint goes with it (a project holds a bounded number).
+    await fetch(`${base}/v1/webhooks/${created?.body.id}`, {
+      method: "DELETE",
+      headers: { authorization: "Bearer dev-key" },
+    });
+  }, 60_000);
+});

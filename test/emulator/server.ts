@@ -35,8 +35,9 @@ const callbacks = new Map<string, { headers: Record<string, string>; body: strin
 let attempts = new Map<string, number>();
 
 /**
- * POST /__callbacks/<name>[?fail=N][&delay=ms][&redirect=URL] records a callback (failing the first N
- * attempts with 500, answering `delay` ms late; with redirect, answering 302 to URL instead);
+ * POST /__callbacks/<name>[?fail=N][&failrate=p][&delay=ms][&redirect=URL] records a callback (failing the
+ * first N attempts with 500, and then each with probability p, answering `delay` ms late; with redirect,
+ * answering 302 to URL instead); a 500's body says so at length (what a log excerpt must bound);
  * GET /__callbacks/<name> lists the ones received.
  */
 function callbackSink(req: IncomingMessage, res: ServerResponse): boolean {
@@ -58,8 +59,9 @@ function callbackSink(req: IncomingMessage, res: ServerResponse): boolean {
     await new Promise((r) => setTimeout(r, Number(url.searchParams.get("delay") ?? "0")));
     const attempt = (attempts.get(name) ?? 0) + 1;
     attempts.set(name, attempt);
-    if (attempt <= Number(url.searchParams.get("fail") ?? "0")) {
-      res.writeHead(500).end("not yet");
+    const unlucky = Math.random() < Number(url.searchParams.get("failrate") ?? "0");
+    if (attempt <= Number(url.searchParams.get("fail") ?? "0") || unlucky) {
+      res.writeHead(500).end(`not yet ${"!".repeat(2000)}`);
       return;
     }
     const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));

@@ -127,6 +127,12 @@ describe("scopes", () => {
       ["GET", "/v1/usage", "usage:read"],
       ["GET", "/v1/keys", "keys:admin"],
       ["GET", "/v1/audit", "keys:admin"],
+      ["GET", "/v1/events", "events:read"],
+      ["GET", "/v1/events/evt_x", "events:read"],
+      ["POST", "/v1/events/evt_x/resend", "webhooks:admin"],
+      ["GET", "/v1/webhooks", "webhooks:admin"],
+      ["POST", "/v1/webhooks", "webhooks:admin"],
+      ["DELETE", "/v1/webhooks/wh_x", "webhooks:admin"],
     ] as const) {
       const init = method === "POST" ? { method, body: JSON.stringify({ provider: "jimmy" }) } : { method };
       expect((await problemOf(await as(reader.key, path, init), 403, "scope_denied")).missing).toBe(missing);

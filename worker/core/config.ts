@@ -53,6 +53,8 @@ export interface Env extends ProviderVars {
   UPLOADS: DurableObjectNamespace;
   /** One Durable Object per project: its quotas (services/quota/project.ts). */
   QUOTAS: DurableObjectNamespace;
+  /** The webhook delivery queue (services/events): a message names an event. Unbound: events are only logged. */
+  EVENTS?: Queue<{ readonly event: string }>;
 }
 
 function positiveInt(value: string | undefined, fallback: number, name: string): number {

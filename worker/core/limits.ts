@@ -252,4 +252,28 @@ export const LIMITS = {
   usageMaxDays: 366,
   /** GET /v1/usage without `from`: this many days up to `to`. */
   usageDefaultDays: 30,
+
+  // --- Events and webhooks (services/events) ----------------------------------------------------------------
+  /** ?upload_id= on GET /v1/events: our ids are well under this. */
+  eventFilterLength: 128,
+  /** Webhook endpoints a project may register (GET /v1/webhooks answers them in one page; each is one row). */
+  webhooksPerProject: 20,
+  /**
+   * The delay before each retry of a failed delivery, in seconds: exponential from 5 s, capped at a
+   * Queue's longest delay (12 h, https://developers.cloudflare.com/queues/configuration/batching-retries/),
+   * 11 retries over 39 h 42 min in all — past the 24 hours an endpoint may be down for a release or an
+   * outage. After the last failed attempt the delivery is marked failed (POST /v1/events/{id}/resend).
+   */
+  webhookBackoffSeconds: [5, 30, 120, 600, 1800, 3600, 7200, 14400, 28800, 43200, 43200] as readonly number[],
+  /** One delivery attempt: the endpoint answers within this (Standard Webhooks advises answering fast). */
+  webhookTimeoutMs: 15 * SECOND,
+  /** A waiting event (an earlier event of its upload is undelivered) is looked at again after this. */
+  webhookOrderWaitSeconds: 10,
+  /**
+   * An event whose delivery was never attempted this long after it was written lost its queue message (the
+   * daily cron queues it again): far beyond a queue's normal delay of seconds.
+   */
+  webhookRequeueAfterMs: 15 * 60 * SECOND,
+  /** What of an endpoint's failed answer reaches a log line, at most (its body is never stored). */
+  webhookLogExcerptBytes: 256,
 } as const;

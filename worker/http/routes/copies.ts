@@ -54,7 +54,7 @@ async function deliverAndRecord(
     original,
   );
   const usage = { account: who, tally: { uploads: 1, bytes: result.file.size } };
-  await recordQuietly(env.DB, ownerIn(vars), result, options, usage, vars.requestId);
+  await recordQuietly(env, ownerIn(vars), result, options, usage, vars.requestId);
   return { result, answer };
 }
 

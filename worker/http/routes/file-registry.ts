@@ -90,5 +90,5 @@ export async function deleteRegistryFile(
 ): Promise<Response> {
   const record = await oneRecord(request, env, vars);
   const needsStaged = (uploadId: string) => uploadSession(env, uploadId).needsStaged();
-  return Response.json(await removeFile(env, ownerIn(vars), record, needsStaged));
+  return Response.json(await removeFile(env, ownerIn(vars), record, needsStaged, vars.requestId));
 }

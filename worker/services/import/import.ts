@@ -49,7 +49,7 @@ async function registered(env: Env, target: ImportTarget, options: Options, resu
   const account = target.principal;
   const tally = { uploads: 1, bytes: result.file.size, imports: 1 };
   const usage = account ? { account, tally } : undefined;
-  await recordQuietly(env.DB, target.owner, result, options, usage, target.requestId);
+  await recordQuietly(env, target.owner, result, options, usage, target.requestId);
   return result;
 }
 

@@ -16,6 +16,8 @@ export const ACTIONS = [
   "files:delete",
   "usage:read",
   "keys:admin",
+  "events:read",
+  "webhooks:admin",
 ] as const satisfies readonly Action[];
 const _everyAction: [Exclude<Action, (typeof ACTIONS)[number]>] extends [never] ? true : never = true;
 

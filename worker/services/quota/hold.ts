@@ -1,11 +1,11 @@
 // Holding an upload to its quotas: reserve before a byte is forwarded, settle with what the provider got.
 // A principal with no quotas (a bootstrap key, a key created without any) costs nothing: no call is made.
 import type { Env } from "../../core/config";
-import { GatewayError } from "../../core/errors";
+import { asGatewayError, GatewayError } from "../../core/errors";
 import { log } from "../../core/log";
 import type { ProviderId } from "../../providers/kit/capability";
+import { failedQuietly } from "../events/failed";
 import type { Principal, Quotas } from "../keys/scope";
-import { tallyQuietly } from "../usage/usage";
 import type { QuotaName, Scope } from "./ledger";
 import { projectQuota } from "./project";
 
@@ -93,6 +93,9 @@ export async function underQuota<T extends { readonly file: { readonly size: num
   who: {
     readonly principal?: Principal | undefined;
     readonly provider: ProviderId;
+    /** The upload and its owner: a failure is recorded as their upload.failed event (services/events). */
+    readonly id?: string;
+    readonly owner?: string | undefined;
     /**
      * Where a settlement may finish after the answer (ExecutionContext.waitUntil): it only frees what the
      * reservation held, so until it lands the ledger counts the upload at its most — never less.
@@ -126,8 +129,15 @@ export async function underQuota<T extends { readonly file: { readonly size: num
     return result;
   } catch (error) {
     await settle(0);
-    if (who.principal)
-      await tallyQuietly(env.DB, who.principal, who.provider, { failures: 1 }, who.requestId);
+    const problem = asGatewayError(error, who.requestId).toProblem();
+    const failure = {
+      account: who.principal,
+      owner: who.owner,
+      provider: who.provider,
+      uploadId: who.id,
+      problem,
+    };
+    await failedQuietly(env, failure, who.requestId);
     throw error;
   }
 }

@@ -6,6 +6,7 @@ import { toHex } from "../../core/crypto";
 import { LIMITS } from "../../core/limits";
 import { log } from "../../core/log";
 import type { Options, ProviderId } from "../../providers/kit/capability";
+import { commitWithEvents, type EventSink } from "../events/log";
 import { type Account, type Tally, tallyStatement } from "../usage/usage";
 
 export type UploadResult = components["schemas"]["UploadResult"];
@@ -98,25 +99,34 @@ export async function recordResult(db: D1Database, owner: string, result: Upload
 }
 
 /**
- * Records a result the provider already holds, and what it adds to the usage rollup, in one batch (one
- * round trip, both or neither). A registry failure is logged, never turned into a failed upload (every
- * path that records calls this).
+ * Records a result the provider already holds, what it adds to the usage rollup, and its upload.completed
+ * event (services/events) in one batch (one round trip, all or none). A registry failure is logged, never
+ * turned into a failed upload (every path that records calls this).
  */
 export async function recordQuietly(
-  db: D1Database,
+  sink: EventSink,
   owner: string,
   result: UploadResult,
   options: Options,
   usage?: { readonly account: Account; readonly tally: Tally },
   requestId?: string,
 ): Promise<void> {
+  const db = sink.DB;
   const statements = [recordStatement(db, owner, result, options)];
   if (usage) statements.push(tallyStatement(db, usage.account, result.provider, usage.tally));
-  await db
-    .batch(statements)
-    .catch((error) =>
-      log("error", "registry: could not record", { request_id: requestId, id: result.id, error }),
-    );
+  const { provider_response: _, ...data } = result;
+  const subject = `${result.id}:${result.provider}`;
+  const event = {
+    owner,
+    type: "upload.completed",
+    uploadId: result.upload_id,
+    subject,
+    requestId,
+    data,
+  } as const;
+  await commitWithEvents(sink, statements, [event], requestId).catch((error) =>
+    log("error", "registry: could not record", { request_id: requestId, id: result.id, error }),
+  );
 }
 
 const fileStatusOf = (row: Row, now: number): FileStatus =>
@@ -219,20 +229,30 @@ export async function getFiles(
   return results.map((r) => toRecord(r));
 }
 
+/** Marks the record deleted, with its file.deleted event in the same batch (one per record: the subject). */
 export async function markDeleted(
-  db: D1Database,
+  sink: EventSink,
   owner: string,
-  id: string,
-  provider: ProviderId,
+  record: FileRecord,
   providerDeleted: boolean,
+  requestId?: string,
 ): Promise<void> {
-  await db
-    .prepare(
-      `UPDATE files SET status = 'deleted', deleted_at = ?, provider_deleted = ?
-       WHERE owner = ? AND id = ? AND provider = ? AND status != 'deleted'`,
-    )
-    .bind(new Date().toISOString(), providerDeleted ? 1 : 0, owner, id, provider)
-    .run();
+  const at = new Date().toISOString();
+  const update = sink.DB.prepare(
+    `UPDATE files SET status = 'deleted', deleted_at = ?, provider_deleted = ?
+     WHERE owner = ? AND id = ? AND provider = ? AND status != 'deleted'`,
+  ).bind(at, providerDeleted ? 1 : 0, owner, record.id, record.provider);
+  const data = { ...record, status: "deleted", deleted_at: at, provider_deleted: providerDeleted };
+  const subject = `${record.id}:${record.provider}`;
+  const event = {
+    owner,
+    type: "file.deleted",
+    uploadId: record.upload_id,
+    subject,
+    requestId,
+    data,
+  } as const;
+  await commitWithEvents(sink, [update], [event], requestId);
 }
 
 /** Whether any live staged record still hands out the staged copy of this upload. */

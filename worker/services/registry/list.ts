@@ -1,6 +1,6 @@
 // Listing an owner's registry: filters, newest first, and an opaque cursor that never shifts a page.
 import type { components } from "../../../generated/gateway";
-import { GatewayError } from "../../core/errors";
+import { decodeCursor, encodeCursor } from "../../core/cursor";
 import type { ProviderId } from "../../providers/kit/capability";
 import { type FileRecord, type FileStatus, type Row, toRecord } from "./files";
 
@@ -19,17 +19,8 @@ export interface ListQuery {
   readonly after?: number;
 }
 
-/** Cursor: the last row's seq, opaque to callers. Newer inserts have larger seq, so pages never shift. */
-export const encodeCursor = (seq: number) => btoa(`s:${seq}`).replace(/=+$/, "");
-export function decodeCursor(cursor: string): number {
-  let text = "";
-  try {
-    text = atob(cursor);
-  } catch {}
-  const match = /^s:(\d{1,15})$/.exec(text);
-  if (!match?.[1]) throw new GatewayError("invalid_field", '"cursor" is not a cursor this API returned.');
-  return Number(match[1]);
-}
+// The cursor every list shares (core/cursor.ts), here where the registry's and the audit log's callers import it.
+export { decodeCursor, encodeCursor };
 
 export async function listFiles(
   db: D1Database,

@@ -21,6 +21,7 @@ export async function removeFile(
   owner: string,
   record: FileRecord,
   uploadNeedsStaged: (uploadId: string) => Promise<boolean>,
+  requestId?: string,
 ): Promise<FileRecord> {
   if (record.status === "deleted") return record;
   const remove = adapter(record.provider).remove;
@@ -40,7 +41,7 @@ export async function removeFile(
     });
     if (result.error) throw toGatewayError(record.provider, result.error, "delete");
   }
-  await markDeleted(env.DB, owner, record.id, record.provider, atProvider);
+  await markDeleted(env, owner, record, atProvider, requestId);
   const needed =
     (await stagedCopyInUse(env.DB, record.upload_id)) || (await uploadNeedsStaged(record.upload_id));
   // A kept original (docs/reuse.md) stays until its own retention ends: the originals' sweep deletes it.

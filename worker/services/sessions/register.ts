@@ -1,11 +1,12 @@
-// What a delivery of a staged file leaves behind: each provider's result in the file registry, and what it
-// adds to the usage of the key the upload counts against.
+// What a delivery of a staged file leaves behind: each provider's result in the file registry, what it adds
+// to the usage of the key the upload counts against, and its event (upload.completed or upload.failed).
 import type { Env } from "../../core/config";
+import { GatewayError } from "../../core/errors";
 import { capability } from "../../providers/table";
 import type { Delivery } from "../delivery/deliver";
+import { failedQuietly } from "../events/failed";
 import type { TusUpload } from "../records/record";
 import { recordQuietly } from "../registry/files";
-import { tallyQuietly } from "../usage/usage";
 
 /**
  * Records each provider's result in the file registry, with the options that provider takes, and what it
@@ -14,6 +15,7 @@ import { tallyQuietly } from "../usage/usage";
 export async function register(
   env: Env,
   owner: string,
+  id: string,
   tus: TusUpload,
   fresh: readonly Delivery[],
   requestId?: string,
@@ -21,13 +23,14 @@ export async function register(
   const account = tus.key === undefined ? undefined : { project: owner, keyId: tus.key };
   for (const d of fresh) {
     if (!d.result) {
-      if (account) await tallyQuietly(env.DB, account, d.provider, { failures: 1 }, requestId);
+      const problem = d.error ?? new GatewayError("internal_error").toProblem();
+      await failedQuietly(env, { account, owner, provider: d.provider, uploadId: id, problem }, requestId);
       continue;
     }
     const fields = capability(d.provider).fields.map((f) => f.name as string);
     const own = Object.fromEntries(Object.entries(tus.options).filter(([k]) => fields.includes(k)));
     const tally = { uploads: 1, bytes: d.result.file.size };
     const usage = account ? { account, tally } : undefined;
-    await recordQuietly(env.DB, owner, d.result, own, usage, requestId);
+    await recordQuietly(env, owner, d.result, own, usage, requestId);
   }
 }

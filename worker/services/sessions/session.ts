@@ -187,7 +187,7 @@ export class UploadSession extends DurableObject<Env> {
       fresh = out.deliveries;
       sha256 = out.sha256;
     }
-    if (tus.owner !== undefined) await register(this.env, tus.owner, tus, fresh, requestId);
+    if (tus.owner !== undefined) await register(this.env, tus.owner, stored.record.id, tus, fresh, requestId);
     // Kept: the staged object, its digest now known, becomes the owner's original (the alarm leaves it).
     if (tus.owner !== undefined && tus.keepDays && sha256 !== undefined)
       await keepStaged(this.env, tus.owner, { ...staged, sha256 }, tus.keepDays);

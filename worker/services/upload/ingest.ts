@@ -123,7 +123,7 @@ export async function ingest(env: Env, req: ReceiveRequest, input: IngestInput):
   const record = async (result: UploadResult, tally: Tally) => {
     if (owner === undefined) return result;
     const usage = account ? { account, tally } : undefined;
-    await recordQuietly(env.DB, owner, result, checked.options, usage, req.requestId);
+    await recordQuietly(env, owner, result, checked.options, usage, req.requestId);
     return result;
   };
   const recordSent = (result: UploadResult) =>
