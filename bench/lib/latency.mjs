@@ -125,7 +125,7 @@ export async function latency(ctx) {
     const waits = (name) => {
       const all = timings[name];
       const m = (k) => median(all.map((t) => t[k] ?? 0));
-      return `D1 ${fmt(m("d1"))} (${fmt(m("d1calls"), 0)} calls), quota object ${fmt(m("quota"))}, provider ${fmt(m("upstream"))}, whole handler ${fmt(m("total"))}`;
+      return `D1 ${fmt(m("d1"))} (${fmt(m("d1calls"), 0)} calls), quota object ${fmt(m("quota"))}`;
     };
     lines.push(
       `What the timed gateway's answer waited on (median ms at c=1; Server-Timing): D1 as local: ${waits("timed gateway, D1 as local")}; a key with quotas: ${waits("timed gateway, key with quotas")}; D1 +${D1_DELAY_MS} ms: ${waits(`timed gateway, D1 +${D1_DELAY_MS} ms`)}.`,

@@ -30,9 +30,9 @@ async function principal(env: Env, token: string): Promise<Principal> {
   const ttl = keyCacheMs(env);
   if (results.includes(true)) {
     const project = await ownerOf(token);
-    const load = async () => (await projectOf(env.DB, project)).quotas;
-    const quotas = await remembered(`bootstrap:${project}`, ttl, load, () => project);
-    return bootstrapPrincipal(project, quotas ?? {});
+    const load = () => projectOf(env.DB, project);
+    const row = await remembered(`bootstrap:${project}`, ttl, load, () => project);
+    return bootstrapPrincipal(project, row?.quotas ?? {}, row?.keep_days ?? 0);
   }
   // The lookup is by the secret's keyed hash: the database never sees a key, and an index finds it.
   if (!isRuntimeKey(token) || !env.SIGNING_SECRET) throw refused();
@@ -45,7 +45,7 @@ async function principal(env: Env, token: string): Promise<Principal> {
   );
   if (!found) throw refused();
   checkLive(found.key);
-  return principalOf(found.key, found.project, found.projectQuotas);
+  return principalOf(found.key, found.project, found.projectQuotas, found.projectKeepDays);
 }
 
 export async function withAuth(request: IRequest, env: Env, _ctx: unknown, vars: Vars): Promise<void> {

@@ -135,8 +135,9 @@ async function start(request: Request, env: Env, vars: Vars, claims: Claims | un
       "keep_days is not available for a concatenated upload (Upload-Concat: final): send the file as one upload to keep its original.",
       { extras: { field: "keep_days" } },
     );
-  const keepDays =
-    s.plan && !s.pieces ? await keepDaysFor(env.DB, owner, asked, claims && (claims.keep_days ?? null)) : 0;
+  const fixed = claims && (claims.keep_days ?? null);
+  const known = vars.principal?.projectKeepDays;
+  const keepDays = s.plan && !s.pieces ? await keepDaysFor(env.DB, owner, asked, fixed, known) : 0;
   const now = Date.now();
   const staging = newStaging(stagedKey(s.id), s.length);
   const given = request.headers.get("upload-metadata")?.trim();

@@ -99,7 +99,8 @@ export async function importFile(
   const options = validateOptions(cap, optionsIn(body), "json");
   const named = body.filename === undefined ? undefined : baseName(body.filename) || undefined;
   if (named !== undefined) validateName(cap, named, undefined, options);
-  const keepDays = await keepDaysFor(env.DB, target.owner, body.keep_days);
+  const known = target.principal?.projectKeepDays;
+  const keepDays = await keepDaysFor(env.DB, target.owner, body.keep_days, undefined, known);
   const origin = publicOrigin(request, env);
   const idleMs = importTimeoutMs(env);
   const source = await fetchSource(body.url, { allowPrivate: allowPrivateNetwork(env), timeoutMs: idleMs });

@@ -42,15 +42,25 @@ export interface Principal {
   readonly quotas: Quotas;
   /** The project's (PUT /v1/project), which every key and ticket of the project counts against together. */
   readonly projectQuotas: Quotas;
+  /**
+   * The project's keep_days (PUT /v1/project): read with the key, so an upload's default retention costs no
+   * database call of its own (services/upload/kept.ts keepDaysFor).
+   */
+  readonly projectKeepDays: number;
 }
 
 /**
  * A bootstrap key's principal (GATEWAY_API_KEYS): every scope, no quota, in the project that is its
  * fingerprint. It is named by that fingerprint, never by its own characters.
  */
-export function bootstrapPrincipal(project: string, projectQuotas: Quotas): Principal {
+export function bootstrapPrincipal(
+  project: string,
+  projectQuotas: Quotas,
+  projectKeepDays: number,
+): Principal {
   const name = `boot_${project.slice(0, 8)}`;
-  return { project, keyId: name, prefix: name, providers: null, actions: ACTIONS, quotas: {}, projectQuotas };
+  const all = { providers: null, actions: ACTIONS, quotas: {} };
+  return { project, keyId: name, prefix: name, ...all, projectQuotas, projectKeepDays };
 }
 
 const denied = (missing: string, detail: string) =>

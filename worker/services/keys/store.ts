@@ -59,7 +59,12 @@ export function toKey(row: KeyRow): Key {
   } as Key;
 }
 
-export function principalOf(key: Key, project: string, projectQuotas: Quotas): Principal {
+export function principalOf(
+  key: Key,
+  project: string,
+  projectQuotas: Quotas,
+  projectKeepDays: number,
+): Principal {
   return {
     project,
     keyId: key.id,
@@ -68,6 +73,7 @@ export function principalOf(key: Key, project: string, projectQuotas: Quotas): P
     actions: key.actions as Action[],
     quotas: key.quotas as Quotas,
     projectQuotas,
+    projectKeepDays,
   };
 }
 
@@ -78,18 +84,23 @@ export function principalOf(key: Key, project: string, projectQuotas: Quotas): P
 export async function keyByHash(
   db: D1Database,
   hash: string,
-): Promise<{ key: Key; project: string; projectQuotas: Quotas } | null> {
+): Promise<{ key: Key; project: string; projectQuotas: Quotas; projectKeepDays: number } | null> {
   const row = await db
     .prepare(
       `SELECT ${COLUMNS.split(", ")
         .map((c) => `k.${c}`)
-        .join(", ")}, p.quotas AS project_quotas
+        .join(", ")}, p.quotas AS project_quotas, p.keep_days AS project_keep_days
        FROM keys k LEFT JOIN projects p ON p.project = k.project WHERE k.hash = ?`,
     )
     .bind(hash)
-    .first<KeyRow & { project_quotas: string | null }>();
+    .first<KeyRow & { project_quotas: string | null; project_keep_days: number | null }>();
   if (!row) return null;
-  return { key: toKey(row), project: row.project, projectQuotas: JSON.parse(row.project_quotas ?? "{}") };
+  return {
+    key: toKey(row),
+    project: row.project,
+    projectQuotas: JSON.parse(row.project_quotas ?? "{}"),
+    projectKeepDays: row.project_keep_days ?? 0,
+  };
 }
 
 export async function keyById(db: D1Database, project: string, id: string): Promise<Key | null> {
@@ -130,10 +141,11 @@ export async function minterOf(
     claims.key.startsWith("key_") ? keyById(db, claims.owner, claims.key) : null,
     projectOf(db, claims.owner),
   ]);
-  if (!claims.key.startsWith("key_")) return bootstrapPrincipal(claims.owner, project.quotas);
+  if (!claims.key.startsWith("key_"))
+    return bootstrapPrincipal(claims.owner, project.quotas, project.keep_days);
   if (!key) throw new GatewayError("key_revoked", "The key that made this upload URL no longer exists.");
   checkLive(key);
-  return principalOf(key, claims.owner, project.quotas);
+  return principalOf(key, claims.owner, project.quotas, project.keep_days);
 }
 
 export interface NewKey {

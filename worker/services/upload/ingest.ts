@@ -111,7 +111,13 @@ export async function ingest(env: Env, req: ReceiveRequest, input: IngestInput):
     if (policy) checkContentTypes(file, policy.contentTypes);
     checked = { options, file };
     declared = oneDigest(input.sha256, policy?.sha256);
-    keepDays = await keepDaysFor(env.DB, req.owner, input.keepDays, policy && (policy.keepDays ?? null));
+    keepDays = await keepDaysFor(
+      env.DB,
+      req.owner,
+      input.keepDays,
+      policy && (policy.keepDays ?? null),
+      req.principal?.projectKeepDays,
+    );
   } catch (error) {
     // Refused before a byte was forwarded: stop reading the body.
     await input.stream.cancel(error).catch(() => {});

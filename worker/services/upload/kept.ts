@@ -32,6 +32,8 @@ export async function keepDaysFor(
   owner: string | undefined,
   given: number | undefined,
   ticket?: number | null,
+  /** The project's keep_days where it is known already (the caller's principal carries it). */
+  known?: number,
 ): Promise<number> {
   if (owner === undefined) return 0;
   if (ticket !== undefined && given !== undefined && given !== ticket)
@@ -43,7 +45,7 @@ export async function keepDaysFor(
       { extras: { field: "keep_days" } },
     );
   const days = ticket === undefined ? given : ticket;
-  return days ?? (await projectOf(db, owner)).keep_days;
+  return days ?? known ?? (await projectOf(db, owner)).keep_days;
 }
 
 /** Keeps a staged upload's verified bytes as the owner's original of `sha256`, for `days`. */
