@@ -3,8 +3,8 @@
 // and 64; a runtime key's cost, with and without quotas; where the gateway's own time goes (the timed
 // gateway's Server-Timing: bench/timed/worker.ts); and what the answer waits on when D1 is 50 ms away.
 import { fmt, median, percentile, upload } from "./client.mjs";
-import { measured, migrate, started } from "./procs.mjs";
-import { auth, gatewayVars, inspectorOf, PORTS, scratchDir } from "./setup.mjs";
+import { measured } from "./procs.mjs";
+import { auth, scratchGateway } from "./setup.mjs";
 
 const SIZE = 64 * 1024;
 const D1_DELAY_MS = 50;
@@ -32,15 +32,7 @@ const timingOf = (headers) =>
 
 export async function latency(ctx) {
   const { sink, gatewayUrl, pipe, quick } = ctx;
-  const persist = scratchDir("timed");
-  migrate(persist);
-  const timed = await started(
-    "bench/timed/wrangler.toml",
-    PORTS.timed,
-    inspectorOf(PORTS.timed),
-    gatewayVars(sink.url),
-    persist,
-  );
+  const timed = await scratchGateway("timed", "bench/timed/wrangler.toml", "timed", sink.url);
   try {
     const keyed = await runtimeKey(gatewayUrl, { name: "bench" });
     const quotas = {

@@ -2,6 +2,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { migrate, started } from "./procs.mjs";
 
 export const KEY = "bench-key";
 export const auth = { authorization: `Bearer ${KEY}` };
@@ -39,3 +40,14 @@ export function scratchDir(name) {
 process.on("exit", () => {
   for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
 });
+
+/**
+ * A gateway of its own for one section: `config` (the root wrangler.toml, or a bench wrapper of it) on the
+ * port named `port`, its providers at `base`, its state (migrated D1, R2, Durable Objects) in a fresh
+ * directory. `stop()` ends it.
+ */
+export function scratchGateway(name, config, port, base) {
+  const persist = scratchDir(name);
+  migrate(persist);
+  return started(config, PORTS[port], inspectorOf(PORTS[port]), gatewayVars(base), persist);
+}

@@ -2,23 +2,15 @@
 // dev whose providers point at that path) against a direct upload to it: when the provider is the
 // bottleneck, the gateway should add nothing (ratio ≈ 1.00).
 import { fmt, MiB, median, upload } from "./client.mjs";
-import { measured, migrate, started } from "./procs.mjs";
-import { auth, gatewayVars, inspectorOf, PORTS, scratchDir } from "./setup.mjs";
+import { measured } from "./procs.mjs";
+import { auth, scratchGateway } from "./setup.mjs";
 
 export async function throttled({ sink, quick, log }) {
   const rate = 40;
   const size = quick ? 40 * MiB : 200 * MiB;
   const reps = quick ? 1 : 3;
   const slow = `${sink.url}/slow${rate}`;
-  const persist = scratchDir("slow");
-  migrate(persist);
-  const gateway = await started(
-    "wrangler.toml",
-    PORTS.slowGateway,
-    inspectorOf(PORTS.slowGateway),
-    gatewayVars(slow),
-    persist,
-  );
+  const gateway = await scratchGateway("slow", "wrangler.toml", "slowGateway", slow);
   const video = { "content-type": "video/mp4" };
   const send = {
     gateway: () =>
