@@ -248,27 +248,6 @@ export function startTus(
   return { next: { ...stored, record: { ...stored.record, status: "receiving" }, tus }, value: undefined };
 }
 
-/** Why a tus request may not change the upload: gone (terminated/expired), or finished. */
-export function tusWritable(stored: Stored | undefined, now: number): Refusal | null {
-  if (!stored?.tus) return "unknown";
-  if (stored.tus.terminated || stored.tus.ended || current(stored, now).status === "expired") return "gone";
-  if (stored.tus.staging.complete || stored.record.status === "completed") return "complete";
-  return null;
-}
-
-/** Progress of a resumable upload (a committed part, or the last byte: then it is staged). */
-export function progress(stored: Stored, now: number, staging: StagingState): Stored {
-  if (!stored.tus) return stored;
-  const stagedAt = staging.complete ? (stored.tus.stagedAt ?? now) : undefined;
-  return { ...stored, tus: { ...stored.tus, staging, ...(stagedAt === undefined ? {} : { stagedAt }) } };
-}
-
-/** Termination by the client (tus DELETE) of an unfinished upload: its bytes are already discarded. */
-export function terminated(stored: Stored, now: number, error: Problem): Stored {
-  if (!stored.tus) return stored;
-  return settle({ ...stored, tus: { ...stored.tus, terminated: true } }, now, { status: "failed", error });
-}
-
 /**
  * Merges fresh delivery outcomes with earlier ones, and settles on the whole; `sha256` is the staged bytes'
  * digest when the delivery computed it (kept for retries).

@@ -1,9 +1,34 @@
 // A resumable upload's steps beyond the core state machine (./record.ts), as pure functions of the stored
-// record: termination of a finished upload, and concatenation (tus 1.0.0 "concatenation": partial uploads
-// handed over to the final upload that names them).
+// record: whether it may be written, its progress, termination (of an unfinished or a finished upload), and
+// concatenation (tus 1.0.0 "concatenation": partial uploads handed over to the final upload that names them).
+import type { components } from "../../../generated/gateway";
 import type { Piece } from "../staging/concat";
+import type { StagingState } from "../staging/rechunk";
 import type { Caller, Refusal, Step, Stored } from "./record";
-import { permits, tusWritable } from "./record";
+import { current, permits, settle } from "./record";
+
+type Problem = components["schemas"]["Problem"];
+
+/** Why a tus request may not change the upload: gone (terminated/expired), or finished. */
+export function tusWritable(stored: Stored | undefined, now: number): Refusal | null {
+  if (!stored?.tus) return "unknown";
+  if (stored.tus.terminated || stored.tus.ended || current(stored, now).status === "expired") return "gone";
+  if (stored.tus.staging.complete || stored.record.status === "completed") return "complete";
+  return null;
+}
+
+/** Progress of a resumable upload (a committed part, or the last byte: then it is staged). */
+export function progress(stored: Stored, now: number, staging: StagingState): Stored {
+  if (!stored.tus) return stored;
+  const stagedAt = staging.complete ? (stored.tus.stagedAt ?? now) : undefined;
+  return { ...stored, tus: { ...stored.tus, staging, ...(stagedAt === undefined ? {} : { stagedAt }) } };
+}
+
+/** Termination by the client (tus DELETE) of an unfinished upload: its bytes are already discarded. */
+export function terminated(stored: Stored, now: number, error: Problem): Stored {
+  if (!stored.tus) return stored;
+  return settle({ ...stored, tus: { ...stored.tus, terminated: true } }, now, { status: "failed", error });
+}
 
 /**
  * Termination (tus DELETE) of an upload whose bytes have all arrived: the tus resource ends and the record

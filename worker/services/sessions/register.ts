@@ -1,5 +1,6 @@
 // What a delivery of a staged file leaves behind: each provider's result in the file registry, what it adds
-// to the usage of the key the upload counts against, and its event (upload.completed or upload.failed).
+// to the usage of the key the upload counts against, its event (upload.completed or upload.failed), and the
+// staged object kept as the owner's original where the upload asked for it (docs/reuse.md).
 import type { Env } from "../../core/config";
 import { GatewayError } from "../../core/errors";
 import { capability } from "../../providers/table";
@@ -7,15 +8,18 @@ import type { Delivery } from "../delivery/deliver";
 import { failedQuietly } from "../events/failed";
 import type { TusUpload } from "../records/record";
 import { recordQuietly } from "../registry/files";
+import type { StagedFile } from "../staging/staged";
+import { keepStaged } from "../upload/kept";
 
 /**
  * Records each provider's result in the file registry, with the options that provider takes, and what it
- * adds to the usage of the key the upload counts against (a failed delivery, as a failure).
+ * adds to the usage of the key the upload counts against (a failed delivery, as a failure); then keeps the
+ * staged object, its digest now known, as the original (the upload's alarm then leaves it).
  */
 export async function register(
   env: Env,
   owner: string,
-  id: string,
+  staged: StagedFile,
   tus: TusUpload,
   fresh: readonly Delivery[],
   requestId?: string,
@@ -24,7 +28,11 @@ export async function register(
   for (const d of fresh) {
     if (!d.result) {
       const problem = d.error ?? new GatewayError("internal_error").toProblem();
-      await failedQuietly(env, { account, owner, provider: d.provider, uploadId: id, problem }, requestId);
+      await failedQuietly(
+        env,
+        { account, owner, provider: d.provider, uploadId: staged.id, problem },
+        requestId,
+      );
       continue;
     }
     const fields = capability(d.provider).fields.map((f) => f.name as string);
@@ -33,4 +41,6 @@ export async function register(
     const usage = account ? { account, tally } : undefined;
     await recordQuietly(env, owner, d.result, own, usage, requestId);
   }
+  if (tus.keepDays && staged.sha256 !== undefined)
+    await keepStaged(env, owner, { ...staged, sha256: staged.sha256 }, tus.keepDays);
 }

@@ -20,7 +20,7 @@ import { pieceRefused } from "../tus/concat";
 import { refusal, type TusStore, tusRequest } from "../tus/handlers";
 import { TUS_VERSION } from "../tus/protocol";
 import { digestMismatch } from "../upload/digest";
-import { isKept, keepStaged } from "../upload/kept";
+import { isKept } from "../upload/kept";
 import { deliverCallback } from "./callback";
 import { callerOf } from "./caller";
 import { claimRefused } from "./claim";
@@ -187,10 +187,8 @@ export class UploadSession extends DurableObject<Env> {
       fresh = out.deliveries;
       sha256 = out.sha256;
     }
-    if (tus.owner !== undefined) await register(this.env, tus.owner, stored.record.id, tus, fresh, requestId);
-    // Kept: the staged object, its digest now known, becomes the owner's original (the alarm leaves it).
-    if (tus.owner !== undefined && tus.keepDays && sha256 !== undefined)
-      await keepStaged(this.env, tus.owner, { ...staged, sha256 }, tus.keepDays);
+    const done = { ...staged, ...(sha256 === undefined ? {} : { sha256 }) };
+    if (tus.owner !== undefined) await register(this.env, tus.owner, done, tus, fresh, requestId);
     return R.current(await this.update((s, now) => R.delivered(s, now, fresh, sha256)), Date.now());
   }
 

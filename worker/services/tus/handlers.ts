@@ -3,15 +3,8 @@
 // the Worker (http/routes/tus.ts), where everything checkable is checked before a byte is stored.
 import { GatewayError, isGatewayError, renderProblem, tooLarge } from "../../core/errors";
 import type { ProviderId } from "../../providers/kit/capability";
-import {
-  progress,
-  type Refusal,
-  type Stored,
-  terminated,
-  tusWritable,
-  type UploadRecord,
-} from "../records/record";
-import { ended, lengthKnown, stagedInUse } from "../records/tus";
+import type { Refusal, Stored, UploadRecord } from "../records/record";
+import { ended, lengthKnown, progress, stagedInUse, terminated, tusWritable } from "../records/tus";
 import { append, discard } from "../staging/rechunk";
 import { stagedKey } from "../staging/staged";
 import { intHeader, LENGTH_DECLARED, parseChecksum, tusHeaders } from "./protocol";
