@@ -179,14 +179,22 @@ export interface paths {
                             readonly name: string;
                             readonly type: string;
                             readonly size: number;
-                            readonly stream: ReadableStream<Uint8Array>;
+                            readonly stream: ReadableStream<Uint8Array> | {
+                                read(): Promise<ReadableStreamReadResult<Uint8Array>>;
+                                cancel(reason?: unknown): Promise<void>;
+                                readonly closed: Promise<void>;
+                            };
                         };
                     };
                     "application/octet-stream": {
                         readonly name: string;
                         readonly type: string;
                         readonly size: number;
-                        readonly stream: ReadableStream<Uint8Array>;
+                        readonly stream: ReadableStream<Uint8Array> | {
+                            read(): Promise<ReadableStreamReadResult<Uint8Array>>;
+                            cancel(reason?: unknown): Promise<void>;
+                            readonly closed: Promise<void>;
+                        };
                     };
                     "application/json": components["schemas"]["ImportRequest"];
                 };
@@ -612,7 +620,11 @@ export interface paths {
                         readonly name: string;
                         readonly type: string;
                         readonly size: number;
-                        readonly stream: ReadableStream<Uint8Array>;
+                        readonly stream: ReadableStream<Uint8Array> | {
+                            read(): Promise<ReadableStreamReadResult<Uint8Array>>;
+                            cancel(reason?: unknown): Promise<void>;
+                            readonly closed: Promise<void>;
+                        };
                     };
                 };
             };
@@ -654,7 +666,11 @@ export interface paths {
                             readonly name: string;
                             readonly type: string;
                             readonly size: number;
-                            readonly stream: ReadableStream<Uint8Array>;
+                            readonly stream: ReadableStream<Uint8Array> | {
+                                read(): Promise<ReadableStreamReadResult<Uint8Array>>;
+                                cancel(reason?: unknown): Promise<void>;
+                                readonly closed: Promise<void>;
+                            };
                         };
                     };
                 };
@@ -989,7 +1005,11 @@ export interface paths {
                         readonly name: string;
                         readonly type: string;
                         readonly size: number;
-                        readonly stream: ReadableStream<Uint8Array>;
+                        readonly stream: ReadableStream<Uint8Array> | {
+                            read(): Promise<ReadableStreamReadResult<Uint8Array>>;
+                            cancel(reason?: unknown): Promise<void>;
+                            readonly closed: Promise<void>;
+                        };
                     };
                 };
             };

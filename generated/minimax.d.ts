@@ -121,7 +121,11 @@ export interface operations {
                         readonly name: string;
                         readonly type: string;
                         readonly size: number;
-                        readonly stream: ReadableStream<Uint8Array>;
+                        readonly stream: ReadableStream<Uint8Array> | {
+                            read(): Promise<ReadableStreamReadResult<Uint8Array>>;
+                            cancel(reason?: unknown): Promise<void>;
+                            readonly closed: Promise<void>;
+                        };
                     };
                 };
             };

@@ -119,7 +119,11 @@ export interface components {
                 readonly name: string;
                 readonly type: string;
                 readonly size: number;
-                readonly stream: ReadableStream<Uint8Array>;
+                readonly stream: ReadableStream<Uint8Array> | {
+                    read(): Promise<ReadableStreamReadResult<Uint8Array>>;
+                    cancel(reason?: unknown): Promise<void>;
+                    readonly closed: Promise<void>;
+                };
             };
             purpose: components["schemas"]["FilePurpose"];
             /** @enum {string} */
@@ -145,7 +149,11 @@ export interface components {
                 readonly name: string;
                 readonly type: string;
                 readonly size: number;
-                readonly stream: ReadableStream<Uint8Array>;
+                readonly stream: ReadableStream<Uint8Array> | {
+                    read(): Promise<ReadableStreamReadResult<Uint8Array>>;
+                    cancel(reason?: unknown): Promise<void>;
+                    readonly closed: Promise<void>;
+                };
             };
         };
         CompleteUploadRequest: {

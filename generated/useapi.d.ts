@@ -82,31 +82,51 @@ export interface operations {
                     readonly name: string;
                     readonly type: string;
                     readonly size: number;
-                    readonly stream: ReadableStream<Uint8Array>;
+                    readonly stream: ReadableStream<Uint8Array> | {
+                        read(): Promise<ReadableStreamReadResult<Uint8Array>>;
+                        cancel(reason?: unknown): Promise<void>;
+                        readonly closed: Promise<void>;
+                    };
                 };
                 "image/jpeg": {
                     readonly name: string;
                     readonly type: string;
                     readonly size: number;
-                    readonly stream: ReadableStream<Uint8Array>;
+                    readonly stream: ReadableStream<Uint8Array> | {
+                        read(): Promise<ReadableStreamReadResult<Uint8Array>>;
+                        cancel(reason?: unknown): Promise<void>;
+                        readonly closed: Promise<void>;
+                    };
                 };
                 "audio/mpeg": {
                     readonly name: string;
                     readonly type: string;
                     readonly size: number;
-                    readonly stream: ReadableStream<Uint8Array>;
+                    readonly stream: ReadableStream<Uint8Array> | {
+                        read(): Promise<ReadableStreamReadResult<Uint8Array>>;
+                        cancel(reason?: unknown): Promise<void>;
+                        readonly closed: Promise<void>;
+                    };
                 };
                 "audio/wav": {
                     readonly name: string;
                     readonly type: string;
                     readonly size: number;
-                    readonly stream: ReadableStream<Uint8Array>;
+                    readonly stream: ReadableStream<Uint8Array> | {
+                        read(): Promise<ReadableStreamReadResult<Uint8Array>>;
+                        cancel(reason?: unknown): Promise<void>;
+                        readonly closed: Promise<void>;
+                    };
                 };
                 "video/mp4": {
                     readonly name: string;
                     readonly type: string;
                     readonly size: number;
-                    readonly stream: ReadableStream<Uint8Array>;
+                    readonly stream: ReadableStream<Uint8Array> | {
+                        read(): Promise<ReadableStreamReadResult<Uint8Array>>;
+                        cancel(reason?: unknown): Promise<void>;
+                        readonly closed: Promise<void>;
+                    };
                 };
             };
         };

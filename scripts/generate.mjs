@@ -19,6 +19,33 @@ const JSON_COPIES = ["gateway"];
 // `format: binary` becomes a streamed file rather than openapi-typescript's default `string`, so an
 // adapter passes the upload's stream (with its name, type and exact size) straight to the multipart
 // encoder; nothing is ever a whole-file string or Blob.
+const BYTES = ts.factory.createTypeReferenceNode("Uint8Array");
+/** worker/core/bytes.ts ChunkReader, structurally: an upload stage's reader (ChunkSource). */
+const method = (name, params, returns) =>
+  ts.factory.createMethodSignature(undefined, name, undefined, undefined, params, returns);
+const promiseOf = (type) => ts.factory.createTypeReferenceNode("Promise", [type]);
+const CHUNK_READER = ts.factory.createTypeLiteralNode([
+  method("read", [], promiseOf(ts.factory.createTypeReferenceNode("ReadableStreamReadResult", [BYTES]))),
+  method(
+    "cancel",
+    [
+      ts.factory.createParameterDeclaration(
+        undefined,
+        undefined,
+        "reason",
+        ts.factory.createToken(ts.SyntaxKind.QuestionToken),
+        ts.factory.createKeywordTypeNode(ts.SyntaxKind.UnknownKeyword),
+      ),
+    ],
+    promiseOf(ts.factory.createKeywordTypeNode(ts.SyntaxKind.VoidKeyword)),
+  ),
+  ts.factory.createPropertySignature(
+    [ts.factory.createModifier(ts.SyntaxKind.ReadonlyKeyword)],
+    "closed",
+    undefined,
+    promiseOf(ts.factory.createKeywordTypeNode(ts.SyntaxKind.VoidKeyword)),
+  ),
+]);
 const STREAMED_FILE = ts.factory.createTypeLiteralNode(
   [
     ["name", ts.SyntaxKind.StringKeyword],
@@ -38,8 +65,9 @@ const STREAMED_FILE = ts.factory.createTypeLiteralNode(
         [ts.factory.createModifier(ts.SyntaxKind.ReadonlyKeyword)],
         "stream",
         undefined,
-        ts.factory.createTypeReferenceNode("ReadableStream", [
-          ts.factory.createTypeReferenceNode("Uint8Array"),
+        ts.factory.createUnionTypeNode([
+          ts.factory.createTypeReferenceNode("ReadableStream", [BYTES]),
+          CHUNK_READER,
         ]),
       ),
     ),

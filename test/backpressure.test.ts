@@ -44,7 +44,7 @@ describe("backpressure", () => {
         name: "a.mp4",
         type: "video/mp4",
         size: CHUNK * CHUNKS,
-        stream: metered.stream,
+        stream: metered.reader,
       });
       const reader = await readThenStall(encoded.stream, 5);
       // A few chunks of slack for the pipes' own queues; before the fix the pump drained all 200.

@@ -1,5 +1,6 @@
 // kit/parts.ts: parts of exact sizes cut from one stream, as OpenAI's Uploads path sends them.
 import { describe, expect, it } from "vitest";
+import { type ChunkSource, readerOf } from "../worker/core/bytes";
 import { PartCutter, partSizes } from "../worker/providers/kit/parts";
 import { randomBytes } from "./helpers";
 
@@ -21,8 +22,16 @@ function source(bytes: Uint8Array) {
   return { stream, seen };
 }
 
-const read = async (stream: ReadableStream<Uint8Array>) =>
-  new Uint8Array(await new Response(stream).arrayBuffer());
+/** A part's bytes, read to its end (a part's stream is a ChunkSource). */
+async function read(source: ChunkSource): Promise<Uint8Array> {
+  const reader = readerOf(source);
+  const got: Uint8Array[] = [];
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return new Uint8Array(await new Blob(got).arrayBuffer());
+    got.push(value);
+  }
+}
 
 function cutter(bytes: Uint8Array, size: number) {
   const { stream, seen } = source(bytes);

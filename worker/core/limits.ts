@@ -44,9 +44,11 @@ export const LIMITS = {
   filenameLength: 255,
   /**
    * Reads of request/R2 bodies: at least this much per JS read (fewer, larger chunks; npm run bench). A
-   * body under an idle timeout fills it with plain BYOB reads, every arrival resetting the timer
-   * (core/arrivals.ts): readAtLeast would resolve only once this much had arrived, and a client trickling
-   * slower than this per IDLE_TIMEOUT_MS was cut as idle though it never paused.
+   * body under an idle timeout fills the whole buffer (maxReadBytes, or what is left of it) with plain BYOB
+   * reads, every arrival resetting the timer (core/arrivals.ts), so its liveness never depends on the
+   * size of a read: readAtLeast would resolve only once `min` had arrived, and a client trickling slower
+   * than that per IDLE_TIMEOUT_MS was cut as idle though it never paused. Filling the buffer halves the
+   * gateway's memory over the least JS reader (docs/benchmark.md, "Where the memory goes").
    */
   minReadBytes: 128 * KiB,
   maxReadBytes: 1 * MiB,

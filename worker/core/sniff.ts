@@ -10,7 +10,7 @@
 // uint8array-extras) adds more to the gzip bundle than the headroom the budget leaves (docs/sniffing.md),
 // and detects hundreds of formats no provider takes.
 import { ACTIVE } from "./active-content";
-import { chunkReader } from "./bytes";
+import { type ChunkReader, type ChunkSource, chunkReader } from "./bytes";
 import { GatewayError } from "./errors";
 import { LIMITS } from "./limits";
 import { ascii, bytes, type Format, includes, markupStart } from "./magic";
@@ -208,20 +208,19 @@ export interface Peeked {
   /** The stream's first bytes, at most SNIFF_BYTES (fewer only when the stream is shorter). */
   readonly sample: Uint8Array;
   /** The whole stream again: the bytes read for the sample first, then the rest as it comes. */
-  readonly stream: ReadableStream<Uint8Array>;
+  readonly reader: ChunkReader;
 }
 
 /**
- * Reads the first bytes of `source` for a sample and hands back a stream that re-emits them ahead of the
- * rest: no second read, no extra round trip. Reads as the upload path reads (chunkReader: one large read
- * of a byte stream), so the sample costs no extra read either; only SNIFF_BYTES of it are looked at. A
- * watched body's idle timeout applies to these reads as to any (core/body.ts watchArrivals).
+ * Reads the first bytes of `source` for a sample and hands back a reader that re-emits them ahead of the
+ * rest: no second read, no extra round trip, no stream in between (core/bytes.ts ChunkSource). Reads as
+ * the upload path reads (chunkReader: one large read of a byte stream), so the sample costs no extra read
+ * either; only SNIFF_BYTES of it are looked at. A watched body's idle timeout applies to these reads as
+ * to any (core/body.ts watchArrivals).
  */
-export async function peek(
-  source: ReadableStream<Uint8Array>,
-  options: { recycle?: boolean } = {},
-): Promise<Peeked> {
-  const reader = chunkReader(source, { recycle: options.recycle === true });
+export async function peek(source: ChunkSource, options: { recycle?: boolean } = {}): Promise<Peeked> {
+  const reader =
+    source instanceof ReadableStream ? chunkReader(source, { recycle: options.recycle === true }) : source;
   const held: Uint8Array[] = [];
   let size = 0;
   let ended = false;
@@ -250,34 +249,32 @@ export async function peek(
     sample.set(take, at);
     at += take.byteLength;
   }
-  const stream = new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
+  return {
+    sample,
+    reader: {
+      read: async () => {
         const first = held.shift();
-        if (first) return controller.enqueue(first);
-        if (ended) return controller.close();
-        const next = await reader.read();
-        if (next.done) controller.close();
-        else controller.enqueue(next.value);
+        if (first) return { done: false, value: first };
+        if (ended) return { done: true, value: undefined };
+        return reader.read();
       },
       cancel: (reason) => reader.cancel(reason),
+      closed: reader.closed,
     },
-    { highWaterMark: 0 },
-  );
-  return { sample, stream };
+  };
 }
 
-/** Peeks at `source` and checks its sample against `claimed`; the stream to send on and the detected type. */
+/** Peeks at `source` and checks its sample against `claimed`; the reader to send on and the detected type. */
 export async function sniff(
-  source: ReadableStream<Uint8Array>,
+  source: ChunkSource,
   claimed: Claimed,
   options: Parameters<typeof peek>[1] = {},
-): Promise<{ stream: ReadableStream<Uint8Array>; detected: string | null }> {
-  const { sample, stream } = await peek(source, options);
+): Promise<{ reader: ChunkReader; detected: string | null }> {
+  const { sample, reader } = await peek(source, options);
   try {
-    return { stream, detected: checkSample(sample, claimed) };
+    return { reader, detected: checkSample(sample, claimed) };
   } catch (error) {
-    await stream.cancel(error).catch(() => {});
+    await reader.cancel(error).catch(() => {});
     throw error;
   }
 }

@@ -5,6 +5,7 @@
 // read's chunk is held (the rest of a chunk that straddles two parts waits for the next part). A part is not
 // retried (fal's client retries each three times from the Blob it holds; the gateway holds no part), and a
 // failure leaves an upload fal never completes: it documents no call to abort one.
+import { type ChunkReader, readerOf } from "../../core/bytes";
 import type { AdapterContext, ProviderFailure } from "../kit/types";
 import { signedCall, signedUrl } from "./put";
 
@@ -19,7 +20,7 @@ interface Part {
 }
 
 /** Writes exactly `length` bytes from `reader` (and the `carry` of the last part) into `writable`. */
-function partFeeder(reader: ReadableStreamDefaultReader<Uint8Array>) {
+function partFeeder(reader: ChunkReader) {
   let carry: Uint8Array | undefined;
   return {
     async feed(writable: WritableStream<Uint8Array>, length: number): Promise<void> {
@@ -53,7 +54,7 @@ export async function putParts(ctx: AdapterContext, target: string): Promise<{ e
   const checked = signedUrl(ctx, target);
   if ("error" in checked) return checked;
   const { origin, pathname, search } = checked.url;
-  const reader = ctx.file.stream.getReader();
+  const reader = readerOf(ctx.file.stream);
   const feeder = partFeeder(reader);
   const parts: Part[] = [];
   const fail = (error: ProviderFailure) => {

@@ -1,7 +1,7 @@
 // Outgoing bodies with an exact Content-Length. workerd sends Content-Length when the body's length is
 // known, and the readable side of a FixedLengthStream is known; writing too few or too many bytes aborts
 // the outgoing request, so a short body never reaches a provider looking complete.
-import { encoder } from "../../core/bytes";
+import { type ChunkSource, encoder, readerOf } from "../../core/bytes";
 
 /** A file on its way through the gateway: metadata known up front, bytes streamed. */
 export interface StreamedFile {
@@ -14,12 +14,19 @@ export interface StreamedFile {
    * its epilogue: see intake.ts). A multipart encoder makes up the difference after its closing boundary.
    */
   readonly slack?: number;
-  readonly stream: ReadableStream<Uint8Array>;
+  /** The bytes: the gateway's last upload stage (a reader: core/bytes.ts ChunkSource), or a stream. */
+  readonly stream: ChunkSource;
   /**
    * The stream is native, of known length, and carries exactly `size` bytes (an R2 object's body): it is
    * sent as it is (raw) or piped natively between preamble and epilogue (multipart), never read in JS.
    */
   readonly native?: boolean;
+}
+
+/** A native file's stream (see `native`), for the paths that never read it in JS. */
+function nativeStream(file: StreamedFile): ReadableStream<Uint8Array> {
+  if (!(file.stream instanceof ReadableStream)) throw new Error("a native file is a stream");
+  return file.stream;
 }
 
 export interface EncodedBody {
@@ -43,7 +50,7 @@ function exactLength(
   if (file.native && !file.slack) return nativeLength(prefix, file, suffix, signal);
   const { readable, writable } = new FixedLengthStream(prefix.length + file.size + suffix.length);
   const writer = writable.getWriter();
-  const reader = file.stream.getReader();
+  const reader = readerOf(file.stream);
   // Failures are handled where they are caused (pump, abort); these would otherwise report as uncaught.
   writer.closed.catch(() => {});
   reader.closed.catch(() => {});
@@ -89,20 +96,21 @@ function nativeLength(
   suffix: Uint8Array,
   signal: AbortSignal,
 ): ReadableStream<Uint8Array> {
-  if (prefix.length === 0 && suffix.length === 0) return file.stream;
+  const stream = nativeStream(file);
+  if (prefix.length === 0 && suffix.length === 0) return stream;
   const { readable, writable } = new FixedLengthStream(prefix.length + file.size + suffix.length);
   const send = async () => {
     const writer = writable.getWriter();
     await writer.write(prefix);
     writer.releaseLock();
-    await file.stream.pipeTo(writable, { preventClose: true, signal });
+    await stream.pipeTo(writable, { preventClose: true, signal });
     const tail = writable.getWriter();
     await tail.write(suffix);
     await tail.close();
   };
   send().catch((error) => {
     writable.abort(error).catch(() => {});
-    file.stream.cancel(error).catch(() => {});
+    stream.cancel(error).catch(() => {});
   });
   return readable;
 }

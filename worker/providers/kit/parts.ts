@@ -3,6 +3,7 @@
 // Nothing is buffered: a part's stream pulls from the file's reader only when its request takes a chunk,
 // so what is held is the chunk in flight (and the tail of one that straddles two parts, kept for the next).
 
+import { type ChunkReader, readerOf } from "../../core/bytes";
 import type { StreamedFile } from "./encode";
 
 /** The sizes of the parts a file of `size` bytes is cut into: `partBytes` each, the last one the rest. */
@@ -19,14 +20,14 @@ export function partSizes(size: number, partBytes: number): number[] {
  * ends short errors it, so its request is aborted rather than sent incomplete.
  */
 export class PartCutter {
-  private readonly reader: ReadableStreamDefaultReader<Uint8Array>;
+  private readonly reader: ChunkReader;
   /** Bytes read past the end of the previous part: the head of the next one. */
   private carry: Uint8Array | undefined;
   private taken = 0;
 
   constructor(private readonly file: StreamedFile) {
     if (file.slack) throw new Error("parts need the file's exact size");
-    this.reader = file.stream.getReader();
+    this.reader = readerOf(file.stream);
     this.reader.closed.catch(() => {});
   }
 

@@ -105,7 +105,7 @@ export async function deliverOne(
   // Sniffed at delivery, from the staged copy's first bytes: a ranged read, so the object's own body stays
   // native for the delivery.
   const head = await stagedBody(env, stagedFile, { offset: 0, length: LIMITS.sniffBytes });
-  const { stream: sample, detected } = await sniff(head, stagedFile.file);
+  const { reader: sample, detected } = await sniff(head, stagedFile.file);
   await sample.cancel().catch(() => {});
   const staged = { ...stagedFile, detected };
   if (takesUrl(provider, staged.file.size))

@@ -190,11 +190,11 @@ async function staged(
 ): Promise<UploadResult> {
   const held = hold(k.source.body, { limit: k.limit, idleMs: k.idleMs });
   // Refused before a byte is staged when the first bytes contradict the type.
-  const { stream } = await sniff(held, k.type);
+  const { reader } = await sniff(held, k.type);
   const key = stagedKey(target.id);
   let last: StagingState = newStaging(key, k.limit.bytes);
   try {
-    last = await append(env.STAGING, last, stream, {
+    last = await append(env.STAGING, last, reader, {
       declared: k.limit.bytes,
       open: true,
       contentType: k.type.mimeType,

@@ -4,6 +4,7 @@
 // multipart upload, and a remainder short of a part is kept as a temporary R2 object that the next PATCH
 // reads back first. Progress is durable after every part (and after the remainder is saved), so a
 // connection cut mid-PATCH loses at most what was in flight.
+import { type ChunkSource, readerOf } from "../../core/bytes";
 import { GatewayError, tooLarge } from "../../core/errors";
 import { LIMITS } from "../../core/limits";
 import type { Piece } from "./concat";
@@ -92,11 +93,12 @@ const sameBytes = (a: Uint8Array, b: Uint8Array) =>
 export async function append(
   bucket: R2Bucket,
   state: StagingState,
-  body: ReadableStream<Uint8Array>,
+  body: ChunkSource,
   options: AppendOptions,
 ): Promise<StagingState> {
+  const reader = readerOf(body);
   if (state.offset + options.declared > state.length) {
-    await body.cancel().catch(() => {});
+    await reader.cancel().catch(() => {});
     const left = state.length - state.offset;
     const detail = `This upload has ${left} bytes left of its Upload-Length (${state.length}): a PATCH may send no more`;
     throw tooLarge({ bytes: left, detail }, options.declared);
@@ -139,7 +141,6 @@ export async function append(
 
   const hasher = options.checksum ? new crypto.DigestStream(options.checksum.algorithm) : null;
   const hashWriter = hasher?.getWriter();
-  const reader = body.getReader();
   let received = 0;
   try {
     for (;;) {

@@ -2,7 +2,7 @@
 // where the provider takes one instead of an upload: WaveSpeed over 300 MB), and staging a single request's
 // body (its exact length known).
 import type { components } from "../../../generated/gateway";
-import { chunkReader } from "../../core/bytes";
+import { type ChunkSource, chunkReader } from "../../core/bytes";
 import type { Env } from "../../core/config";
 import { toHex } from "../../core/crypto";
 import { LIMITS } from "../../core/limits";
@@ -138,7 +138,7 @@ export async function stageDirect(
   env: Env,
   staged: StagedFile,
   provider: ProviderId,
-  stream: ReadableStream<Uint8Array>,
+  stream: ChunkSource,
   sha256: Promise<string>,
 ) {
   const controller = new AbortController();

@@ -1,8 +1,8 @@
 // Declared digests: reading them (RFC 9530 Repr-Digest, a hex `sha256`) and holding a stream to one. The
-// verifying stream hashes what passes and holds back the latest chunk (at least LIMITS.digestHoldBytes)
+// verifying reader hashes what passes and holds back the latest chunk (at least LIMITS.digestHoldBytes)
 // until the source has ended and the digest matched: on a mismatch it errors instead, so whatever reads it
 // (the provider's request, an R2 put) never receives the complete file and is aborted.
-import { chunkReader } from "../../core/bytes";
+import { type ChunkReader, type ChunkSource, chunkReader } from "../../core/bytes";
 import { fromB64url, toHex } from "../../core/crypto";
 import { GatewayError } from "../../core/errors";
 import { LIMITS } from "../../core/limits";
@@ -56,53 +56,66 @@ export const digestMismatch = (expected: string, actual: string) =>
     { extras: { expected, actual } },
   );
 
-/** `source`, held to the hex SHA-256 `expected` (see the top of this file). */
-export function verifyDigest(
-  source: ReadableStream<Uint8Array>,
-  expected: string,
-): ReadableStream<Uint8Array> {
+/** `source`, held to the hex SHA-256 `expected` (see the top of this file): a reader stage (core/bytes.ts). */
+export function verifyDigest(source: ChunkSource, expected: string): ChunkReader {
   const digest = new crypto.DigestStream("SHA-256");
   const hasher = digest.getWriter();
-  // Recycled reads (core/bytes.ts): this stream holds at most one chunk back, within what the ring allows.
-  const reader = chunkReader(source, { recycle: true });
+  // Recycled reads (core/bytes.ts): this stage holds at most one chunk back, within what the ring allows.
+  const reader = source instanceof ReadableStream ? chunkReader(source, { recycle: true }) : source;
   let held: Uint8Array[] = [];
-  return new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        for (;;) {
-          let result: ReadableStreamReadResult<Uint8Array>;
-          try {
-            result = await reader.read();
-          } catch (error) {
-            hasher.abort(error).catch(() => {});
-            throw error;
-          }
-          if (result.done) {
-            await hasher.close();
-            const actual = toHex(await digest.digest);
-            if (actual !== expected) throw digestMismatch(expected, actual);
-            for (const chunk of held) controller.enqueue(chunk);
-            controller.close();
-            return;
-          }
-          const chunk = result.value;
-          if (chunk.byteLength === 0) continue;
-          await hasher.write(chunk);
-          held.push(chunk);
-          // Release everything but the newest chunk, as long as that alone covers the hold-back.
-          const newest = held.at(-1) as Uint8Array;
-          if (newest.byteLength >= LIMITS.digestHoldBytes && held.length > 1) {
-            for (const c of held.slice(0, -1)) controller.enqueue(c);
-            held = [newest];
-            return;
-          }
+  /** Chunks released and not yet read; then the end, or the failure every later read answers. */
+  let out: Uint8Array[] = [];
+  let settled: { error: unknown } | { ended: true } | undefined;
+  const fill = async (): Promise<void> => {
+    for (;;) {
+      let result: ReadableStreamReadResult<Uint8Array>;
+      try {
+        result = await reader.read();
+      } catch (error) {
+        hasher.abort(error).catch(() => {});
+        throw error;
+      }
+      if (result.done) {
+        await hasher.close();
+        const actual = toHex(await digest.digest);
+        if (actual !== expected) throw digestMismatch(expected, actual);
+        out = held;
+        held = [];
+        settled = { ended: true };
+        return;
+      }
+      const chunk = result.value;
+      if (chunk.byteLength === 0) continue;
+      await hasher.write(chunk);
+      held.push(chunk);
+      // Release everything but the newest chunk, as long as that alone covers the hold-back.
+      const newest = held.at(-1) as Uint8Array;
+      if (newest.byteLength >= LIMITS.digestHoldBytes && held.length > 1) {
+        out = held.slice(0, -1);
+        held = [newest];
+        return;
+      }
+    }
+  };
+  return {
+    async read() {
+      if (out.length === 0 && settled === undefined) {
+        try {
+          await fill();
+        } catch (error) {
+          settled = { error };
+          throw error;
         }
-      },
-      cancel(reason) {
-        hasher.abort(reason).catch(() => {});
-        return reader.cancel(reason);
-      },
+      }
+      const chunk = out.shift();
+      if (chunk) return { done: false, value: chunk };
+      if (settled && "error" in settled) throw settled.error;
+      return { done: true, value: undefined };
     },
-    { highWaterMark: 0 },
-  );
+    cancel(reason) {
+      hasher.abort(reason).catch(() => {});
+      return reader.cancel(reason);
+    },
+    closed: reader.closed,
+  };
 }

@@ -2,6 +2,7 @@
 // Precedence when things fail: the incoming body's failure (disconnect, malformed, mis-sized) over the
 // provider's answer, because a broken body is why the provider saw a broken request.
 
+import type { ChunkSource } from "../../core/bytes";
 import { bodyError, GatewayError, type SizeLimit } from "../../core/errors";
 import { adapter } from "../../providers/adapters";
 import type { ProviderConfig } from "../../providers/config";
@@ -17,8 +18,8 @@ export interface ForwardRequest {
   readonly config: ProviderConfig;
   readonly file: ValidatedFile;
   readonly options: Options;
-  /** The file's bytes. */
-  readonly stream: ReadableStream<Uint8Array>;
+  /** The file's bytes (the stage before: core/bytes.ts ChunkSource). */
+  readonly stream: ChunkSource;
   /** The most file bytes allowed: counting past it fails the stream, which aborts the provider's request. */
   readonly limit?: SizeLimit;
   /** How long to wait for the provider's answer after the last byte is sent. */
@@ -86,7 +87,7 @@ export async function forward(req: ForwardRequest): Promise<Forwarded> {
         type: req.file.mimeType,
         size: upper,
         slack: upper - (size - slack),
-        stream: metered.stream,
+        stream: metered.reader,
       },
       options: req.options,
       config: req.config,

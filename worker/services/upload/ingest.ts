@@ -5,6 +5,7 @@
 // no request built for it.
 import type { components } from "../../../generated/gateway";
 import { stopReading } from "../../core/body";
+import type { ChunkReader, ChunkSource } from "../../core/bytes";
 import { type Env, providerTimeoutMs } from "../../core/config";
 import { bodyError, tooLarge } from "../../core/errors";
 import { sniff } from "../../core/sniff";
@@ -63,9 +64,9 @@ export interface ReceiveRequest {
  * body that breaks or stalls before its first bytes is the client's problem, as it would be while forwarding.
  */
 async function sniffUpload(
-  source: ReadableStream<Uint8Array>,
+  source: ChunkSource,
   file: { extension: string; mimeType: string },
-): Promise<{ stream: ReadableStream<Uint8Array>; detected: string | null }> {
+): Promise<{ reader: ChunkReader; detected: string | null }> {
   try {
     // The upload path's stages take each chunk before asking for the next (core/bytes.ts, recycle).
     return await sniff(source, file, { recycle: true });
@@ -188,12 +189,12 @@ export async function ingest(env: Env, req: ReceiveRequest, input: IngestInput):
         await verified.cancel(error).catch(() => {});
         throw error;
       }
-      const { stream, detected } = await sniffed();
-      const metered = meter(stream, { min: exact, max: exact, limit: stagedLimit }, watch);
+      const { reader, detected } = await sniffed();
+      const metered = meter(reader, { min: exact, max: exact, limit: stagedLimit }, watch);
       const file = { ...checked.file, size: exact };
       const staged = { id: req.id, file, origin: input.origin, stagedAt: Date.now(), detected };
       try {
-        const result = await stageDirect(env, staged, req.provider, metered.stream, metered.sha256);
+        const result = await stageDirect(env, staged, req.provider, metered.reader, metered.sha256);
         if (!keeping) return result;
         // Kept: the staged bytes (their digest computed as they arrived) become the original, and the
         // provider gets them natively from R2, as a finished resumable upload's (./kept.ts).
@@ -211,13 +212,13 @@ export async function ingest(env: Env, req: ReceiveRequest, input: IngestInput):
         throw broken !== undefined ? bodyError(broken) : error;
       }
     }
-    const { stream, detected } = await sniffed();
+    const { reader, detected } = await sniffed();
     const { delivered, sha256, size } = await forward({
       provider: req.provider,
       config: req.config,
       file: checked.file,
       options: checked.options,
-      stream,
+      stream: reader,
       ...(limit ? { limit } : {}),
       timeoutMs: providerTimeoutMs(env),
       watch,

@@ -1,13 +1,14 @@
 // Counts and hashes the file's bytes on their way through and holds the body to its declared size: a body
-// that ends early, runs long or breaks errors the stream, which aborts the outgoing request.
+// that ends early, runs long or breaks fails the reader, which aborts the outgoing request. A reader
+// stage, not a stream (core/bytes.ts ChunkSource).
 
-import { chunkReader } from "../../core/bytes";
+import { type ChunkReader, type ChunkSource, chunkReader } from "../../core/bytes";
 import { toHex } from "../../core/crypto";
 import { GatewayError, type SizeLimit, tooLarge } from "../../core/errors";
 
 export interface Meter {
-  /** The file's bytes, as read from the source. */
-  readonly stream: ReadableStream<Uint8Array>;
+  /** The file's bytes, as read from the source; once failed, every read fails the same way. */
+  readonly reader: ChunkReader;
   /** Hex SHA-256 of every byte, once the last one has passed. */
   readonly sha256: Promise<string>;
   /** Bytes passed so far (the file's size once `done`). */
@@ -45,84 +46,88 @@ export interface Watch {
   readonly signal?: AbortSignal;
 }
 
-export function meter(source: ReadableStream<Uint8Array>, size: SizeRange, watch: Watch = {}): Meter {
+export function meter(source: ChunkSource, size: SizeRange, watch: Watch = {}): Meter {
   // DigestStream hashes natively in workerd (https://developers.cloudflare.com/workers/runtime-apis/web-crypto/).
   const digest = new crypto.DigestStream("SHA-256");
   const hasher = digest.getWriter();
-  const reader = chunkReader(source);
+  const reader = source instanceof ReadableStream ? chunkReader(source) : source;
   reader.closed.catch(() => {}); // a source failure is reported through `failure()` and `done`
   const { promise: done, resolve, reject } = Promise.withResolvers<void>();
   let seen = 0;
   let failure: unknown;
+  /** Set once the reader has failed or ended: what every later read answers. */
+  let settled: { error: unknown } | { ended: true } | undefined;
   const fail = (error: unknown, fromSource: boolean) => {
     if (fromSource && failure === undefined) failure = error;
+    settled ??= { error };
     reject(error);
     hasher.abort(error).catch(() => {});
   };
-  const stream = new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        let result: ReadableStreamReadResult<Uint8Array>;
-        try {
-          if (watch.signal?.aborted) throw watch.signal.reason;
-          result = await reader.read();
-        } catch (error) {
-          fail(error, true);
-          reader.cancel(error).catch(() => {});
-          throw error;
-        }
-        if (result.done) {
-          if (seen < size.min) {
-            const error = new GatewayError(
-              "malformed_body",
-              `The body ended after ${seen} of the declared ${size.min} file bytes.`,
-            );
-            fail(error, true);
-            throw error;
-          }
-          await hasher.close();
-          resolve();
-          controller.close();
-          return;
-        }
-        seen += result.value.byteLength;
-        if (seen > size.max) {
-          const error = new GatewayError(
-            "malformed_body",
-            `The body carries more than the declared ${size.max} file bytes.${size.overflowHint ? ` ${size.overflowHint}` : ""}`,
-          );
-          fail(error, true);
-          reader.cancel(error).catch(() => {});
-          throw error;
-        }
-        // Within the declared size but over the limit: only a multipart epilogue's slack allows this.
-        if (size.limit && seen > size.limit.bytes) {
-          const error = tooLarge(size.limit);
-          fail(error, true);
-          reader.cancel(error).catch(() => {});
-          throw error;
-        }
-        watch.onProgress?.(seen);
-        // Awaited, so the chunk is hashed before it moves on: the reader upstream may reuse its buffer two
-        // reads later (core/bytes.ts, recycle), and an unawaited write could still hold it.
-        try {
-          await hasher.write(result.value);
-        } catch (error) {
-          fail(error, false);
-          reader.cancel(error).catch(() => {});
-          throw error;
-        }
-        controller.enqueue(result.value);
-      },
-      cancel(reason) {
-        fail(reason, false);
-        return reader.cancel(reason);
-      },
+  /** Fails the reader with `error` (the source's fault), stops the source and throws. */
+  const refuse = (error: unknown): never => {
+    fail(error, true);
+    reader.cancel(error).catch(() => {});
+    throw error;
+  };
+  const next = async (): Promise<ReadableStreamReadResult<Uint8Array>> => {
+    let result: ReadableStreamReadResult<Uint8Array>;
+    try {
+      if (watch.signal?.aborted) throw watch.signal.reason;
+      result = await reader.read();
+    } catch (error) {
+      return refuse(error);
+    }
+    if (result.done) {
+      if (seen < size.min) {
+        const error = new GatewayError(
+          "malformed_body",
+          `The body ended after ${seen} of the declared ${size.min} file bytes.`,
+        );
+        fail(error, true);
+        throw error;
+      }
+      await hasher.close();
+      settled = { ended: true };
+      resolve();
+      return result;
+    }
+    seen += result.value.byteLength;
+    if (seen > size.max) {
+      refuse(
+        new GatewayError(
+          "malformed_body",
+          `The body carries more than the declared ${size.max} file bytes.${size.overflowHint ? ` ${size.overflowHint}` : ""}`,
+        ),
+      );
+    }
+    // Within the declared size but over the limit: only a multipart epilogue's slack allows this.
+    if (size.limit && seen > size.limit.bytes) refuse(tooLarge(size.limit));
+    watch.onProgress?.(seen);
+    // Awaited, so the chunk is hashed before it moves on: the reader upstream may reuse its buffer two
+    // reads later (core/bytes.ts, recycle), and an unawaited write could still hold it.
+    try {
+      await hasher.write(result.value);
+    } catch (error) {
+      fail(error, false);
+      reader.cancel(error).catch(() => {});
+      throw error;
+    }
+    return result;
+  };
+  const metered: ChunkReader = {
+    read: () => {
+      if (settled === undefined) return next();
+      if ("error" in settled) return Promise.reject(settled.error);
+      return Promise.resolve({ done: true, value: undefined });
     },
-    { highWaterMark: 0 },
-  );
+    cancel: (reason) => {
+      if (settled === undefined) fail(reason, false);
+      return reader.cancel(reason);
+    },
+    closed: done,
+  };
   const sha256 = digest.digest.then(toHex);
   done.catch(() => {});
   sha256.catch(() => {});
-  return { stream, sha256, done, bytes: () => seen, failure: () => failure };
+  return { reader: metered, sha256, done, bytes: () => seen, failure: () => failure };
 }
