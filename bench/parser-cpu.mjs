@@ -84,7 +84,10 @@ async function cpuSeconds(boundary, file) {
   const start = process.cpuUsage();
   const head = await parseMultipart(body(boundary, file), boundary, { headBytes: 65536 });
   let bytes = 0;
-  for await (const chunk of head.file.stream) bytes += chunk.length;
+  // The file part is a reader (core/bytes.ts ChunkSource); an older copy (PARSER=) may hand back a stream.
+  const part = head.file.stream;
+  const reader = typeof part.getReader === "function" ? part.getReader() : part;
+  for (let next = await reader.read(); !next.done; next = await reader.read()) bytes += next.value.length;
   const used = process.cpuUsage(start);
   if (bytes !== file.length) throw new Error(`parsed ${bytes} of ${file.length} bytes`);
   return (used.user + used.system) / 1e6;

@@ -2,9 +2,9 @@
 // bodies of CR, LF and dash bytes, near-misses of the delimiter, boundaries made of the body's own bytes,
 // matches cut by chunk edges. Then its cost: no file content may cost much more than random bytes.
 import { describe, expect, it } from "vitest";
-import { BytePattern } from "../worker/core/bytes";
+import { BytePattern, readerOf } from "../worker/core/bytes";
 import { parseMultipart } from "../worker/services/upload/multipart-parser";
-import { randomBytes } from "./helpers";
+import { bytesOf, randomBytes } from "./helpers";
 
 const enc = new TextEncoder();
 const CR = 13;
@@ -130,12 +130,6 @@ function cutAt(bytes: Uint8Array, cuts: number[]): ReadableStream<Uint8Array> {
   });
 }
 
-async function collect(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  for await (const chunk of stream as unknown as AsyncIterable<Uint8Array>) parts.push(chunk);
-  return new Uint8Array(parts.flatMap((p) => [...p]));
-}
-
 describe("parseMultipart against a naive search, any chunking", () => {
   it("yields exactly the bytes before the first delimiter, with edges inside delimiters and near-misses", async () => {
     const r = rng(13);
@@ -164,7 +158,7 @@ describe("parseMultipart against a naive search, any chunking", () => {
       }
       const parsed = await parseMultipart(cutAt(body, cuts), boundary, { headBytes: 65536 });
       expect(parsed.fields, `round ${round}`).toEqual([["user", "bob"]]);
-      const bytes = await collect(parsed.file?.stream ?? new ReadableStream());
+      const bytes = await bytesOf(parsed.file?.stream ?? new ReadableStream());
       expect(bytes.length, `round ${round}`).toBe(file.length);
       expect(bytes, `round ${round}`).toEqual(file);
     }
@@ -188,8 +182,8 @@ describe("search cost", () => {
     const t0 = performance.now();
     const parsed = await parseMultipart(cutAt(body, cuts), boundary, { headBytes: 65536 });
     let n = 0;
-    const stream = parsed.file?.stream ?? new ReadableStream<Uint8Array>();
-    for await (const chunk of stream as unknown as AsyncIterable<Uint8Array>) n += chunk.length;
+    const reader = readerOf(parsed.file?.stream ?? new ReadableStream<Uint8Array>());
+    for (let next = await reader.read(); !next.done; next = await reader.read()) n += next.value.length;
     const ms = performance.now() - t0;
     expect(n).toBe(file.length);
     return ms;

@@ -4,6 +4,7 @@ import { env as baseEnv } from "cloudflare:workers";
 import { expect, inject } from "vitest";
 import type { components } from "../generated/gateway";
 import type { Received } from "../sandbox/providers";
+import { type ChunkSource, readerOf } from "../worker/core/bytes";
 import type { Env } from "../worker/core/config";
 import worker from "../worker/index";
 import type { ProviderId } from "../worker/providers/kit/capability";
@@ -47,6 +48,17 @@ export function randomBytes(n: number): Uint8Array {
   const out = new Uint8Array(n);
   for (let i = 0; i < n; i += 65536) crypto.getRandomValues(out.subarray(i, Math.min(n, i + 65536)));
   return out;
+}
+
+/** Every byte of a stream or of an upload stage's reader (core/bytes.ts ChunkSource), copied out as read. */
+export async function bytesOf(source: ChunkSource): Promise<Uint8Array> {
+  const reader = readerOf(source);
+  const parts: Uint8Array[] = [];
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return new Uint8Array(await new Blob(parts).arrayBuffer());
+    parts.push(value.slice());
+  }
 }
 
 export async function sha256(bytes: Uint8Array): Promise<string> {

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { encodeMultipart, quoteParam } from "../worker/providers/kit/encode";
 import { parseDisposition, parseMultipart } from "../worker/services/upload/multipart-parser";
 import {
+  bytesOf,
   call,
   KEY,
   marker,
@@ -28,18 +29,6 @@ function chunked(bytes: Uint8Array, next: () => number): ReadableStream<Uint8Arr
       at += n;
     },
   });
-}
-
-async function collect(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  for await (const chunk of stream as unknown as AsyncIterable<Uint8Array>) parts.push(chunk);
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 /** A seeded generator, so a failing case can be replayed. */
@@ -100,7 +89,7 @@ describe("parseMultipart", () => {
           ["user", "ü ∂ \u{1F600}"],
         ]);
         expect(head.file).toMatchObject({ field: "file", filename: "a b.mp3", contentType: "audio/mpeg" });
-        const bytes = await collect(head.file?.stream ?? new ReadableStream());
+        const bytes = await bytesOf(head.file?.stream ?? new ReadableStream());
         expect(await sha256(bytes), `seed ${seed}`).toBe(await sha256(file));
         // offset + file + closing + CRLF = the whole body
         expect((head.file?.offset ?? 0) + file.length + boundary.length + 8).toBe(body.length);
@@ -155,12 +144,12 @@ describe("encodeMultipart", () => {
       new AbortController().signal,
     );
     expect(one.contentType).not.toBe(other.contentType);
-    const out = await collect(one.stream);
+    const out = await bytesOf(one.stream);
     expect(out.length).toBe(one.length);
     const boundary = one.contentType.split("boundary=")[1] ?? "";
     const head = await parseMultipart(new Blob([out]).stream(), boundary, { headBytes: 65536 });
     expect(head.fields).toEqual([["purpose", "voice_clone"]]);
-    expect(await sha256(await collect(head.file?.stream ?? new ReadableStream()))).toBe(await sha256(bytes));
+    expect(await sha256(await bytesOf(head.file?.stream ?? new ReadableStream()))).toBe(await sha256(bytes));
     await other.stream.cancel();
   });
 

@@ -1,8 +1,7 @@
 // kit/parts.ts: parts of exact sizes cut from one stream, as OpenAI's Uploads path sends them.
 import { describe, expect, it } from "vitest";
-import { type ChunkSource, readerOf } from "../worker/core/bytes";
 import { PartCutter, partSizes } from "../worker/providers/kit/parts";
-import { randomBytes } from "./helpers";
+import { bytesOf, randomBytes } from "./helpers";
 
 /** `bytes` in chunks of 333, noting when the stream has told its reader it ended. */
 function source(bytes: Uint8Array) {
@@ -22,16 +21,7 @@ function source(bytes: Uint8Array) {
   return { stream, seen };
 }
 
-/** A part's bytes, read to its end (a part's stream is a ChunkSource). */
-async function read(source: ChunkSource): Promise<Uint8Array> {
-  const reader = readerOf(source);
-  const got: Uint8Array[] = [];
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) return new Uint8Array(await new Blob(got).arrayBuffer());
-    got.push(value);
-  }
-}
+const read = bytesOf;
 
 function cutter(bytes: Uint8Array, size: number) {
   const { stream, seen } = source(bytes);

@@ -7,6 +7,7 @@ import { handleSandbox, type Received, SANDBOX_KEYS } from "../sandbox/providers
 import { encodeMultipart } from "../worker/providers/kit/encode";
 import { parseMultipart } from "../worker/services/upload/multipart-parser";
 import {
+  bytesOf,
   call,
   emulatorUrl,
   marker,
@@ -44,17 +45,13 @@ function chunked(bytes: Uint8Array, sizes: number[]): ReadableStream<Uint8Array>
   });
 }
 
-async function collect(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
-  return new Uint8Array(await new Response(stream).arrayBuffer());
-}
-
 /** The gateway's encoder's output, whole: `fields` first, then `name` with `bytes`. */
 async function encoded(name: string, bytes: Uint8Array, fields: Record<string, string> = {}) {
   const body = encodeMultipart(
     { ...fields, file: { name, type: "image/png", size: bytes.length, stream: new Blob([bytes]).stream() } },
     new AbortController().signal,
   );
-  return { contentType: body.contentType, bytes: await collect(body.stream) };
+  return { contentType: body.contentType, bytes: await bytesOf(body.stream) };
 }
 
 /** Runs the sandbox Worker's handler here, in workerd, with its own reader; returns its answer and record. */
@@ -140,7 +137,7 @@ describe("the emulator (busboy) reads what the gateway sends as it was sent", ()
     // The gateway's parser, the encoder's twin, takes the part named "file" as the file all the same...
     const twin = await parseMultipart(new Blob([body]).stream(), boundary, { headBytes: 65536 });
     expect(twin.file?.field).toBe("file");
-    expect((await collect(twin.file?.stream ?? new ReadableStream())).length).toBe(500);
+    expect((await bytesOf(twin.file?.stream ?? new ReadableStream())).length).toBe(500);
     // ...while a provider reading the body on its own finds no file in it.
     const { response, record } = await emulator(
       DIFY,

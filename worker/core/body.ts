@@ -37,9 +37,15 @@ export const watchArrivals = (stream: ReadableStream | null, arrivals: Arrivals)
 export const lingers = (stream: ReadableStream | null): boolean =>
   stream !== null && !!bodies.get(stream)?.lingers;
 
-/** Stops reading `stream`: a lingering request body is left to the drain, any other is cancelled. */
-export async function stopReading(stream: ReadableStream | null, reason?: unknown): Promise<void> {
-  if (!stream || lingers(stream)) return;
+/**
+ * Stops reading `stream` (or a stage's reader of it): a lingering request body is left to the drain, any
+ * other is cancelled.
+ */
+export async function stopReading(
+  stream: ReadableStream | { cancel(reason?: unknown): Promise<void> } | null,
+  reason?: unknown,
+): Promise<void> {
+  if (!stream || (stream instanceof ReadableStream && lingers(stream))) return;
   await stream.cancel(reason).catch(() => {});
 }
 

@@ -77,8 +77,8 @@ async function sniffUpload(
 
 /** A file to ingest: its bytes and what the caller said of them. */
 export interface IngestInput {
-  /** The file's bytes only (a multipart body's file part, a held import source). */
-  readonly stream: ReadableStream<Uint8Array>;
+  /** The file's bytes only (a raw body, a multipart body's file part, a held import source). */
+  readonly stream: ChunkSource;
   readonly filename: string;
   readonly declaredType: string | undefined;
   /** File bytes, at most; `slack` fewer at least (a multipart epilogue: intake.ts). */

@@ -2,6 +2,7 @@
 // Two forms: multipart/form-data (text fields, then one `file` part) or the raw media with ?filename=.
 
 import { stopReading } from "../../core/body";
+import type { ChunkSource } from "../../core/bytes";
 import { GatewayError, tooLarge } from "../../core/errors";
 import { LIMITS } from "../../core/limits";
 import { baseName, essence } from "../../core/media";
@@ -35,8 +36,8 @@ export interface Intake {
   readonly dedupe: boolean;
   /** keep_days (a query parameter or text field): days to keep the original (docs/reuse.md). */
   readonly keepDays?: number;
-  /** The file's bytes only. */
-  readonly stream: ReadableStream<Uint8Array>;
+  /** The file's bytes only: the request body (raw) or the multipart parser's reader. */
+  readonly stream: ChunkSource;
 }
 
 /** Bytes of text fields and part headers read before the file's data, at most. */

@@ -20,7 +20,7 @@ export interface MultipartFile {
   /** Bytes of the body before the file's data: lets the caller derive the file size from Content-Length. */
   readonly offset: number;
   /** The file's bytes. Errors with a GatewayError when the body turns out malformed or carries another part. */
-  readonly stream: ReadableStream<Uint8Array>;
+  readonly stream: ChunkReader;
 }
 
 export interface MultipartHead {
@@ -218,44 +218,60 @@ async function drainEpilogue(cursor: Cursor): Promise<void> {
   cursor.take(cursor.buf.length);
 }
 
-function fileStream(cursor: Cursor, delimiter: BytePattern): ReadableStream<Uint8Array> {
-  return new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        try {
-          for (;;) {
-            const at = delimiter.indexIn(cursor.buf);
-            if (at > 0) {
-              // The file's last bytes; what follows the delimiter is read on the next pull, once they have
-              // been taken (reads reuse buffers: core/bytes.ts, recycle).
-              controller.enqueue(cursor.take(at));
-              return;
-            }
-            if (at === 0) {
-              cursor.take(delimiter.length);
-              await afterFile(cursor);
-              controller.close();
-              return;
-            }
-            // Hold back a tail that could be the start of a delimiter cut by the chunk edge.
-            const emit = cursor.buf.length - delimiter.partialSuffixOf(cursor.buf);
-            if (emit > 0) {
-              controller.enqueue(cursor.take(emit));
-              return;
-            }
-            if (!(await cursor.more())) throw malformed("body ended inside the file (no closing boundary)");
-          }
-        } catch (error) {
-          await cursor.cancel(error).catch(() => {});
-          throw error;
+/** The file part's bytes, a reader stage (core/bytes.ts ChunkSource); once failed, every read fails so. */
+function fileStream(cursor: Cursor, delimiter: BytePattern): ChunkReader {
+  let settled: { error: unknown } | { ended: true } | undefined;
+  let resolve = () => {};
+  let reject: (reason: unknown) => void = () => {};
+  const closed = new Promise<void>((yes, no) => {
+    resolve = yes;
+    reject = no;
+  });
+  closed.catch(() => {});
+  const next = async (): Promise<ReadableStreamReadResult<Uint8Array>> => {
+    for (;;) {
+      const at = delimiter.indexIn(cursor.buf);
+      // The file's last bytes; what follows the delimiter is read on the next read, once they have been
+      // taken (reads reuse buffers: core/bytes.ts, recycle).
+      if (at > 0) return { done: false, value: cursor.take(at) };
+      if (at === 0) {
+        cursor.take(delimiter.length);
+        await afterFile(cursor);
+        return { done: true, value: undefined };
+      }
+      // Hold back a tail that could be the start of a delimiter cut by the chunk edge.
+      const emit = cursor.buf.length - delimiter.partialSuffixOf(cursor.buf);
+      if (emit > 0) return { done: false, value: cursor.take(emit) };
+      if (!(await cursor.more())) throw malformed("body ended inside the file (no closing boundary)");
+    }
+  };
+  return {
+    async read() {
+      if (settled && "error" in settled) throw settled.error;
+      if (settled) return { done: true, value: undefined };
+      try {
+        const result = await next();
+        if (result.done) {
+          settled = { ended: true };
+          resolve();
         }
-      },
-      cancel(reason) {
-        return cursor.cancel(reason);
-      },
+        return result;
+      } catch (error) {
+        settled = { error };
+        reject(error);
+        await cursor.cancel(error).catch(() => {});
+        throw error;
+      }
     },
-    { highWaterMark: 0 },
-  );
+    cancel(reason) {
+      if (!settled) {
+        settled = { error: reason };
+        reject(reason);
+      }
+      return cursor.cancel(reason);
+    },
+    closed,
+  };
 }
 
 /** After the file's delimiter only the close delimiter may follow: a later part is refused. */
