@@ -45,12 +45,14 @@ const need = {
   gateway: ["throughput", "latency", "load", "tus", "parallel-tus"].some(part),
   pipe: ["throughput", "latency", "load"].some(part),
   buffering: part("throughput"),
+  jspump: part("throughput"),
 };
 if (need.gateway) migrate(); // the registry's schema on the gateway's local D1 (.wrangler/state), as npm start does
 const CONFIGS = {
   gateway: ["wrangler.toml", gatewayVars(sink.url)],
   pipe: ["bench/pipe/wrangler.toml", { SINK_URL: sink.url }],
   buffering: ["bench/buffering/wrangler.toml", { SINK_URL: sink.url }],
+  jspump: ["bench/jspump/wrangler.toml", { SINK_URL: sink.url }],
 };
 const procs = {};
 for (const [name, [config, vars]] of Object.entries(CONFIGS)) {
@@ -75,6 +77,24 @@ const CONTENDERS = {
     pids: pids.pipe,
     send: (n) =>
       upload(`http://127.0.0.1:${PORTS.pipe}/useapi/v1/minimax/files/`, n, { "content-type": "video/mp4" }),
+  },
+  // The least JS reader (bench/jspump): the gateway's reads and awaited writes, nothing else; its CPU is the
+  // floor the gateway's rows are judged against, raw against raw uploads and multipart against multipart.
+  "least JS reader, raw": {
+    pids: pids.jspump,
+    send: (n) =>
+      upload(`http://127.0.0.1:${PORTS.jspump}/useapi/v1/minimax/files/`, n, { "content-type": "video/mp4" }),
+  },
+  "least JS reader, multipart": {
+    pids: pids.jspump,
+    send: (n) =>
+      upload(
+        `http://127.0.0.1:${PORTS.jspump}/minimax/v1/files/upload`,
+        n,
+        { "content-type": mmPlain.type },
+        mmPlain.prefix,
+        mmPlain.suffix,
+      ),
   },
   "gateway raw→raw (useapi)": { pids: pids.gateway, send: rawUseapi(auth) },
   "gateway raw→multipart (dify)": {
@@ -202,6 +222,26 @@ if (!NARROWED) {
 }
 
 // ---------------------------------------------------------------- report
+/** The gateway's rows against their targets: CPU per GiB over the least JS reader's, throughput over the pipe's. */
+function judged(runs, big, mbps) {
+  const cpuOf = (name) =>
+    median((runs[`${name}|${big}`] ?? []).filter((r) => r.status < 300).map((r) => r.cpuSeconds));
+  const rows = [
+    ["gateway raw→raw (useapi)", "least JS reader, raw"],
+    ["gateway raw→multipart (dify)", "least JS reader, raw"],
+    ["gateway multipart→multipart +field (minimax)", "least JS reader, multipart"],
+  ].filter(([name]) => !ONLY || ONLY.test(name));
+  const out = [];
+  for (const [name, floor] of rows) {
+    const cpu = cpuOf(name) / cpuOf(floor);
+    const speed = mbps(name, big) / mbps("pipe", big);
+    out.push(
+      `${name}, ${big / MiB} MiB: CPU ${fmt(cpu, 2)}× the ${floor.replace("least JS reader, ", "least JS reader's ")} (target ≤ 1.15: ${cpu <= 1.15 ? "PASS" : "MISS"}); throughput ${fmt(speed, 2)}× the pipe (target ≥ 0.9: ${speed >= 0.9 ? "PASS" : "MISS"}).`,
+    );
+  }
+  return out.map((line) => `- ${line}`);
+}
+
 const lines = [];
 const versions = readFileSync("node_modules/workerd/package.json", "utf8");
 lines.push(
@@ -234,6 +274,7 @@ if (part("throughput")) {
       `| ${name} | ${SIZES.map((s) => fmt(mbps(name, s), 0)).join(" | ")} | ${fmt(ratio, 2)} | ${name === "direct" ? "—" : SIZES.map((x) => fmt(rssAt(name, x), 1)).join(" / ")} | ${name === "direct" ? "—" : fmt(cpu, 2)} | ${failures} |`,
     );
   }
+  lines.push("", ...judged(runs, big, mbps));
 }
 if (freshLines) lines.push("", ...freshLines);
 if (latencyLines) lines.push("", ...latencyLines);

@@ -2,6 +2,7 @@
 // workerd processes under each, and RSS/CPU read from /proc while a piece of work runs.
 import { spawn, spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
+import WebSocket from "ws";
 
 const TICK = 100; // USER_HZ: /proc/<pid>/stat counts CPU time in 1/100 s
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -170,4 +171,31 @@ export async function started(config, port, inspector, vars, persist, path = "/h
   }
   await sleep(1500);
   return { child, pids: workerdPids(child.pid), url: `http://127.0.0.1:${port}`, stop: () => stop(child) };
+}
+
+/**
+ * The Worker isolate's V8 heap (MiB: used, total) through wrangler dev's DevTools port (Runtime.getHeapUsage):
+ * the JS objects an isolate holds, apart from what else shares its workerd process (buffers, local D1).
+ */
+export async function heapOf(inspectorPort) {
+  const targets = await (await fetch(`http://127.0.0.1:${inspectorPort}/json`)).json();
+  const target = targets.find((t) => t.webSocketDebuggerUrl) ?? {};
+  const ws = new WebSocket(target.webSocketDebuggerUrl);
+  try {
+    await new Promise((resolve, reject) => {
+      ws.once("open", resolve);
+      ws.once("error", reject);
+    });
+    const answer = new Promise((resolve) =>
+      ws.on("message", (m) => {
+        const message = JSON.parse(String(m));
+        if (message.id === 1) resolve(message.result ?? {});
+      }),
+    );
+    ws.send(JSON.stringify({ id: 1, method: "Runtime.getHeapUsage" }));
+    const { usedSize = Number.NaN, totalSize = Number.NaN } = await answer;
+    return { used: usedSize / 1048576, total: totalSize / 1048576 };
+  } finally {
+    ws.close();
+  }
 }

@@ -10,7 +10,16 @@ export const auth = { authorization: `Bearer ${KEY}` };
 // BENCH_PORT moves every port (a second bench beside a running one): wrangler dev ports from it, DevTools
 // ports 442 above each.
 const BASE = Number(process.env.BENCH_PORT ?? 28787);
-const OFFSETS = { gateway: 0, pipe: 1, buffering: 2, fresh: 3, r2pipe: 4, slowGateway: 5, timed: 6 };
+const OFFSETS = {
+  gateway: 0,
+  pipe: 1,
+  buffering: 2,
+  fresh: 3,
+  r2pipe: 4,
+  slowGateway: 5,
+  timed: 6,
+  jspump: 7,
+};
 export const PORTS = Object.fromEntries(Object.entries(OFFSETS).map(([k, o]) => [k, BASE + o]));
 export const inspectorOf = (port) => port + 442;
 
