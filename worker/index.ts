@@ -147,7 +147,7 @@ export default {
     const vars = varsFor(request);
     lingerOn(request);
     const response = await answer(request, await router.fetch(request, env, ctx, vars));
-    logAccess(request, response, vars, started);
+    logAccess(request, response, vars, started, (work) => ctx.waitUntil(work));
     return response;
   },
   /** Daily (wrangler.toml [triggers]): the staged files' backstop sweep, files.expired, events whose queueing was lost. */

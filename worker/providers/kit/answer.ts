@@ -20,11 +20,18 @@ export function answerCapped(
   return async (input, init) => {
     const response = await inner(input, init);
     if (!response.body) return response;
-    const declared = Number(response.headers.get("content-length") ?? 0);
+    const length = response.headers.get("content-length");
+    const declared = Number(length ?? 0);
     if (declared > cap) {
       response.body.cancel().catch(() => {});
       throw new AnswerTooLarge(cap);
     }
+    // A declared length within the cap already bounds the body: the runtime's HTTP reader delivers that
+    // many bytes and no more. Not so for an encoded answer, whose declared length is the compressed one
+    // (workerd decodes gzip for us), nor a chunked one: those are counted. Most answers are a small JSON
+    // body with its length, and skip the counting stream, the one JavaScript stage an answer passed through.
+    const encoded = (response.headers.get("content-encoding") ?? "identity").toLowerCase() !== "identity";
+    if (length !== null && /^\d+$/.test(length) && !encoded) return response;
     let seen = 0;
     const capped = response.body.pipeThrough(
       new TransformStream<Uint8Array, Uint8Array>({

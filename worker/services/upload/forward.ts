@@ -65,13 +65,13 @@ export async function forward(req: ForwardRequest): Promise<Forwarded> {
   const controller = new AbortController();
   let timer: ReturnType<typeof setTimeout> | undefined;
   // The clock starts once the provider has every byte: upload time scales with size, answers should not.
+  // The timeout's error is made only when it fires: an Error captures its stack when constructed.
   metered.done.then(
     () => {
-      const timeout = providerError(
-        "provider_timeout",
-        `no answer within ${req.timeoutMs} ms of the last byte.`,
-      );
-      timer = setTimeout(() => controller.abort(timeout), req.timeoutMs);
+      timer = setTimeout(() => {
+        const detail = `no answer within ${req.timeoutMs} ms of the last byte.`;
+        controller.abort(providerError("provider_timeout", detail));
+      }, req.timeoutMs);
     },
     () => {
       // Only the incoming body's own failures abort the call; a cancellation from the provider's side
