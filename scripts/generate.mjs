@@ -20,7 +20,7 @@ const JSON_COPIES = ["gateway"];
 // adapter passes the upload's stream (with its name, type and exact size) straight to the multipart
 // encoder; nothing is ever a whole-file string or Blob.
 const BYTES = ts.factory.createTypeReferenceNode("Uint8Array");
-/** worker/core/bytes.ts ChunkReader, structurally: an upload stage's reader (ChunkSource). */
+/** worker/core/bytes.ts ChunkReader, structurally: an upload stage's reader (core/stages.ts). */
 const method = (name, params, returns) =>
   ts.factory.createMethodSignature(undefined, name, undefined, undefined, params, returns);
 const promiseOf = (type) => ts.factory.createTypeReferenceNode("Promise", [type]);

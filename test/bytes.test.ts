@@ -2,7 +2,8 @@
 // bodies of CR, LF and dash bytes, near-misses of the delimiter, boundaries made of the body's own bytes,
 // matches cut by chunk edges. Then its cost: no file content may cost much more than random bytes.
 import { describe, expect, it } from "vitest";
-import { BytePattern, readerOf } from "../worker/core/bytes";
+import { BytePattern } from "../worker/core/bytes";
+import { readerOf } from "../worker/core/stages";
 import { parseMultipart } from "../worker/services/upload/multipart-parser";
 import { bytesOf, randomBytes } from "./helpers";
 

@@ -4,8 +4,8 @@ import { env as baseEnv } from "cloudflare:workers";
 import { expect, inject } from "vitest";
 import type { components } from "../generated/gateway";
 import type { Received } from "../sandbox/providers";
-import { type ChunkSource, readerOf } from "../worker/core/bytes";
 import type { Env } from "../worker/core/config";
+import { type ChunkSource, readerOf } from "../worker/core/stages";
 import worker from "../worker/index";
 import type { ProviderId } from "../worker/providers/kit/capability";
 import { capability, PROVIDER_IDS } from "../worker/providers/table";
@@ -50,7 +50,7 @@ export function randomBytes(n: number): Uint8Array {
   return out;
 }
 
-/** Every byte of a stream or of an upload stage's reader (core/bytes.ts ChunkSource), copied out as read. */
+/** Every byte of a stream or of an upload stage's reader (core/stages.ts), copied out as read. */
 export async function bytesOf(source: ChunkSource): Promise<Uint8Array> {
   const reader = readerOf(source);
   const parts: Uint8Array[] = [];

@@ -110,18 +110,6 @@ export interface ChunkReader {
   readonly closed: Promise<void>;
 }
 
-/**
- * What a stage of the upload path pulls from: a stream, or the reader of the stage before it. Stages hand
- * each other readers, not streams: a JS ReadableStream between two stages costs its queue, promises and
- * read results per chunk, and a fresh isolate's memory grew by about 4 MiB per GiB for each one
- * (docs/benchmark.md, "Where the memory goes").
- */
-export type ChunkSource = ReadableStream<Uint8Array> | ChunkReader;
-
-/** `source` as a reader: a stage's reader as it is, a stream through its own reader. */
-export const readerOf = (source: ChunkSource): ChunkReader =>
-  source instanceof ReadableStream ? source.getReader() : source;
-
 /** Reads of at least this much: request bodies arrive in small chunks, and each chunk costs JS work. */
 const MIN_READ = LIMITS.minReadBytes;
 const MAX_READ = LIMITS.maxReadBytes;

@@ -48,7 +48,7 @@ export const LIMITS = {
    * reads, every arrival resetting the timer (core/arrivals.ts), so its liveness never depends on the
    * size of a read: readAtLeast would resolve only once `min` had arrived, and a client trickling slower
    * than that per IDLE_TIMEOUT_MS was cut as idle though it never paused. Filling the buffer halves the
-   * gateway's memory over the least JS reader (docs/benchmark.md, "Where the memory goes").
+   * gateway's memory over the least JS reader (docs/benchmark.md, "What the figures say").
    */
   minReadBytes: 128 * KiB,
   maxReadBytes: 1 * MiB,

@@ -10,11 +10,12 @@
 // uint8array-extras) adds more to the gzip bundle than the headroom the budget leaves (docs/sniffing.md),
 // and detects hundreds of formats no provider takes.
 import { ACTIVE } from "./active-content";
-import { type ChunkReader, type ChunkSource, chunkReader } from "./bytes";
+import { type ChunkReader, chunkReader } from "./bytes";
 import { GatewayError } from "./errors";
 import { LIMITS } from "./limits";
 import { ascii, bytes, type Format, includes, markupStart } from "./magic";
 import { type Extension, MEDIA } from "./media";
+import type { ChunkSource } from "./stages";
 
 export const SNIFF_BYTES = LIMITS.sniffBytes;
 
@@ -213,7 +214,7 @@ export interface Peeked {
 
 /**
  * Reads the first bytes of `source` for a sample and hands back a reader that re-emits them ahead of the
- * rest: no second read, no extra round trip, no stream in between (core/bytes.ts ChunkSource). Reads as
+ * rest: no second read, no extra round trip, no stream in between (core/stages.ts). Reads as
  * the upload path reads (chunkReader: one large read of a byte stream), so the sample costs no extra read
  * either; only SNIFF_BYTES of it are looked at. A watched body's idle timeout applies to these reads as
  * to any (core/body.ts watchArrivals).

@@ -5,7 +5,8 @@
 // read's chunk is held (the rest of a chunk that straddles two parts waits for the next part). A part is not
 // retried (fal's client retries each three times from the Blob it holds; the gateway holds no part), and a
 // failure leaves an upload fal never completes: it documents no call to abort one.
-import { type ChunkReader, readerOf } from "../../core/bytes";
+import type { ChunkReader } from "../../core/bytes";
+import { readerOf } from "../../core/stages";
 import type { AdapterContext, ProviderFailure } from "../kit/types";
 import { signedCall, signedUrl } from "./put";
 

@@ -1,7 +1,8 @@
 // Outgoing bodies with an exact Content-Length. workerd sends Content-Length when the body's length is
 // known, and the readable side of a FixedLengthStream is known; writing too few or too many bytes aborts
 // the outgoing request, so a short body never reaches a provider looking complete.
-import { type ChunkSource, encoder, readerOf } from "../../core/bytes";
+import { encoder } from "../../core/bytes";
+import { type ChunkSource, readerOf } from "../../core/stages";
 
 /** A file on its way through the gateway: metadata known up front, bytes streamed. */
 export interface StreamedFile {
@@ -14,7 +15,7 @@ export interface StreamedFile {
    * its epilogue: see intake.ts). A multipart encoder makes up the difference after its closing boundary.
    */
   readonly slack?: number;
-  /** The bytes: the gateway's last upload stage (a reader: core/bytes.ts ChunkSource), or a stream. */
+  /** The bytes: the gateway's last upload stage (a reader: core/stages.ts), or a stream. */
   readonly stream: ChunkSource;
   /**
    * The stream is native, of known length, and carries exactly `size` bytes (an R2 object's body): it is

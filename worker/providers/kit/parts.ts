@@ -3,7 +3,8 @@
 // Nothing is buffered: a part's stream pulls from the file's reader only when its request takes a chunk,
 // so what is held is the chunk in flight (and the tail of one that straddles two parts, kept for the next).
 
-import { type ChunkReader, readerOf } from "../../core/bytes";
+import type { ChunkReader } from "../../core/bytes";
+import { readerOf } from "../../core/stages";
 import type { StreamedFile } from "./encode";
 
 /** The sizes of the parts a file of `size` bytes is cut into: `partBytes` each, the last one the rest. */

@@ -4,9 +4,10 @@
 // multipart upload, and a remainder short of a part is kept as a temporary R2 object that the next PATCH
 // reads back first. Progress is durable after every part (and after the remainder is saved), so a
 // connection cut mid-PATCH loses at most what was in flight.
-import { type ChunkSource, readerOf } from "../../core/bytes";
+
 import { GatewayError, tooLarge } from "../../core/errors";
 import { LIMITS } from "../../core/limits";
+import { type ChunkSource, readerOf } from "../../core/stages";
 import type { Piece } from "./concat";
 
 /** R2's smallest part (https://developers.cloudflare.com/r2/objects/multipart-objects/#limitations). */

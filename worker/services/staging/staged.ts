@@ -2,11 +2,12 @@
 // where the provider takes one instead of an upload: WaveSpeed over 300 MB), and staging a single request's
 // body (its exact length known).
 import type { components } from "../../../generated/gateway";
-import { type ChunkSource, chunkReader } from "../../core/bytes";
+import { chunkReader } from "../../core/bytes";
 import type { Env } from "../../core/config";
 import { toHex } from "../../core/crypto";
 import { LIMITS } from "../../core/limits";
 import type { FileInfo } from "../../core/media";
+import type { ChunkSource } from "../../core/stages";
 import type { ProviderId } from "../../providers/kit/capability";
 import { encodeRaw } from "../../providers/kit/encode";
 import type { Delivered } from "../../providers/kit/types";

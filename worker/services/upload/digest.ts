@@ -2,10 +2,11 @@
 // verifying reader hashes what passes and holds back the latest chunk (at least LIMITS.digestHoldBytes)
 // until the source has ended and the digest matched: on a mismatch it errors instead, so whatever reads it
 // (the provider's request, an R2 put) never receives the complete file and is aborted.
-import { type ChunkReader, type ChunkSource, chunkReader } from "../../core/bytes";
+import { type ChunkReader, chunkReader } from "../../core/bytes";
 import { fromB64url, toHex } from "../../core/crypto";
 import { GatewayError } from "../../core/errors";
 import { LIMITS } from "../../core/limits";
+import { type ChunkSource, stage } from "../../core/stages";
 
 const HEX64 = /^[0-9a-fA-F]{64}$/;
 
@@ -63,9 +64,9 @@ export function verifyDigest(source: ChunkSource, expected: string): ChunkReader
   // Recycled reads (core/bytes.ts): this stage holds at most one chunk back, within what the ring allows.
   const reader = source instanceof ReadableStream ? chunkReader(source, { recycle: true }) : source;
   let held: Uint8Array[] = [];
-  /** Chunks released and not yet read; then the end, or the failure every later read answers. */
+  /** Chunks released and not yet read; once the source ended and matched, the rest. */
   let out: Uint8Array[] = [];
-  let settled: { error: unknown } | { ended: true } | undefined;
+  let matched = false;
   const fill = async (): Promise<void> => {
     for (;;) {
       let result: ReadableStreamReadResult<Uint8Array>;
@@ -81,7 +82,7 @@ export function verifyDigest(source: ChunkSource, expected: string): ChunkReader
         if (actual !== expected) throw digestMismatch(expected, actual);
         out = held;
         held = [];
-        settled = { ended: true };
+        matched = true;
         return;
       }
       const chunk = result.value;
@@ -97,25 +98,15 @@ export function verifyDigest(source: ChunkSource, expected: string): ChunkReader
       }
     }
   };
-  return {
-    async read() {
-      if (out.length === 0 && settled === undefined) {
-        try {
-          await fill();
-        } catch (error) {
-          settled = { error };
-          throw error;
-        }
-      }
+  return stage(
+    async () => {
+      if (out.length === 0 && !matched) await fill();
       const chunk = out.shift();
-      if (chunk) return { done: false, value: chunk };
-      if (settled && "error" in settled) throw settled.error;
-      return { done: true, value: undefined };
+      return chunk ? { done: false, value: chunk } : { done: true, value: undefined };
     },
-    cancel(reason) {
+    (reason) => {
       hasher.abort(reason).catch(() => {});
       return reader.cancel(reason);
     },
-    closed: reader.closed,
-  };
+  );
 }

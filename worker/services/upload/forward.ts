@@ -2,8 +2,8 @@
 // Precedence when things fail: the incoming body's failure (disconnect, malformed, mis-sized) over the
 // provider's answer, because a broken body is why the provider saw a broken request.
 
-import type { ChunkSource } from "../../core/bytes";
 import { bodyError, GatewayError, type SizeLimit } from "../../core/errors";
+import type { ChunkSource } from "../../core/stages";
 import { adapter } from "../../providers/adapters";
 import type { ProviderConfig } from "../../providers/config";
 import { toGatewayError } from "../../providers/failure";
@@ -18,7 +18,7 @@ export interface ForwardRequest {
   readonly config: ProviderConfig;
   readonly file: ValidatedFile;
   readonly options: Options;
-  /** The file's bytes (the stage before: core/bytes.ts ChunkSource). */
+  /** The file's bytes (the stage before: core/stages.ts). */
   readonly stream: ChunkSource;
   /** The most file bytes allowed: counting past it fails the stream, which aborts the provider's request. */
   readonly limit?: SizeLimit;

@@ -5,10 +5,11 @@
 // no request built for it.
 import type { components } from "../../../generated/gateway";
 import { stopReading } from "../../core/body";
-import type { ChunkReader, ChunkSource } from "../../core/bytes";
+import type { ChunkReader } from "../../core/bytes";
 import { type Env, providerTimeoutMs } from "../../core/config";
 import { bodyError, tooLarge } from "../../core/errors";
 import { sniff } from "../../core/sniff";
+import type { ChunkSource } from "../../core/stages";
 import type { ProviderConfig } from "../../providers/config";
 import { answerCapped } from "../../providers/kit/answer";
 import type { Options, ProviderId } from "../../providers/kit/capability";

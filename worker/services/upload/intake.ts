@@ -2,10 +2,10 @@
 // Two forms: multipart/form-data (text fields, then one `file` part) or the raw media with ?filename=.
 
 import { stopReading } from "../../core/body";
-import type { ChunkSource } from "../../core/bytes";
 import { GatewayError, tooLarge } from "../../core/errors";
 import { LIMITS } from "../../core/limits";
 import { baseName, essence } from "../../core/media";
+import type { ChunkSource } from "../../core/stages";
 import type { Capability, FieldName } from "../../providers/kit/capability";
 import { resumableLimit } from "../../providers/table";
 import { parseKeepDays } from "../originals/days";

@@ -1,10 +1,11 @@
 // Counts and hashes the file's bytes on their way through and holds the body to its declared size: a body
 // that ends early, runs long or breaks fails the reader, which aborts the outgoing request. A reader
-// stage, not a stream (core/bytes.ts ChunkSource).
+// stage, not a stream (core/stages.ts).
 
-import { type ChunkReader, type ChunkSource, chunkReader } from "../../core/bytes";
+import { type ChunkReader, chunkReader } from "../../core/bytes";
 import { toHex } from "../../core/crypto";
 import { GatewayError, type SizeLimit, tooLarge } from "../../core/errors";
+import { type ChunkSource, stage } from "../../core/stages";
 
 export interface Meter {
   /** The file's bytes, as read from the source; once failed, every read fails the same way. */
@@ -55,11 +56,8 @@ export function meter(source: ChunkSource, size: SizeRange, watch: Watch = {}): 
   const { promise: done, resolve, reject } = Promise.withResolvers<void>();
   let seen = 0;
   let failure: unknown;
-  /** Set once the reader has failed or ended: what every later read answers. */
-  let settled: { error: unknown } | { ended: true } | undefined;
   const fail = (error: unknown, fromSource: boolean) => {
     if (fromSource && failure === undefined) failure = error;
-    settled ??= { error };
     reject(error);
     hasher.abort(error).catch(() => {});
   };
@@ -87,7 +85,6 @@ export function meter(source: ChunkSource, size: SizeRange, watch: Watch = {}): 
         throw error;
       }
       await hasher.close();
-      settled = { ended: true };
       resolve();
       return result;
     }
@@ -114,18 +111,10 @@ export function meter(source: ChunkSource, size: SizeRange, watch: Watch = {}): 
     }
     return result;
   };
-  const metered: ChunkReader = {
-    read: () => {
-      if (settled === undefined) return next();
-      if ("error" in settled) return Promise.reject(settled.error);
-      return Promise.resolve({ done: true, value: undefined });
-    },
-    cancel: (reason) => {
-      if (settled === undefined) fail(reason, false);
-      return reader.cancel(reason);
-    },
-    closed: done,
-  };
+  const metered = stage(next, (reason) => {
+    fail(reason, false);
+    return reader.cancel(reason);
+  });
   const sha256 = digest.digest.then(toHex);
   done.catch(() => {});
   sha256.catch(() => {});

@@ -5,6 +5,7 @@
 import { BytePattern, type ChunkReader, chunkReader, concat, EMPTY, encoder } from "../../core/bytes";
 import { bodyError, GatewayError } from "../../core/errors";
 import { LIMITS } from "../../core/limits";
+import { stage } from "../../core/stages";
 
 export interface MultipartLimits {
   /** Most bytes read before the file's data starts (all text fields and part headers). */
@@ -218,16 +219,8 @@ async function drainEpilogue(cursor: Cursor): Promise<void> {
   cursor.take(cursor.buf.length);
 }
 
-/** The file part's bytes, a reader stage (core/bytes.ts ChunkSource); once failed, every read fails so. */
+/** The file part's bytes, a reader stage (core/stages.ts); once failed, every read fails so. */
 function fileStream(cursor: Cursor, delimiter: BytePattern): ChunkReader {
-  let settled: { error: unknown } | { ended: true } | undefined;
-  let resolve = () => {};
-  let reject: (reason: unknown) => void = () => {};
-  const closed = new Promise<void>((yes, no) => {
-    resolve = yes;
-    reject = no;
-  });
-  closed.catch(() => {});
   const next = async (): Promise<ReadableStreamReadResult<Uint8Array>> => {
     for (;;) {
       const at = delimiter.indexIn(cursor.buf);
@@ -245,33 +238,14 @@ function fileStream(cursor: Cursor, delimiter: BytePattern): ChunkReader {
       if (!(await cursor.more())) throw malformed("body ended inside the file (no closing boundary)");
     }
   };
-  return {
-    async read() {
-      if (settled && "error" in settled) throw settled.error;
-      if (settled) return { done: true, value: undefined };
-      try {
-        const result = await next();
-        if (result.done) {
-          settled = { ended: true };
-          resolve();
-        }
-        return result;
-      } catch (error) {
-        settled = { error };
-        reject(error);
+  return stage(
+    () =>
+      next().catch(async (error: unknown) => {
         await cursor.cancel(error).catch(() => {});
         throw error;
-      }
-    },
-    cancel(reason) {
-      if (!settled) {
-        settled = { error: reason };
-        reject(reason);
-      }
-      return cursor.cancel(reason);
-    },
-    closed,
-  };
+      }),
+    (reason) => cursor.cancel(reason),
+  );
 }
 
 /** After the file's delimiter only the close delimiter may follow: a later part is refused. */
