@@ -21,8 +21,6 @@ function source(bytes: Uint8Array) {
   return { stream, seen };
 }
 
-const read = bytesOf;
-
 function cutter(bytes: Uint8Array, size: number) {
   const { stream, seen } = source(bytes);
   return { parts: new PartCutter({ name: "f.bin", type: "application/octet-stream", size, stream }), seen };
@@ -36,7 +34,7 @@ describe("PartCutter", () => {
     for (const size of partSizes(2500, 1000)) {
       const part = parts.take(size);
       expect(part.size).toBe(size);
-      got.push(await read(part.stream));
+      got.push(await bytesOf(part.stream));
       expect(seen.end).toBe(got.length === 3);
     }
     expect(got.map((g) => g.length)).toEqual([1000, 1000, 500]);
@@ -45,11 +43,11 @@ describe("PartCutter", () => {
 
   it("fails the last part of a file longer than its size, and a part of one that ends short", async () => {
     const long = cutter(randomBytes(2600), 2500);
-    await read(long.parts.take(2000).stream);
-    await expect(read(long.parts.take(500).stream)).rejects.toThrow(/more than its size/);
+    await bytesOf(long.parts.take(2000).stream);
+    await expect(bytesOf(long.parts.take(500).stream)).rejects.toThrow(/more than its size/);
     const short = cutter(randomBytes(2400), 2500);
-    await read(short.parts.take(2000).stream);
-    await expect(read(short.parts.take(500).stream)).rejects.toThrow(/short of a part/);
+    await bytesOf(short.parts.take(2000).stream);
+    await expect(bytesOf(short.parts.take(500).stream)).rejects.toThrow(/short of a part/);
   });
 
   it("hands out no more than the file's size", () => {

@@ -28,8 +28,9 @@ export function identify(response: Response, _request: IRequest, _env: unknown, 
 }
 
 /**
- * Logs `request`'s access line (`defer`: ExecutionContext.waitUntil). Durations are as the Workers runtime measures them: its clock advances
- * with I/O, not while JavaScript runs (https://developers.cloudflare.com/workers/reference/security-model/#step-1-disallow-timers-and-multi-threading).
+ * Logs `request`'s access line (`defer`: ExecutionContext.waitUntil). Durations are as the Workers
+ * runtime measures them: its clock advances with I/O, not while JavaScript runs
+ * (https://developers.cloudflare.com/workers/reference/security-model/#step-1-disallow-timers-and-multi-threading).
  */
 export function logAccess(
   request: Request,
